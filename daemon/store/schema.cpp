@@ -1,0 +1,72 @@
+#include "store/schema.hpp"
+
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace aiots {
+namespace {
+
+// Migration i takes the schema from version i to i+1. Append only; never edit a shipped one.
+constexpr std::array<std::string_view, 1> k_migrations = {
+    R"sql(
+CREATE TABLE series (
+  id        INTEGER PRIMARY KEY,
+  symbol    TEXT    NOT NULL,
+  timeframe INTEGER NOT NULL,               -- bar length in seconds; 0 = quote/tick stream
+  kind      TEXT    NOT NULL CHECK (kind IN ('bars', 'quotes')),
+  first_ts  INTEGER,                        -- ns since the epoch, UTC
+  last_ts   INTEGER,
+  row_count INTEGER NOT NULL DEFAULT 0,
+  gaps      INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (symbol, timeframe)
+);
+CREATE TABLE bars (
+  series_id INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+  ts        INTEGER NOT NULL,               -- interval open, ns UTC; daily+ bars: 00:00 UTC of the session date
+  open      REAL    NOT NULL,
+  high      REAL    NOT NULL,
+  low       REAL    NOT NULL,
+  close     REAL    NOT NULL,
+  volume    REAL    NOT NULL,
+  PRIMARY KEY (series_id, ts)
+) WITHOUT ROWID;
+CREATE TABLE quotes (
+  series_id INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+  ts        INTEGER NOT NULL,
+  price     REAL,                           -- trade or quoted price; NULL for bid/ask streams
+  bid       REAL,
+  ask       REAL,
+  PRIMARY KEY (series_id, ts)
+) WITHOUT ROWID;
+)sql",
+};
+
+Expected<int> user_version(Database& db) {
+  AIOTS_TRY_ASSIGN(stmt, db.prepare("PRAGMA user_version"));
+  AIOTS_TRY(stmt.step());
+  return static_cast<int>(stmt.column_int(0));
+}
+
+}  // namespace
+
+int current_schema_version() { return static_cast<int>(k_migrations.size()); }
+
+Expected<void> migrate(Database& db) {
+  AIOTS_TRY_ASSIGN(version, user_version(db));
+  if (version > current_schema_version()) {
+    return runtime_error("database " + db.path() + " has schema version " + std::to_string(version) +
+                         ", newer than this aiots understands (" + std::to_string(current_schema_version()) +
+                         "); upgrade aiots");
+  }
+  for (int v = version; v < current_schema_version(); ++v) {
+    Transaction tx(db);
+    AIOTS_TRY(tx.begin());
+    AIOTS_TRY(db.exec(k_migrations[static_cast<std::size_t>(v)]));
+    AIOTS_TRY(db.exec("PRAGMA user_version = " + std::to_string(v + 1)));
+    AIOTS_TRY(tx.commit());
+  }
+  return {};
+}
+
+}  // namespace aiots

@@ -1,0 +1,37 @@
+// Timestamps (int64 nanoseconds since the Unix epoch, UTC) and their text forms.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace aiots {
+
+using Timestamp = std::int64_t;  // nanoseconds since 1970-01-01T00:00:00Z
+
+inline constexpr Timestamp k_ns_per_second = 1'000'000'000;
+inline constexpr Timestamp k_ns_per_day = 86'400 * k_ns_per_second;
+
+// A timestamp read from text, with what the text said about its zone.
+struct ParsedTime {
+  Timestamp ts = 0;        // as if UTC when `naive`, else the true instant
+  bool naive = false;      // no zone designator and not an epoch number
+  bool date_only = false;  // YYYY-MM-DD without a time of day
+};
+
+// Parses `text` as YYYY-MM-DD, YYYY-MM-DD[ T]HH:MM[:SS[.fff]] with optional Z or ±HH[:]MM,
+// or epoch seconds / milliseconds (values >= 1e11 are milliseconds). Returns nullopt if the
+// text is none of these or names an impossible date.
+std::optional<ParsedTime> parse_time(std::string_view text);
+
+// Formats `ts` as YYYY-MM-DD when `date_only`, else as YYYY-MM-DDTHH:MM:SS[.fffffffff]Z.
+std::string format_time(Timestamp ts, bool date_only = false);
+
+// Returns the days since the epoch of the UTC calendar day holding `ts` (floor division).
+std::int64_t day_number(Timestamp ts);
+
+// Returns the ISO weekday of the epoch day `day` (1 = Monday ... 7 = Sunday).
+int iso_weekday(std::int64_t day);
+
+}  // namespace aiots

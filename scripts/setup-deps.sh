@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that aiots needs to build, test and document itself.
+# Idempotent: when everything is present it only checks (well under a second) and exits 0.
+# Works as root or through sudo. Prints what it installs.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake pkg-config git
+  # libraries the code links against
+  libcli11-dev libboost-dev libboost-filesystem-dev libcurl4-openssl-dev
+  libsqlite3-dev nlohmann-json3-dev libtomlplusplus-dev liblua5.4-dev
+  libfmt-dev libspdlog-dev libexpected-dev libhowardhinnant-date-dev zlib1g-dev tzdata
+  # tests, benchmarks and docs
+  catch2 libbenchmark-dev scdoc sqlite3 bash-completion python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "setup-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+if [[ $(id -u) -eq 0 ]]; then
+  sudo=()
+elif command -v sudo >/dev/null; then
+  sudo=(sudo)
+else
+  echo "setup-deps: need root or sudo to install: ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "setup-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "setup-deps: done"
