@@ -258,7 +258,7 @@ Expected<std::vector<IndicatorSpec>> parse_indicator_specs(std::string_view text
   for (std::size_t i = 0; i <= text.size(); ++i) {
     const char c = i < text.size() ? text[i] : ',';
     depth += c == '(' ? 1 : c == ')' ? -1 : 0;
-    if (c != ',' || depth > 0) {
+    if (c != ',' || (depth > 0 && i < text.size())) {
       continue;
     }
     const std::string_view one = trim(text.substr(start, i - start));

@@ -1,0 +1,24 @@
+// Each command lives in its own file as setup_<name>(parent, ctx): it declares its options and
+// sets ctx.action to its run function when chosen. main.cpp only calls these.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "context.hpp"
+
+namespace aiots::cli {
+
+void setup_data(CLI::App& app, Context& ctx);
+void setup_data_import(CLI::App& data, Context& ctx);
+void setup_data_list(CLI::App& data, Context& ctx);
+void setup_data_show(CLI::App& data, Context& ctx);
+void setup_data_rm(CLI::App& data, Context& ctx);
+void setup_data_resample(CLI::App& data, Context& ctx);
+void setup_indicators(CLI::App& app, Context& ctx);
+
+// Writes bars as rows (time, open, high, low, close, volume) to `writer`; daily and longer
+// bars print their date alone. Shared by show, export and indicators.
+std::vector<Cell> bar_cells(const Bar& bar, bool date_only);
+std::vector<std::string> bar_columns();
+
+}  // namespace aiots::cli

@@ -1,0 +1,171 @@
+#include <catch2/catch.hpp>
+
+#include "marketdata/csv_import.hpp"
+
+using namespace aiots;
+
+namespace {
+
+Expected<ParsedFile> parse(const std::string& text, ImportOptions opt = {}) {
+  return parse_market_csv(text, "t.csv", opt);
+}
+
+std::string error_of(const std::string& text, ImportOptions opt = {}) {
+  auto r = parse(text, opt);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().kind == ErrorKind::Data);
+  return r.error().message;
+}
+
+const char* k_good = "date,open,high,low,close,volume\n"
+                     "2001-01-02,10,11,9,10.5,100\n"
+                     "2001-01-03,10.5,12,10,11,200\n"
+                     "2001-01-04,11,11.5,10.5,11.2,300\n";
+
+}  // namespace
+
+TEST_CASE("Import reads OHLCV with a header in any order and case", "[marketdata][csv]") {
+  auto r = parse("Volume,CLOSE,Low,High,Open,Date\n100,10.5,9,11,10,2001-01-02\n200,11,10,12,10.5,2001-01-03\n");
+  REQUIRE(r);
+  REQUIRE(r->series.size() == 1);
+  const auto& s = r->series[0];
+  CHECK(s.symbol == "T");
+  CHECK(s.bars[0] == Bar{parse_time("2001-01-02")->ts, 10, 11, 9, 10.5, 100});
+  CHECK(s.timeframe.seconds == 86'400);
+  CHECK(s.lines == std::vector<std::uint32_t>{2, 3});
+}
+
+TEST_CASE("Import reads every date format", "[marketdata][csv]") {
+  const Timestamp t0 = parse_time("2001-01-02T14:30:00Z")->ts;
+  for (const auto& [first, second] : std::vector<std::pair<std::string, std::string>>{
+           {"2001-01-02 14:30", "2001-01-02 14:31"},
+           {"2001-01-02 14:30:00", "2001-01-02 14:31:00"},
+           {"2001-01-02T14:30:00Z", "2001-01-02T14:31:00Z"},
+           {"2001-01-02T09:30:00-05:00", "2001-01-02T09:31:00-05:00"},
+           {"978445800", "978445860"},
+           {"978445800000", "978445860000"}}) {
+    INFO(first);
+    auto r = parse("timestamp,price\n" + first + ",1.5\n" + second + ",1.6\n");
+    REQUIRE(r);
+    CHECK(r->series[0].quotes[0].ts == t0);
+    CHECK(r->series[0].quotes[1].ts == t0 + 60 * k_ns_per_second);
+  }
+}
+
+TEST_CASE("Naive times take --tz; offsets and dates do not", "[marketdata][csv]") {
+  ImportOptions opt;
+  opt.tz = *TimeZone::locate("America/New_York");
+  auto r = parse("datetime,price\n2001-01-02 09:30,1\n2001-01-02T14:31:00Z,2\n", opt);
+  REQUIRE(r);
+  CHECK(r->series[0].quotes[0].ts == parse_time("2001-01-02T14:30Z")->ts);
+  CHECK(r->series[0].quotes[1].ts == parse_time("2001-01-02T14:31Z")->ts);
+  auto d = parse(k_good, opt);
+  REQUIRE(d);
+  CHECK(d->series[0].bars[0].ts == parse_time("2001-01-02")->ts);
+}
+
+TEST_CASE("Each bad-row reason names file, line and column", "[marketdata][csv]") {
+  const std::string head = "date,open,high,low,close,volume\n2001-01-02,10,11,9,10.5,100\n";
+  CHECK(error_of(head + "2001-01-03,11,10.5,11.0,10.8,5\n") == "t.csv:3: column 'high': 10.5 is below low 11.0");
+  CHECK(error_of(head + "2001-01-03,11,10.9,9,10.8,5\n") == "t.csv:3: column 'high': 10.9 is below open 11");
+  CHECK(error_of(head + "2001-01-03,10,10.9,9,11,5\n") == "t.csv:3: column 'high': 10.9 is below close 11");
+  CHECK(error_of(head + "2001-01-03,8,11,9,10,5\n") == "t.csv:3: column 'low': 9 is above open 8");
+  CHECK(error_of(head + "2001-01-03,10,11,9,8.5,5\n") == "t.csv:3: column 'low': 9 is above close 8.5");
+  CHECK(error_of(head + "2001-01-03,10,11,9,10,-5\n") == "t.csv:3: column 'volume': -5 is negative");
+  CHECK(error_of(head + "2001-01-03,10,abc,9,10,5\n") == "t.csv:3: column 'high': 'abc' is not a number");
+  CHECK(error_of(head + "2001-01-03,10,inf,9,10,5\n") == "t.csv:3: column 'high': 'inf' is not a finite number");
+  CHECK(error_of(head + "2001-01-03,10,nan,9,10,5\n") == "t.csv:3: column 'high': 'nan' is not a finite number");
+  CHECK(error_of(head + "2001-01-03,10,,9,10,5\n") == "t.csv:3: column 'high': value is missing");
+  CHECK(error_of(head + "2001-01-03,10,11,9\n") == "t.csv:3: expected 6 fields, found 4");
+  CHECK(error_of(head + "2001-02-30,10,11,9,10,5\n").starts_with("t.csv:3: column 'date': '2001-02-30' is not a date"));
+  CHECK(error_of(head + "2001-01-02,10,11,9,10,5\n") ==
+        "t.csv:3: column 'date': 2001-01-02 repeats the time of line 2 (times must increase strictly)");
+  CHECK(error_of(head + "\n\n2001-01-01,10,11,9,10,5\n") ==
+        "t.csv:5: column 'date': 2001-01-01 is earlier than line 2 (times must increase strictly)");
+  CHECK(error_of("datetime,bid,ask\n2001-01-02T10:00Z,1.2,1.1\n") == "t.csv:2: column 'bid': 1.2 is above ask 1.1");
+}
+
+TEST_CASE("--skip-invalid keeps good rows and counts the rest per reason", "[marketdata][csv]") {
+  ImportOptions opt;
+  opt.skip_invalid = true;
+  auto r = parse("date,open,high,low,close,volume\n"
+                 "2001-01-02,10,11,9,10.5,100\n"
+                 "2001-01-03,11,10.5,11.0,10.8,5\n"
+                 "2001-01-04,10,11,9,10,-1\n"
+                 "2001-01-05,10,11,9,10,-2\n"
+                 "2001-01-05,10,11,9,10,3\n"
+                 "2001-01-08,10,11,9,10,3\n"
+                 "2001-01-08,10,11,9,10,3\n",
+                 opt);
+  REQUIRE(r);
+  CHECK(r->series[0].bars.size() == 3);
+  CHECK(r->skipped.total() == 4);
+  CHECK(r->skipped.counts.at("high_below_low") == 1);
+  CHECK(r->skipped.counts.at("negative_volume") == 2);
+  CHECK(r->skipped.counts.at("not_increasing") == 1);
+  CHECK(r->skipped.first_message.at("negative_volume") == "t.csv:4: column 'volume': -1 is negative");
+  CHECK(r->series[0].lines == std::vector<std::uint32_t>{2, 6, 7});
+}
+
+TEST_CASE("Wide files become one close-only series per column", "[marketdata][csv]") {
+  ImportOptions opt;
+  opt.wide = true;
+  auto r = parse("date,AA,axp\n2001-01-02,5.9,4.7\n2001-01-03,NA,4.8\n2001-01-04,6.1,4.9\n", opt);
+  REQUIRE(r);
+  REQUIRE(r->series.size() == 2);
+  CHECK(r->series[0].symbol == "AA");
+  CHECK(r->series[1].symbol == "AXP");
+  CHECK(r->series[0].bars.size() == 2);
+  CHECK(r->series[1].bars[2] == Bar{parse_time("2001-01-04")->ts, 4.9, 4.9, 4.9, 4.9, 0});
+}
+
+TEST_CASE("Close-only, quote, header-less and other layouts", "[marketdata][csv]") {
+  auto close_only = parse("index,date,close\n1,2001-01-02,100\n2,2001-01-03,101\n");
+  REQUIRE(close_only);
+  CHECK(close_only->ignored_columns == std::vector<std::string>{"index"});
+  CHECK(close_only->series[0].bars[1].high == 101);
+
+  auto bidask = parse("time,bid,ask\n2001-01-02T10:00:00Z,1.1,1.2\n");
+  REQUIRE(bidask);
+  CHECK(bidask->series[0].kind == SeriesKind::Quotes);
+  CHECK(bidask->series[0].timeframe.is_tick());
+
+  auto headerless = parse("2001-01-02,10,11,9,10.5,100\n2001-01-03,10.5,12,10,11,200\n");
+  REQUIRE(headerless);
+  CHECK(headerless->series[0].bars[1].volume == 200);
+
+  auto semicolons = parse("Date;Open;High;Low;Close\r\n2001-01-02;10;11;9;10.5\r\n2001-01-03;10;11;9;10.5\r\n");
+  REQUIRE(semicolons);
+  CHECK(semicolons->series[0].bars.size() == 2);
+
+  auto quoted = parse("\"date\",\"close\"\n\"2001-01-02\",\"10.5\"\n\"2001-01-03\",\"10.75\"\n");
+  REQUIRE(quoted);
+  CHECK(quoted->series[0].bars[1].close == 10.75);
+
+  auto split_time = parse("Date,Time,Open,High,Low,Close\n2001-01-02,14:30,1,2,1,2\n2001-01-02,14:31,1,2,1,2\n");
+  REQUIRE(split_time);
+  CHECK(split_time->series[0].timeframe.seconds == 60);
+
+  ImportOptions adj;
+  adj.adjusted = true;
+  auto adjusted = parse("date,open,high,low,close,adj close\n2001-01-02,10,12,8,10,5\n2001-01-03,10,12,8,10,5\n", adj);
+  REQUIRE(adjusted);
+  CHECK(adjusted->series[0].bars[0] == Bar{parse_time("2001-01-02")->ts, 5, 6, 4, 5, 0});
+}
+
+TEST_CASE("Unusable files are refused with a reason", "[marketdata][csv]") {
+  CHECK(error_of("") == "t.csv: the file is empty");
+  CHECK(error_of("foo,bar\n1,2\n").starts_with("t.csv:1: no time column"));
+  CHECK(error_of("date,open,close\n2001-01-02,1,2\n").starts_with("t.csv:1: column 'high' is missing"));
+  CHECK(error_of("date,volume\n2001-01-02,1\n").starts_with("t.csv:1: no price columns"));
+  CHECK(error_of("date,close\n2001-01-02,1\n").starts_with("t.csv: cannot infer the timeframe"));
+  ImportOptions tf;
+  tf.timeframe = Timeframe{86'400};
+  CHECK(parse("date,close\n2001-01-02,1\n", tf));
+}
+
+TEST_CASE("symbol_from_path strips directories and extensions", "[marketdata][csv]") {
+  CHECK(symbol_from_path("data/msft.csv") == "MSFT");
+  CHECK(symbol_from_path("/x/spy.csv.gz") == "SPY");
+  CHECK(symbol_from_path("brk-b") == "BRK-B");
+}
