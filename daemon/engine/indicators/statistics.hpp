@@ -12,22 +12,29 @@ namespace aiots {
 // n*Q - S^2 keeps ~16 digits even for prices far from zero, and nothing drifts over time.
 class RollingStdDev {
 public:
-  RollingStdDev(int n, bool sample) : m_window(static_cast<std::size_t>(n)), m_n(n), m_sample(sample) {}
+  RollingStdDev(int n, bool sample)
+      : m_window(static_cast<std::size_t>(n)),
+        m_n(n),
+        m_inv_denominator(1.0 / (static_cast<double>(n) * (sample ? n - 1 : n))) {}
   double update(double x) {
-    const double old = m_window.push(x);
-    m_sum.roll(x, old);
-    m_squares.add(numeric::two_prod(x, x));
-    m_squares.subtract(numeric::two_prod(old, old));
+    // The ring keeps each value's exact square, so a step squares one value, not two.
+    const Entry entry{x, numeric::two_square(x)};
+    const Entry old = m_window.push(entry);
+    m_sum.roll(x, old.x);
+    m_squares.add(entry.square);
+    m_squares.subtract(old.square);
     if (!m_window.full()) {
       return m_value;
     }
     using namespace numeric;
     const DoubleDouble s = m_sum.exact();
-    const DoubleDouble nq = dd_mul(m_squares.exact(), {m_n, 0});
-    const DoubleDouble ss = dd_mul(s, s);
+    const DoubleDouble q = m_squares.exact();
+    DoubleDouble nq = two_prod_small(q.hi, m_n);
+    nq.lo += q.lo * m_n;
+    DoubleDouble ss = two_square(s.hi);
+    ss.lo += 2 * s.hi * s.lo;
     const double spread = dd_add(nq, {-ss.hi, -ss.lo}).hi;  // n^2 * population variance
-    const double var = spread / (m_n * (m_sample ? m_n - 1 : m_n));
-    m_value = var > 0 ? std::sqrt(var) : 0.0;
+    m_value = spread > 0 ? std::sqrt(spread * m_inv_denominator) : 0.0;
     return m_value;
   }
   double value() const { return m_value; }
@@ -36,23 +43,39 @@ public:
   bool ready() const { return m_window.full(); }
 
 private:
-  Ring<double> m_window;
+  struct Entry {
+    double x = 0;
+    numeric::DoubleDouble square;
+  };
+  Ring<Entry> m_window;
   numeric::ExactSum m_sum;
   numeric::ExactSum m_squares;
   double m_n;
-  bool m_sample;
+  double m_inv_denominator;
   double m_value = k_nan;
 };
 
 // Annualised realized volatility: sample sd of the last `n` log returns times
 // sqrt(`periods_per_year`). First value after n+1 prices.
+//
+// Unlike prices, log returns are centred near zero (mean^2 is a tiny fraction of the variance),
+// so S^2/n cancels nothing in Q - S^2/n: exact sums of r and r*r are enough, with no
+// double-double products. That leaves the one log per update as the main cost.
 class RealizedVolatility {
 public:
   RealizedVolatility(int n, double periods_per_year)
-      : m_sd(n, true), m_scale(std::sqrt(periods_per_year)) {}
+      : m_window(static_cast<std::size_t>(n)), m_n(n), m_scale(std::sqrt(periods_per_year / (n - 1.0))) {}
   double update(double price) {
     if (m_has_prev) {
-      m_value = m_sd.update(std::log(price / m_prev)) * m_scale;
+      const double r = std::log(price / m_prev);
+      const double old = m_window.push(r);
+      m_sum.roll(r, old);
+      m_squares.roll(r * r, old * old);
+      if (m_window.full()) {
+        const double s = m_sum.value();
+        const double spread = m_squares.value() - s * s / m_n;  // (n-1) * sample variance
+        m_value = spread > 0 ? std::sqrt(spread) * m_scale : 0.0;
+      }
     }
     m_prev = price;
     m_has_prev = true;
@@ -61,7 +84,10 @@ public:
   double value() const { return m_value; }
 
 private:
-  RollingStdDev m_sd;
+  Ring<double> m_window;
+  numeric::ExactSum m_sum;
+  numeric::ExactSum m_squares;
+  double m_n;
   double m_scale;
   double m_prev = 0;
   bool m_has_prev = false;

@@ -9,23 +9,28 @@ namespace aiots {
 // uses the close as price). NaN while the window's volume is zero.
 class Vwap {
 public:
-  explicit Vwap(int n) : m_prices(static_cast<std::size_t>(n)), m_volumes(static_cast<std::size_t>(n)) {}
+  explicit Vwap(int n) : m_window(static_cast<std::size_t>(n)) {}
   double update(double price, double volume) {
-    const double old_p = m_prices.push(price);
-    const double old_v = m_volumes.push(volume);
-    m_pv.add(numeric::two_prod(price, volume));
-    m_pv.subtract(numeric::two_prod(old_p, old_v));
-    m_v.roll(volume, old_v);
-    if (m_prices.full()) {
-      m_value = m_v.value() != 0 ? m_pv.value() / m_v.value() : k_nan;
+    // The ring keeps each bar's exact price*volume, so a step multiplies once, not twice.
+    const Entry entry{volume, numeric::two_prod(price, volume)};
+    const Entry old = m_window.push(entry);
+    m_pv.add(entry.pv);
+    m_pv.subtract(old.pv);
+    m_v.roll(volume, old.volume);
+    if (m_window.full()) {
+      const double v = m_v.value();
+      m_value = v != 0 ? m_pv.value() / v : k_nan;
     }
     return m_value;
   }
   double value() const { return m_value; }
 
 private:
-  Ring<double> m_prices;
-  Ring<double> m_volumes;
+  struct Entry {
+    double volume = 0;
+    numeric::DoubleDouble pv;
+  };
+  Ring<Entry> m_window;
   numeric::ExactSum m_pv;
   numeric::ExactSum m_v;
   double m_value = k_nan;
