@@ -12,7 +12,7 @@ packages=(
   libsqlite3-dev nlohmann-json3-dev libtomlplusplus-dev liblua5.4-dev
   libfmt-dev libspdlog-dev libexpected-dev libhowardhinnant-date-dev zlib1g-dev tzdata
   # tests, benchmarks and docs
-  catch2 libbenchmark-dev scdoc sqlite3 bash-completion python3
+  catch2 libbenchmark-dev scdoc sqlite3 bash-completion python3 zsh fish
 )
 
 missing=()

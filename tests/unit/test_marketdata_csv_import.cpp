@@ -85,7 +85,7 @@ TEST_CASE("Each bad-row reason names file, line and column", "[marketdata][csv]"
   CHECK(error_of("datetime,bid,ask\n2001-01-02T10:00Z,1.2,1.1\n") == "t.csv:2: column 'bid': 1.2 is above ask 1.1");
 }
 
-TEST_CASE("--skip-invalid keeps good rows and counts the rest per reason", "[marketdata][csv]") {
+TEST_CASE("Skipping invalid rows keeps good rows and counts the rest per reason", "[marketdata][csv]") {
   ImportOptions opt;
   opt.skip_invalid = true;
   auto r = parse("date,open,high,low,close,volume\n"

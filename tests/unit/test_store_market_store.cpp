@@ -52,7 +52,7 @@ TEST_CASE("A store from a newer aiots is refused", "[store]") {
   CHECK(again.error().message.find("schema version 99") != std::string::npos);
 }
 
-TEST_CASE("Writes are idempotent, conflicts refused, --replace replaces", "[store]") {
+TEST_CASE("Writes are idempotent, conflicts refused, replace replaces", "[store]") {
   TempStore t;
   auto store = *MarketStore::open(t.path);
   const auto id = *store.ensure_series("MSFT", Timeframe{86'400}, SeriesKind::Bars);

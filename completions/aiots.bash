@@ -1,0 +1,79 @@
+# bash completion for aiots                                    -*- shell-script -*-
+
+_aiots_symbols() {
+  aiots --format csv data list 2>/dev/null | tail -n +2 | cut -d, -f1 | sort -u
+}
+
+_aiots() {
+  local cur prev words cword
+  if declare -F _init_completion >/dev/null; then
+    _init_completion || return
+  else
+    cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}
+    words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD
+  fi
+
+  local global_opts="--db --format --json -q --quiet -V --version -h --help"
+  local timeframes="1m 5m 15m 30m 1h 4h 1d 1w tick"
+
+  # Values of options that take one.
+  case $prev in
+    --db|-o|--output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --format) COMPREPLY=($(compgen -W "table csv json" -- "$cur")); return ;;
+    -t|--timeframe|--to|--source)
+      if [[ $prev == --to && ${words[*]} != *resample* ]]; then return; fi
+      COMPREPLY=($(compgen -W "$timeframes" -- "$cur")); return ;;
+    --tz|--session-tz)
+      COMPREPLY=($(compgen -W "UTC America/New_York America/Chicago Europe/London Europe/Zurich Asia/Tokyo" -- "$cur"))
+      return ;;
+    -i|--ind)
+      COMPREPLY=($(compgen -W "sma( ema( wma( rsi( macd( bbands( atr( sd( roc( stoch( vwap( obv() rvol(" -- "$cur"))
+      compopt -o nospace 2>/dev/null; return ;;
+    -s|--symbol|--from|--until|--head|--tail) return ;;
+  esac
+
+  # Find the command path typed so far.
+  local cmd="" sub="" i w
+  for ((i = 1; i < cword; i++)); do
+    w=${words[i]}
+    case $w in
+      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source)
+        ((i++)); continue ;;
+      -*) continue ;;
+    esac
+    if [[ -z $cmd ]]; then cmd=$w; elif [[ -z $sub ]]; then sub=$w; fi
+  done
+
+  local opts=""
+  case $cmd in
+    "") COMPREPLY=($(compgen -W "data indicators help $global_opts" -- "$cur")); return ;;
+    help) COMPREPLY=($(compgen -W "data indicators" -- "$cur")); return ;;
+    data)
+      case $sub in
+        "") COMPREPLY=($(compgen -W "import list show export rm resample -h --help" -- "$cur")); return ;;
+        import) opts="-s --symbol -t --timeframe --tz --skip-invalid --replace --wide --adjusted" ;;
+        list) opts="" ;;
+        show) opts="-t --timeframe --from --to --head --tail" ;;
+        export) opts="-t --timeframe --from --to --head --tail -o --output" ;;
+        rm) opts="-t --timeframe --from --to" ;;
+        resample) opts="--to --source --session-tz --from --until" ;;
+      esac
+      if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts $global_opts" -- "$cur"))
+      elif [[ $sub == import ]]; then
+        COMPREPLY=($(compgen -f -- "$cur"))
+      else
+        COMPREPLY=($(compgen -W "$(_aiots_symbols)" -- "$cur"))
+      fi
+      return ;;
+    indicators)
+      opts="-i --ind -t --timeframe --from --to --tail --list"
+      if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts $global_opts" -- "$cur"))
+      else
+        COMPREPLY=($(compgen -W "$(_aiots_symbols)" -- "$cur") $(compgen -f -- "$cur"))
+      fi
+      return ;;
+  esac
+}
+complete -F _aiots aiots

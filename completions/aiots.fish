@@ -1,0 +1,67 @@
+# fish completion for aiots
+
+function __aiots_symbols
+    aiots --format csv data list 2>/dev/null | tail -n +2 | cut -d, -f1 | sort -u
+end
+
+set -l timeframes 1m 5m 15m 30m 1h 4h 1d 1w tick
+set -l data_cmds import list show export rm resample
+
+complete -c aiots -f
+# global options
+complete -c aiots -l db -r -F -d 'Store path'
+complete -c aiots -l format -x -a 'table csv json' -d 'Output format'
+complete -c aiots -l json -d 'Same as --format json'
+complete -c aiots -s q -l quiet -d 'Print no summaries'
+complete -c aiots -s V -l version -d 'Print the version'
+complete -c aiots -s h -l help -d 'Print help'
+
+# commands
+complete -c aiots -n __fish_use_subcommand -a data -d 'Import, inspect, export and resample market data'
+complete -c aiots -n __fish_use_subcommand -a indicators -d 'Bars with indicator columns'
+complete -c aiots -n __fish_use_subcommand -a help -d 'Help for a command'
+complete -c aiots -n '__fish_seen_subcommand_from help' -a 'data indicators'
+
+# data subcommands
+complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subcommand_from $data_cmds" -a import -d 'Import CSV files'
+complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subcommand_from $data_cmds" -a list -d 'List stored series'
+complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subcommand_from $data_cmds" -a show -d 'Print the bars of a symbol'
+complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subcommand_from $data_cmds" -a export -d 'Export a series'
+complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subcommand_from $data_cmds" -a rm -d "Remove a symbol's data"
+complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subcommand_from $data_cmds" -a resample -d 'Aggregate into a coarser timeframe'
+
+# data import
+complete -c aiots -n '__fish_seen_subcommand_from import' -F
+complete -c aiots -n '__fish_seen_subcommand_from import' -s s -l symbol -x -d 'Symbol'
+complete -c aiots -n '__fish_seen_subcommand_from import' -s t -l timeframe -x -a "$timeframes" -d 'Bar timeframe'
+complete -c aiots -n '__fish_seen_subcommand_from import' -l tz -x -d 'Time zone of naive times'
+complete -c aiots -n '__fish_seen_subcommand_from import' -l skip-invalid -d 'Skip bad rows'
+complete -c aiots -n '__fish_seen_subcommand_from import' -l replace -d 'Replace overlapping rows'
+complete -c aiots -n '__fish_seen_subcommand_from import' -l wide -d 'One close column per symbol'
+complete -c aiots -n '__fish_seen_subcommand_from import' -l adjusted -d 'Scale by adj close'
+
+# data show / export / rm
+complete -c aiots -n '__fish_seen_subcommand_from show export rm' -a '(__aiots_symbols)'
+complete -c aiots -n '__fish_seen_subcommand_from show export rm' -s t -l timeframe -x -a "$timeframes" -d 'Timeframe'
+complete -c aiots -n '__fish_seen_subcommand_from show export rm' -l from -x -d 'First time'
+complete -c aiots -n '__fish_seen_subcommand_from show export rm' -l to -x -d 'Last time'
+complete -c aiots -n '__fish_seen_subcommand_from show export' -l head -x -d 'First N rows'
+complete -c aiots -n '__fish_seen_subcommand_from show export' -l tail -x -d 'Last N rows'
+complete -c aiots -n '__fish_seen_subcommand_from export' -s o -l output -r -F -d 'File to write'
+
+# data resample
+complete -c aiots -n '__fish_seen_subcommand_from resample' -a '(__aiots_symbols)'
+complete -c aiots -n '__fish_seen_subcommand_from resample' -l to -x -a "$timeframes" -d 'Target timeframe'
+complete -c aiots -n '__fish_seen_subcommand_from resample' -l source -x -a "$timeframes" -d 'Source timeframe'
+complete -c aiots -n '__fish_seen_subcommand_from resample' -l session-tz -x -d 'Exchange time zone'
+complete -c aiots -n '__fish_seen_subcommand_from resample' -l from -x -d 'First source time'
+complete -c aiots -n '__fish_seen_subcommand_from resample' -l until -x -d 'Last source time'
+
+# indicators
+complete -c aiots -n '__fish_seen_subcommand_from indicators' -a '(__aiots_symbols)' -F
+complete -c aiots -n '__fish_seen_subcommand_from indicators' -s i -l ind -x -a 'sma( ema( wma( rsi( macd( bbands( atr( sd( roc( stoch( vwap( obv() rvol(' -d 'Indicator spec'
+complete -c aiots -n '__fish_seen_subcommand_from indicators' -s t -l timeframe -x -a "$timeframes" -d 'Timeframe'
+complete -c aiots -n '__fish_seen_subcommand_from indicators' -l from -x -d 'First bar to print'
+complete -c aiots -n '__fish_seen_subcommand_from indicators' -l to -x -d 'Last bar'
+complete -c aiots -n '__fish_seen_subcommand_from indicators' -l tail -x -d 'Last N bars'
+complete -c aiots -n '__fish_seen_subcommand_from indicators' -l list -d 'List indicators'

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The aiots tour on bundled real data, in a throw-away store: import, inspect, resample,
+# indicators. Run through `make demo`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+AIOTS=${AIOTS_BIN:-build/cli/aiots}
+DATA=examples/data
+store_dir=$(mktemp -d)
+trap 'rm -rf "$store_dir"' EXIT
+export AIOTS_DB="$store_dir/aiots.db"
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+
+echo "aiots demo: a throw-away store in $store_dir"
+step "$AIOTS" data import "$DATA/msft.csv" "$DATA/eustock_SMI.csv" "$DATA/eustock_CAC.csv" "$DATA/eustock_FTSE.csv"
+step "$AIOTS" data import --symbol USDCHF "$DATA/usdchf_30m.csv"
+step "$AIOTS" data resample USDCHF --to 1d --session-tz America/New_York
+step "$AIOTS" --format table data list
+step "$AIOTS" --format table data show MSFT --from 2001-09-05 --to 2001-09-21
+echo "(no bars 2001-09-11..14: the market was closed)"
+step "$AIOTS" --format table indicators MSFT --ind 'sma(20),rsi(14),macd(12,26,9),bbands(20,2)' --tail 10

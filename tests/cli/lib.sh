@@ -1,0 +1,56 @@
+# Helpers for the black-box CLI suites: each suite runs the real aiots binary on a throw-away
+# store in a temp dir and fails on the first broken expectation.
+set -euo pipefail
+
+: "${AIOTS:?set AIOTS to the aiots binary}"
+: "${AIOTS_SRC:?set AIOTS_SRC to the source tree}"
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+export AIOTS_DB="$WORK/store/aiots.db"
+export NO_COLOR=1
+DATA="$AIOTS_SRC/examples/data"
+failures=0
+checks=0
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+# expect_exit CODE CMD...: runs CMD, keeps stdout in $OUT and stderr in $ERR.
+expect_exit() {
+  local want=$1
+  shift
+  checks=$((checks + 1))
+  set +e
+  "$@" >"$WORK/out" 2>"$WORK/err"
+  local got=$?
+  set -e
+  OUT=$(cat "$WORK/out")
+  ERR=$(cat "$WORK/err")
+  if [[ $got != "$want" ]]; then
+    fail "exit $got (wanted $want): $*"
+    echo "  stdout: ${OUT:0:400}" >&2
+    echo "  stderr: ${ERR:0:400}" >&2
+  fi
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+  checks=$((checks + 1))
+  [[ "$2" == "$3" ]] || fail "$1: got '$2', wanted '$3'"
+}
+
+# expect_contains WHAT TEXT FRAGMENT
+expect_contains() {
+  checks=$((checks + 1))
+  [[ "$2" == *"$3"* ]] || fail "$1: '${2:0:300}' does not contain '$3'"
+}
+
+# sql QUERY: asks the store directly.
+sql() { sqlite3 "$AIOTS_DB" "$1"; }
+
+finish() {
+  echo "$checks checks, $failures failed"
+  [[ $failures == 0 ]]
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# data import: formats, validation messages, idempotence, conflicts, atomicity.
+source "$(dirname "$0")/lib.sh"
+
+expect_exit 0 "$AIOTS" data import "$DATA/msft.csv" "$DATA/ttrc.csv"
+expect_contains "import summary" "$OUT" "MSFT 1d bars, 249 rows (249 new, 0 unchanged) 2000-09-27 .. 2001-09-27"
+expect_eq "MSFT rows in store" "$(sql "SELECT count(*) FROM bars JOIN series ON series.id = series_id WHERE symbol = 'MSFT'")" 249
+expect_eq "first MSFT bar" "$(sql "SELECT open, high, low, close, volume FROM bars JOIN series ON series.id = series_id WHERE symbol = 'MSFT' ORDER BY ts LIMIT 1")" "63.4375|63.5625|59.8125|60.625|53077800.0"
+
+# Re-import is idempotent.
+expect_exit 0 "$AIOTS" data import "$DATA/msft.csv"
+expect_contains "re-import" "$OUT" "(0 new, 249 unchanged)"
+
+# A changed row is a conflict naming file and line; nothing changes.
+awk -F, -v OFS=, 'NR == 11 { $5 = 55.5 } 1' "$DATA/msft.csv" > "$WORK/msft.csv"
+before=$(sql "SELECT group_concat(close) FROM bars")
+expect_exit 3 "$AIOTS" data import "$WORK/msft.csv"
+expect_contains "conflict message" "$ERR" "aiots: data import: $WORK/msft.csv:11: MSFT 1d at 2000-10-10 differs from the stored row"
+expect_contains "conflict hint" "$ERR" "pass --replace to overwrite"
+expect_eq "store unchanged after conflict" "$(sql "SELECT group_concat(close) FROM bars")" "$before"
+expect_exit 0 "$AIOTS" data import --replace "$WORK/msft.csv"
+expect_contains "replace summary" "$OUT" "249 replaced"
+expect_eq "replaced close" "$(sql "SELECT close FROM bars JOIN series ON series.id = series_id WHERE symbol = 'MSFT' AND ts = $(( 11240 * 86400 * 1000000000 ))")" "55.5"
+
+# A bad row fails the whole multi-file import: the good file before it is not written either.
+printf 'date,open,high,low,close,volume\n2001-01-02,10,11,9,10.5,100\n2001-01-03,11,10.5,11.0,10.8,5\n' > "$WORK/bad.csv"
+expect_exit 3 "$AIOTS" data import "$DATA/eustock_CAC.csv" "$WORK/bad.csv"
+expect_eq "bad row message" "$ERR" "aiots: data import: $WORK/bad.csv:3: column 'high': 10.5 is below low 11.0"
+expect_eq "no partial import" "$(sql "SELECT count(*) FROM series WHERE symbol = 'EUSTOCK_CAC'")" 0
+
+# --skip-invalid imports the rest and counts per reason.
+cat > "$WORK/dirty.csv" <<'CSV'
+date,open,high,low,close,volume
+2001-01-02,10,11,9,10.5,100
+2001-01-03,11,10.5,11.0,10.8,5
+2001-01-04,10,11,9,10,-1
+2001-01-05,10,11,9,10,abc
+2001-01-05,10,11,9,10,3
+2001-01-08,10,11,9,10,3
+2001-01-08,10,11,9,10,4
+2001-01-09,10,11,9,10,3
+CSV
+expect_exit 0 "$AIOTS" --json data import --skip-invalid --symbol dirty "$WORK/dirty.csv"
+expect_eq "skip counts" "$(python3 -c 'import json,sys; f=json.load(sys.stdin)["files"][0]; print(f["skipped"]["total"], sorted(f["skipped"]["by_reason"].items()), f["series"][0]["rows"])' <<<"$OUT")" \
+  "4 [('bad_number', 1), ('high_below_low', 1), ('negative_volume', 1), ('not_increasing', 1)] 4"
+
+# gzip, stdin, quotes, wide, adjusted.
+gzip -c "$DATA/eustock_SMI.csv" > "$WORK/smi.csv.gz"
+expect_exit 0 "$AIOTS" data import "$WORK/smi.csv.gz"
+expect_contains "gz import" "$OUT" "SMI 1d bars, 1860 rows"
+expect_exit 2 "$AIOTS" data import - < "$DATA/eustock_FTSE.csv"
+expect_contains "stdin needs a symbol" "$ERR" "reading stdin needs --symbol"
+expect_exit 0 "$AIOTS" data import --symbol ftse - < "$DATA/eustock_FTSE.csv"
+expect_contains "stdin import" "$OUT" "<stdin>: FTSE 1d bars, 1860 rows"
+expect_exit 0 "$AIOTS" data import --symbol usdchf "$DATA/usdchf_30m.csv"
+expect_contains "quote import" "$OUT" "USDCHF tick quotes, 62496 rows"
+expect_exit 0 "$AIOTS" --db "$WORK/wide.db" data import --wide "$DATA/dowjones30_close.csv"
+expect_eq "wide series" "$(sqlite3 "$WORK/wide.db" "SELECT count(*), sum(row_count) FROM series")" "30|75870"
+
+# Time zones: naive intraday times in New York land 5 hours later in UTC in winter.
+printf 'datetime,price\n2001-01-02 09:30,1.5\n2001-01-02 09:31,1.6\n' > "$WORK/ny.csv"
+expect_exit 0 "$AIOTS" --json data import --tz America/New_York "$WORK/ny.csv"
+expect_eq "tz conversion" "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["files"][0]["series"][0]["first"])' <<<"$OUT")" "2001-01-02T14:30:00Z"
+expect_exit 2 "$AIOTS" data import --tz Mars/Base "$WORK/ny.csv"
+expect_contains "bad zone" "$ERR" "unknown time zone 'Mars/Base'"
+
+# Usage and data errors.
+expect_exit 3 "$AIOTS" data import "$WORK/missing.csv"
+expect_contains "missing file" "$ERR" "missing.csv: cannot open"
+expect_exit 2 "$AIOTS" data import --timeframe 7x "$DATA/msft.csv"
+expect_exit 2 "$AIOTS" data import
+printf 'when,close\nx,1\n' > "$WORK/nohead.csv"
+expect_exit 3 "$AIOTS" data import "$WORK/nohead.csv"
+expect_contains "no time column" "$ERR" "nohead.csv:1: no time column"
+
+finish

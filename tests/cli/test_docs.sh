@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Docs stay true to the binary: every option of every command is in its man page and in the
+# bash, zsh and fish completions; the man pages build; the bash completion completes.
+source "$(dirname "$0")/lib.sh"
+MAN="$AIOTS_SRC/man"
+COMP="$AIOTS_SRC/completions"
+
+long_options() { "$AIOTS" "$@" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u; }
+
+check_command() {  # check_command MANPAGE WORDS...
+  local page=$1
+  shift
+  local opt
+  for opt in $(long_options "$@"); do
+    [[ $opt == --help ]] && continue
+    checks=$((checks + 1))
+    grep -qF -- "*$opt*" "$MAN/$page" || fail "$page does not document $* $opt"
+    grep -qF -- "$opt" "$COMP/aiots.bash" || fail "bash completion lacks $* $opt"
+    grep -qF -- "'$opt" "$COMP/_aiots" || grep -qF -- "$opt[" "$COMP/_aiots" || grep -qF -- "}'[" "$COMP/_aiots" || fail "zsh completion lacks $* $opt"
+    grep -qE -- "-l ${opt#--}( |$)" "$COMP/aiots.fish" || fail "fish completion lacks $* $opt"
+  done
+}
+
+check_command aiots.1.scd
+for sub in import list show export rm resample; do
+  check_command aiots-data.1.scd data "$sub"
+done
+check_command aiots-indicators.1.scd indicators
+
+# Every command is in the overview page and the completions.
+for cmd in "data import" "data list" "data show" "data export" "data rm" "data resample" indicators help; do
+  checks=$((checks + 1))
+  grep -qF -- "*$cmd" "$MAN/aiots.1.scd" || fail "aiots(1) lacks $cmd"
+done
+
+# Exit codes are documented where users look.
+expect_exit 0 "$AIOTS" --help
+expect_contains "help footer" "$OUT" "Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 data/validation error."
+expect_exit 0 "$AIOTS" help data import
+expect_contains "help command" "$OUT" "--skip-invalid"
+expect_exit 2 "$AIOTS" help nosuch
+expect_exit 0 "$AIOTS" --version
+expect_contains "version" "$OUT" "aiots 0."
+expect_exit 2 "$AIOTS" nosuch
+expect_exit 2 "$AIOTS"
+
+# Man pages were built to roff.
+for page in "$MAN"/*.scd; do
+  out="$AIOTS_BUILD/man/$(basename "${page%.scd}")"
+  checks=$((checks + 1))
+  head -c 300 "$out" 2>/dev/null | grep -q '^\.TH' || fail "man page $out not built"
+done
+
+# The bash completion completes commands, options and symbols.
+mkdir -p "$WORK/bin" && ln -s "$(realpath "$AIOTS")" "$WORK/bin/aiots"
+"$AIOTS" -q data import "$DATA/msft.csv"
+complete_words() {
+  PATH="$WORK/bin:$PATH" bash -c '
+    source "$1"; shift
+    COMP_WORDS=("$@"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+    COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+    _aiots aiots "${COMP_WORDS[-1]}" "${COMP_WORDS[-2]}"
+    printf "%s\n" "${COMPREPLY[@]}"' _ "$COMP/aiots.bash" "$@" | sort | tr '\n' ' '
+}
+expect_eq "complete command" "$(complete_words aiots da)" "data "
+expect_eq "complete data subcommand" "$(complete_words aiots data re)" "resample "
+expect_eq "complete import option" "$(complete_words aiots data import --sk)" "--skip-invalid "
+expect_eq "complete symbol" "$(complete_words aiots data show MS)" "MSFT "
+expect_eq "complete format" "$(complete_words aiots --format j)" "json "
+
+# zsh and fish parse their completion files.
+if command -v zsh >/dev/null; then
+  checks=$((checks + 1)); zsh -n "$COMP/_aiots" || fail "zsh completion has a syntax error"
+fi
+if command -v fish >/dev/null; then
+  checks=$((checks + 1)); fish --no-execute "$COMP/aiots.fish" || fail "fish completion has a syntax error"
+fi
+
+finish
