@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   aiots::cli::setup_data(app, ctx);
   aiots::cli::setup_indicators(app, ctx);
+  aiots::cli::setup_backtest(app, ctx);
+  aiots::cli::setup_runs(app, ctx);
   setup_help(app, ctx);
 
   try {

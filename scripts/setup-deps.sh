@@ -9,7 +9,7 @@ packages=(
   build-essential cmake pkg-config git
   # libraries the code links against
   libcli11-dev libboost-dev libboost-filesystem-dev libcurl4-openssl-dev
-  libsqlite3-dev nlohmann-json3-dev libtomlplusplus-dev liblua5.4-dev
+  libsqlite3-dev nlohmann-json3-dev libtomlplusplus-dev liblua5.4-dev libssl-dev
   libfmt-dev libspdlog-dev libexpected-dev libhowardhinnant-date-dev zlib1g-dev tzdata
   # tests, benchmarks and docs
   catch2 libbenchmark-dev scdoc sqlite3 bash-completion python3 zsh fish

@@ -15,6 +15,8 @@ void setup_data_show(CLI::App& data, Context& ctx);
 void setup_data_rm(CLI::App& data, Context& ctx);
 void setup_data_resample(CLI::App& data, Context& ctx);
 void setup_indicators(CLI::App& app, Context& ctx);
+void setup_backtest(CLI::App& app, Context& ctx);
+void setup_runs(CLI::App& app, Context& ctx);
 
 // Writes bars as rows (time, open, high, low, close, volume) to `writer`; daily and longer
 // bars print their date alone. Shared by show, export and indicators.

@@ -1,11 +1,8 @@
 // aiots data show / data export: the rows of one series, on stdout or into a file.
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <unistd.h>
 
 #include "commands/commands.hpp"
+#include "output/atomic_file.hpp"
 
 namespace aiots::cli {
 namespace {
@@ -66,28 +63,10 @@ Expected<void> run_show(const Context& ctx, const ShowOptions& o) {
     auto writer = make_row_writer(format, std::cout, columns, ctx.color() && format == OutputFormat::Table);
     return write_rows(store, series, range, o, *writer);
   }
-  // Write beside the target and rename, so a failed export never leaves a half-written file.
-  const std::string tmp = o.output + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream file(tmp, std::ios::binary);
-    if (!file) {
-      return runtime_error("cannot write " + o.output + ": cannot create " + tmp);
-    }
+  return write_atomically(o.output, [&](std::ostream& file) {
     auto writer = make_row_writer(format, file, columns, false);
-    auto written = write_rows(store, series, range, o, *writer);
-    file.close();
-    if (!written || !file) {
-      std::remove(tmp.c_str());
-      return written ? runtime_error("cannot write " + o.output) : written;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, o.output, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    return runtime_error("cannot write " + o.output + ": " + ec.message());
-  }
-  return {};
+    return write_rows(store, series, range, o, *writer);
+  });
 }
 
 CLI::App* add_common(CLI::App& data, const char* name, const char* help, std::shared_ptr<ShowOptions> o) {

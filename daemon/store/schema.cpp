@@ -8,7 +8,7 @@ namespace aiots {
 namespace {
 
 // Migration i takes the schema from version i to i+1. Append only; never edit a shipped one.
-constexpr std::array<std::string_view, 1> k_migrations = {
+constexpr std::array<std::string_view, 2> k_migrations = {
     R"sql(
 CREATE TABLE series (
   id        INTEGER PRIMARY KEY,
@@ -38,6 +38,32 @@ CREATE TABLE quotes (
   bid       REAL,
   ask       REAL,
   PRIMARY KEY (series_id, ts)
+) WITHOUT ROWID;
+)sql",
+    R"sql(
+CREATE TABLE runs (
+  id            INTEGER PRIMARY KEY,
+  created_at    TEXT    NOT NULL,          -- wall-clock UTC, for people; never in run output
+  strategy      TEXT    NOT NULL,
+  symbols       TEXT    NOT NULL,          -- comma-separated
+  status        TEXT    NOT NULL,          -- completed | stopped
+  manifest      TEXT    NOT NULL,          -- JSON: spec, strategy and bars hashes, engine version
+  result        TEXT    NOT NULL           -- JSON: exactly what 'aiots backtest --json' printed
+);
+CREATE TABLE run_trades (
+  run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  seq         INTEGER NOT NULL,
+  symbol      TEXT    NOT NULL,
+  direction   TEXT    NOT NULL,
+  quantity    INTEGER NOT NULL,
+  entry_time  TEXT    NOT NULL,
+  exit_time   TEXT    NOT NULL,
+  entry_price REAL    NOT NULL,
+  exit_price  REAL    NOT NULL,
+  pnl         REAL    NOT NULL,
+  commission  REAL    NOT NULL,
+  bars        INTEGER NOT NULL,
+  PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
 )sql",
 };

@@ -1,0 +1,127 @@
+#include "backtest/backtest_output.hpp"
+
+#include <cstdio>
+#include <ostream>
+
+#include "output/atomic_file.hpp"
+#include "output/format.hpp"
+
+namespace aiots::cli {
+namespace {
+
+std::string pct(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f%%", v * 100);
+  return buf;
+}
+
+std::string num(double v, int decimals = 2) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string text(const nlohmann::json& j) { return j.is_null() ? "-" : j.is_string() ? j.get<std::string>() : j.dump(); }
+
+}  // namespace
+
+void print_summary(std::ostream& os, const BacktestOutcome& out) {
+  const nlohmann::json& r = out.result;
+  const nlohmann::json& m = r["metrics"];
+  const nlohmann::json& d = r["data"];
+  std::string symbols;
+  for (const auto& s : d["symbols"]) {
+    symbols += (symbols.empty() ? "" : ",") + s.get<std::string>();
+  }
+  if (symbols.size() > 60) {
+    symbols = std::to_string(d["symbols"].size()) + " symbols";
+  }
+  std::string params;
+  for (const auto& [k, v] : r["params"].items()) {
+    params += (params.empty() ? "" : " ") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+  }
+  os << "strategy   " << text(r["strategy"]["name"]) << " " << text(r["strategy"]["version"]) << " ("
+     << text(r["strategy"]["path"]) << ")\n";
+  os << "data       " << symbols << " " << text(d["timeframe"]) << ", " << text(d["first"]) << " .. "
+     << text(d["last"]) << ", " << d["bars"].get<std::int64_t>() << " bars\n";
+  os << "params     " << (params.empty() ? "(none)" : params) << "\n";
+  os << "equity     " << num(m["initial_equity"]) << " -> " << num(m["final_equity"]) << "  total "
+     << pct(m["total_return"]) << "  CAGR " << pct(m["cagr"]) << "  vol " << pct(m["volatility"]) << "\n";
+  os << "ratios     Sharpe " << num(m["sharpe"]) << "  Sortino " << num(m["sortino"]) << "  Calmar "
+     << num(m["calmar"]) << "\n";
+  os << "drawdown   " << pct(m["max_drawdown"]) << ", " << text(m["drawdown_peak"]) << " -> "
+     << text(m["drawdown_trough"]) << ", " << num(m["drawdown_days"], 0) << " days"
+     << (m["drawdown_recovery"].is_null() ? " (not recovered)" : ", recovered " + text(m["drawdown_recovery"])) << "\n";
+  os << "trades     " << m["trades"].get<std::int64_t>() << ", win rate " << pct(m["win_rate"]) << ", profit factor "
+     << (m["profit_factor"].is_null() ? std::string("-") : num(m["profit_factor"])) << ", avg win "
+     << num(m["average_win"]) << ", avg loss " << num(m["average_loss"]) << ", expectancy " << num(m["expectancy"])
+     << "\n";
+  os << "activity   exposure " << pct(m["exposure"]) << ", commissions " << num(m["commissions"]) << ", orders "
+     << r["counts"]["orders"].get<std::int64_t>() << ", rejected " << m["rejected_orders"].get<std::int64_t>()
+     << ", signals " << m["signals"].get<std::int64_t>() << "\n";
+  if (r["status"] != "completed") {
+    os << "status     STOPPED: " << text(r["error"]) << "\n";
+  }
+}
+
+Expected<void> write_trades_csv(const std::string& path, const BacktestOutcome& out) {
+  return write_atomically(path, [&](std::ostream& os) -> Expected<void> {
+    auto w = make_row_writer(OutputFormat::Csv, os,
+                             {"symbol", "direction", "quantity", "entry_time", "exit_time", "entry_price", "exit_price",
+                              "pnl", "commission", "bars"},
+                             false);
+    for (const RunTradeRow& t : trade_rows(out)) {
+      w->row({t.symbol, t.direction, t.quantity, t.entry_time, t.exit_time, t.entry_price, t.exit_price, t.pnl,
+              t.commission, t.bars});
+    }
+    w->finish();
+    return {};
+  });
+}
+
+Expected<void> write_equity_csv(const std::string& path, const BacktestOutcome& out) {
+  const bool daily = out.timeframe.is_daily_or_longer();
+  return write_atomically(path, [&](std::ostream& os) -> Expected<void> {
+    auto w = make_row_writer(OutputFormat::Csv, os, {"time", "equity", "drawdown", "invested"}, false);
+    double peak = 0;
+    for (const EquityPoint& p : out.engine->equity_curve()) {
+      const double e = p.equity.value();
+      peak = std::max(peak, e);
+      w->row({format_time(p.ts, daily), e, e / peak - 1, std::int64_t{p.invested ? 1 : 0}});
+    }
+    w->finish();
+    return {};
+  });
+}
+
+Expected<void> write_orders_csv(const std::string& path, const BacktestOutcome& out) {
+  const bool daily = out.timeframe.is_daily_or_longer();
+  return write_atomically(path, [&](std::ostream& os) -> Expected<void> {
+    auto w = make_row_writer(OutputFormat::Csv, os,
+                             {"time", "order_id", "event", "symbol", "side", "type", "quantity", "fill_quantity",
+                              "fill_price", "reason"},
+                             false);
+    for (const OrderLogEntry& e : out.engine->order_log()) {
+      const bool fill = e.event.kind == OrderEventKind::Filled || e.event.kind == OrderEventKind::PartiallyFilled;
+      w->row({format_time(e.event.ts, daily), e.event.order_id, std::string(to_string(e.event.kind)),
+              out.symbols[static_cast<std::size_t>(e.symbol)], std::string(to_string(e.side)),
+              std::string(to_string(e.type)), e.quantity, fill ? Cell{e.event.fill_quantity} : Cell{},
+              fill ? Cell{e.event.fill_price} : Cell{}, e.event.reason});
+    }
+    w->finish();
+    return {};
+  });
+}
+
+std::vector<RunTradeRow> trade_rows(const BacktestOutcome& out) {
+  const bool daily = out.timeframe.is_daily_or_longer();
+  std::vector<RunTradeRow> rows;
+  for (const TradeRecord& t : out.engine->trades()) {
+    rows.push_back(RunTradeRow{out.symbols[static_cast<std::size_t>(t.symbol)], t.is_long ? "long" : "short", t.quantity,
+                               format_time(t.entry_ts, daily), format_time(t.exit_ts, daily), t.entry_price,
+                               t.exit_price, t.pnl.value(), t.commission.value(), t.bars});
+  }
+  return rows;
+}
+
+}  // namespace aiots::cli

@@ -1,0 +1,252 @@
+#include "backtest/backtest_run.hpp"
+
+#include <cmath>
+
+#include "engine/core/bar_feed.hpp"
+#include "engine/metrics/metrics.hpp"
+#include "marketdata/csv_import.hpp"
+#include "marketdata/input_file.hpp"
+#include "util/sha256.hpp"
+
+namespace aiots::cli {
+namespace {
+
+bool is_file(const std::string& s) {
+  return s.find('/') != std::string::npos || s.ends_with(".csv") || s.ends_with(".gz");
+}
+
+struct LoadedData {
+  std::vector<std::string> symbols;
+  std::vector<std::vector<Bar>> bars;
+  Timeframe timeframe;
+  std::string source;
+};
+
+Expected<LoadedData> load_data(const Context& ctx, const BacktestSpec& spec, const TimeRange& range) {
+  LoadedData out;
+  AIOTS_TRY_ASSIGN(tf, parse_timeframe_option(spec.timeframe));
+  const auto in_range = [&](const Bar& b) {
+    return (!range.from || b.ts >= *range.from) && (!range.to || b.ts <= *range.to);
+  };
+  if (spec.data.size() == 1 && is_file(spec.data[0])) {
+    out.source = "file";
+    AIOTS_TRY_ASSIGN(text, read_input(spec.data[0]));
+    ImportOptions options;
+    options.wide = spec.wide;
+    options.timeframe = tf;
+    AIOTS_TRY_ASSIGN(file, parse_market_csv(text, spec.data[0], options));
+    for (ParsedSeries& s : file.series) {
+      if (s.kind != SeriesKind::Bars) {
+        return data_error(spec.data[0] + ": backtests need bars; resample the quotes first");
+      }
+      out.symbols.push_back(s.symbol);
+      std::erase_if(s.bars, [&](const Bar& b) { return !in_range(b); });
+      out.bars.push_back(std::move(s.bars));
+      out.timeframe = s.timeframe;
+    }
+  } else {
+    out.source = "store";
+    AIOTS_TRY_ASSIGN(store, ctx.open_store());
+    for (const std::string& raw : spec.data) {
+      AIOTS_TRY_ASSIGN(series, store.resolve(normalize_symbol(raw), tf));
+      if (series.kind != SeriesKind::Bars) {
+        return data_error(series.symbol + " holds quotes; resample it to bars first (aiots data resample)");
+      }
+      if (!out.symbols.empty() && series.timeframe != out.timeframe) {
+        return data_error(series.symbol + " is " + series.timeframe.to_string() + " but " + out.symbols[0] + " is " +
+                          out.timeframe.to_string() + "; pass --timeframe");
+      }
+      AIOTS_TRY_ASSIGN(bars, store.load_bars(series.id, range));
+      out.symbols.push_back(series.symbol);
+      out.bars.push_back(std::move(bars));
+      out.timeframe = series.timeframe;
+    }
+  }
+  for (std::size_t i = 0; i < out.bars.size(); ++i) {
+    if (out.bars[i].empty()) {
+      return data_error("no bars for " + out.symbols[i] + " in the given range");
+    }
+  }
+  return out;
+}
+
+nlohmann::json optional_time(const std::optional<Timestamp>& t, bool daily) {
+  return t ? nlohmann::json(format_time(*t, daily)) : nlohmann::json(nullptr);
+}
+
+nlohmann::json metrics_json(const PerformanceMetrics& m, bool daily) {
+  return {{"start", format_time(m.start, daily)},
+          {"end", format_time(m.end, daily)},
+          {"bars", m.bars},
+          {"days", m.days},
+          {"initial_equity", m.initial_equity},
+          {"final_equity", m.final_equity},
+          {"total_return", m.total_return},
+          {"cagr", m.cagr},
+          {"cagr_252", m.cagr_252},
+          {"volatility", m.volatility},
+          {"sharpe", m.sharpe},
+          {"sortino", m.sortino},
+          {"calmar", m.calmar},
+          {"max_drawdown", m.max_drawdown},
+          {"drawdown_peak", format_time(m.drawdown_peak, daily)},
+          {"drawdown_trough", format_time(m.drawdown_trough, daily)},
+          {"drawdown_recovery", optional_time(m.drawdown_recovery, daily)},
+          {"drawdown_days", m.drawdown_days},
+          {"trades", m.trades},
+          {"win_rate", m.win_rate},
+          {"profit_factor", m.profit_factor ? nlohmann::json(*m.profit_factor) : nlohmann::json(nullptr)},
+          {"average_win", m.average_win},
+          {"average_loss", m.average_loss},
+          {"expectancy", m.expectancy},
+          {"exposure", m.exposure},
+          {"commissions", m.commissions},
+          {"rejected_orders", m.rejected_orders},
+          {"signals", m.signals}};
+}
+
+nlohmann::json param_json(const lua::ParamValue& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  return std::get<bool>(v);
+}
+
+}  // namespace
+
+nlohmann::json BacktestSpec::to_json() const {
+  return {{"strategy_path", strategy_path}, {"params", params},     {"data", data},
+          {"wide", wide},                   {"timeframe", timeframe}, {"from", from},
+          {"to", to},                       {"cash", cash},         {"commission", commission},
+          {"slippage", slippage},           {"fill", fill},         {"volume_cap", volume_cap},
+          {"seed", seed},                   {"instructions", instructions}, {"memory_mb", memory_mb}};
+}
+
+Expected<BacktestSpec> BacktestSpec::from_json(const nlohmann::json& j) {
+  try {
+    BacktestSpec s;
+    s.strategy_path = j.at("strategy_path");
+    s.params = j.at("params").get<std::map<std::string, std::string>>();
+    s.data = j.at("data").get<std::vector<std::string>>();
+    s.wide = j.at("wide");
+    s.timeframe = j.at("timeframe");
+    s.from = j.at("from");
+    s.to = j.at("to");
+    s.cash = j.at("cash");
+    s.commission = j.at("commission");
+    s.slippage = j.at("slippage");
+    s.fill = j.at("fill");
+    s.volume_cap = j.at("volume_cap");
+    s.seed = j.at("seed");
+    s.instructions = j.at("instructions");
+    s.memory_mb = j.at("memory_mb");
+    return s;
+  } catch (const nlohmann::json::exception& e) {
+    return data_error(std::string("stored run manifest is unreadable: ") + e.what());
+  }
+}
+
+std::string hash_bars(const std::vector<std::string>& symbols, const std::vector<std::vector<Bar>>& bars) {
+  std::string bytes;
+  for (std::size_t i = 0; i < symbols.size(); ++i) {
+    bytes += symbols[i];
+    bytes += '\n';
+    bytes.append(reinterpret_cast<const char*>(bars[i].data()), bars[i].size() * sizeof(Bar));
+  }
+  return sha256_hex(bytes);
+}
+
+Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& spec) {
+  if (!std::isfinite(spec.cash) || spec.cash <= 0) {
+    return usage_error("--cash must be a positive amount");
+  }
+  if (!(spec.volume_cap >= 0 && spec.volume_cap <= 1)) {
+    return usage_error("--volume-cap must be a fraction between 0 and 1");
+  }
+  if (spec.fill != "open" && spec.fill != "close") {
+    return usage_error("--fill must be open or close, not '" + spec.fill + "'");
+  }
+  EngineConfig config;
+  config.initial_cash = Money::from(spec.cash);
+  AIOTS_TRY_ASSIGN(commission, CommissionModel::parse(spec.commission));
+  AIOTS_TRY_ASSIGN(slippage, SlippageModel::parse(spec.slippage));
+  config.broker.commission = commission;
+  config.broker.slippage = slippage;
+  config.broker.timing = spec.fill == "close" ? FillTiming::Close : FillTiming::NextOpen;
+  config.broker.volume_cap = spec.volume_cap;
+  AIOTS_TRY_ASSIGN(range, parse_time_range(spec.from, spec.to));
+  AIOTS_TRY_ASSIGN(data, load_data(ctx, spec, range));
+
+  BacktestOutcome out;
+  out.symbols = data.symbols;
+  out.timeframe = data.timeframe;
+  for (const std::string& s : data.symbols) {
+    config.instruments.push_back(Instrument{s, 1.0, 0.01, data.timeframe});
+  }
+  const lua::Limits limits{spec.instructions, spec.memory_mb << 20};
+  AIOTS_TRY_ASSIGN(strategy, lua::LuaStrategy::load(spec.strategy_path, data.symbols, spec.params, limits, spec.seed));
+  out.strategy = std::move(strategy);
+  out.engine = std::make_unique<Engine>(config, *out.strategy);
+  const std::string bars_hash = hash_bars(data.symbols, data.bars);
+  if (out.engine->start()) {
+    feed_bars(*out.engine, data.bars);
+    out.engine->finish();
+  }
+  out.bars = std::move(data.bars);
+
+  const Engine& e = *out.engine;
+  const bool daily = data.timeframe.is_daily_or_longer();
+  nlohmann::json params = nlohmann::json::object();
+  for (const auto& [k, v] : out.strategy->values()) {
+    params[k] = param_json(v);
+  }
+  nlohmann::json positions = nlohmann::json::object();
+  for (std::size_t s = 0; s < data.symbols.size(); ++s) {
+    positions[data.symbols[s]] = e.portfolio().position(static_cast<SymbolId>(s)).quantity;
+  }
+  const PerformanceMetrics m = compute_metrics(e);
+  out.result = {
+      {"strategy",
+       {{"name", out.strategy->name()}, {"version", out.strategy->version()}, {"path", spec.strategy_path},
+        {"sha256", sha256_hex(out.strategy->source())}}},
+      {"params", params},
+      {"data",
+       {{"source", data.source},
+        {"symbols", data.symbols},
+        {"timeframe", data.timeframe.to_string()},
+        {"first", format_time(out.bars.front().front().ts, daily)},
+        {"last", format_time(out.bars.front().back().ts, daily)},
+        {"bars", e.bars_processed()},
+        {"sha256", bars_hash}}},
+      {"config",
+       {{"cash", spec.cash},
+        {"commission", commission.describe()},
+        {"slippage", slippage.describe()},
+        {"fill", spec.fill},
+        {"volume_cap", spec.volume_cap},
+        {"seed", spec.seed}}},
+      {"engine_version", AIOTS_VERSION},
+      {"status", e.failure() ? "stopped" : "completed"},
+      {"error", e.failure() ? nlohmann::json(*e.failure()) : nlohmann::json(nullptr)},
+      {"metrics", metrics_json(m, daily)},
+      {"final",
+       {{"equity", e.portfolio().equity().value()},
+        {"cash", e.portfolio().cash().value()},
+        {"realized", e.portfolio().realized().value()},
+        {"unrealized", e.portfolio().unrealized().value()},
+        {"positions", positions}}},
+      {"counts",
+       {{"orders", e.broker().order_count()},
+        {"fills", e.fills().size()},
+        {"rejected", e.broker().rejected_count()},
+        {"signals", e.signals().size()},
+        {"log_lines", e.log_lines().size()}}}};
+  out.manifest = {{"spec", spec.to_json()},
+                  {"strategy_sha256", sha256_hex(out.strategy->source())},
+                  {"risk_rules", nlohmann::json::array()},
+                  {"bars_sha256", bars_hash},
+                  {"engine_version", AIOTS_VERSION}};
+  return out;
+}
+
+}  // namespace aiots::cli

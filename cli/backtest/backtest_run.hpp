@@ -1,0 +1,57 @@
+// Runs one backtest from a spec: loads the data and the Lua strategy, drives the engine, and
+// produces the deterministic result document. Shared by `aiots backtest` and `aiots runs rerun`.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "context.hpp"
+#include "engine/core/engine.hpp"
+#include "lua/lua_strategy.hpp"
+
+namespace aiots::cli {
+
+// Everything that defines a run; stored as the run's manifest so it can be rerun.
+struct BacktestSpec {
+  std::string strategy_path;
+  std::map<std::string, std::string> params;
+  std::vector<std::string> data;  // stored symbols, or one CSV file
+  bool wide = false;
+  std::string timeframe;
+  std::string from;
+  std::string to;
+  double cash = 100'000;
+  std::string commission = "none";
+  std::string slippage = "none";
+  std::string fill = "open";
+  double volume_cap = 0;
+  std::uint64_t seed = 0;
+  std::uint64_t instructions = 10'000'000;
+  std::size_t memory_mb = 64;
+
+  nlohmann::json to_json() const;
+  static Expected<BacktestSpec> from_json(const nlohmann::json& j);
+};
+
+struct BacktestOutcome {
+  nlohmann::json result;    // deterministic: no run id, no wall-clock time
+  nlohmann::json manifest;  // spec + hashes + engine version
+  std::unique_ptr<lua::LuaStrategy> strategy;
+  std::unique_ptr<Engine> engine;
+  std::vector<std::string> symbols;
+  std::vector<std::vector<Bar>> bars;
+  Timeframe timeframe;
+};
+
+// Runs `spec`. A strategy that fails mid-run still yields an outcome (status "stopped", the
+// error in "error"); setup problems (missing file, bad params, no data) are errors.
+Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& spec);
+
+// Returns the hash of the bars a run used (their exact bytes, symbol by symbol).
+std::string hash_bars(const std::vector<std::string>& symbols, const std::vector<std::vector<Bar>>& bars);
+
+}  // namespace aiots::cli

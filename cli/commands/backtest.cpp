@@ -1,0 +1,116 @@
+// aiots backtest STRATEGY.lua: one run of a Lua strategy over stored or file data.
+#include <iostream>
+
+#include "backtest/backtest_output.hpp"
+#include "commands/commands.hpp"
+#include "output/atomic_file.hpp"
+#include "report/html_report.hpp"
+
+namespace aiots::cli {
+namespace {
+
+struct BacktestOptions {
+  BacktestSpec spec;
+  std::vector<std::string> params;
+  std::string trades;
+  std::string equity;
+  std::string orders;
+  std::string report;
+  bool no_record = false;
+};
+
+Expected<std::map<std::string, std::string>> parse_params(const std::vector<std::string>& items) {
+  std::map<std::string, std::string> out;
+  for (const std::string& item : items) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return usage_error("-p takes name=value, not '" + item + "'");
+    }
+    out[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+// Writes the outputs a run asked for and records it; shared with `runs rerun`.
+Expected<std::int64_t> record_run(const Context& ctx, const BacktestOutcome& out) {
+  AIOTS_TRY_ASSIGN(store, ctx.open_store());
+  Transaction tx(store.db());
+  AIOTS_TRY(tx.begin());
+  std::string symbols;
+  for (const std::string& s : out.symbols) {
+    symbols += (symbols.empty() ? "" : ",") + s;
+  }
+  AIOTS_TRY_ASSIGN(id, insert_run(store.db(),
+                                  RunRow{0, "", out.strategy->name(), symbols, out.result["status"].get<std::string>(),
+                                         out.manifest.dump(), out.result.dump()},
+                                  trade_rows(out)));
+  AIOTS_TRY(tx.commit());
+  return id;
+}
+
+Expected<void> run_backtest_command(const Context& ctx, BacktestOptions& o) {
+  AIOTS_TRY_ASSIGN(params, parse_params(o.params));
+  o.spec.params = params;
+  AIOTS_TRY_ASSIGN(format, ctx.format());
+  AIOTS_TRY_ASSIGN(out, run_backtest(ctx, o.spec));
+  if (!o.trades.empty()) AIOTS_TRY(write_trades_csv(o.trades, out));
+  if (!o.equity.empty()) AIOTS_TRY(write_equity_csv(o.equity, out));
+  if (!o.orders.empty()) AIOTS_TRY(write_orders_csv(o.orders, out));
+  if (!o.report.empty()) {
+    AIOTS_TRY(write_atomically(o.report, [&](std::ostream& os) -> Expected<void> {
+      os << render_html_report(out);
+      return {};
+    }));
+  }
+  if (format == OutputFormat::Json) {
+    std::cout << out.result.dump(2) << '\n';
+  } else if (!ctx.options.quiet) {
+    print_summary(std::cout, out);
+  }
+  if (!o.no_record) {
+    AIOTS_TRY_ASSIGN(id, record_run(ctx, out));
+    if (!ctx.options.quiet) {
+      std::cerr << "aiots: backtest: recorded as run " << id << " (aiots runs show " << id << ")\n";
+    }
+  }
+  if (out.result["status"] != "completed") {
+    return runtime_error("strategy stopped: " + out.result["error"].get<std::string>());
+  }
+  return {};
+}
+
+void setup_backtest(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<BacktestOptions>();
+  BacktestSpec& s = o->spec;
+  CLI::App* cmd = app.add_subcommand("backtest", "Run a Lua strategy over stored bars or a CSV file");
+  cmd->add_option("strategy", s.strategy_path, "Strategy file (.lua)")->required();
+  cmd->add_option("-d,--data", s.data, "Symbols in the store (comma-separated) or one CSV file")
+      ->required()
+      ->delimiter(',');
+  cmd->add_flag("--wide", s.wide, "The --data file has one close column per symbol");
+  cmd->add_option("-t,--timeframe", s.timeframe, "Timeframe of the stored symbols (default: finest)");
+  cmd->add_option("--from", s.from, "First bar (YYYY-MM-DD or ISO 8601)");
+  cmd->add_option("--to", s.to, "Last bar; a date alone includes that day");
+  cmd->add_option("-p,--param", o->params, "Strategy parameter name=value (repeatable)");
+  cmd->add_option("--cash", s.cash, "Starting cash (default 100000)");
+  cmd->add_option("--commission", s.commission, "none | per-share=R[,min=M][,max=X|X%] | per-contract=R | percent=P");
+  cmd->add_option("--slippage", s.slippage, "none | bps=N | ticks=N | range=F");
+  cmd->add_option("--fill", s.fill, "Market orders fill at the next bar's open (open, default) or this bar's close");
+  cmd->add_option("--volume-cap", s.volume_cap, "Fill at most this fraction of a bar's volume (0 = no cap)");
+  cmd->add_option("--seed", s.seed, "Seed of math.random in the strategy (default 0)");
+  cmd->add_option("--instructions", s.instructions, "Lua instruction budget per callback (default 10000000)");
+  cmd->add_option("--memory-mb", s.memory_mb, "Lua memory cap in MiB (default 64)");
+  cmd->add_option("--trades", o->trades, "Write the trades as CSV");
+  cmd->add_option("--equity", o->equity, "Write the equity curve as CSV");
+  cmd->add_option("--orders", o->orders, "Write every order event as CSV");
+  cmd->add_option("--report", o->report, "Write a self-contained HTML report");
+  cmd->add_flag("--no-record", o->no_record, "Do not record the run in the store");
+  cmd->callback([&ctx, o] {
+    ctx.command_name = "backtest";
+    ctx.action = [&ctx, o] { return run_backtest_command(ctx, *o); };
+  });
+}
+
+}  // namespace aiots::cli

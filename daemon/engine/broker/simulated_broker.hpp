@@ -1,0 +1,98 @@
+// The simulated broker (a venue): validates orders, and fills them against bars by documented
+// rules. Backtests and the daemon's paper mode use this same class.
+//
+// Fill rules (aiots-backtest(1) documents them for users):
+// - An order placed while bar t is handled becomes eligible from bar t+1 of its symbol.
+// - Market: fills at the eligible bar's open (FillTiming::Close: at the close of the bar it
+//   was placed on, right after the strategy saw that bar).
+// - Limit buy at L: open <= L fills at the open (gap through), else low <= L fills at L.
+//   Sells mirror this. Limits never slip.
+// - Stop buy at S: open >= S fills at the open, else high >= S fills at S, plus slippage.
+//   Stop-limit: the stop arms the limit, which may fill in the same bar; trailing stops follow
+//   the best price since placement (checked before the bar extends it).
+// - Pessimistic order within a bar: market, then stops, then limits; when a bracket's stop-loss
+//   and take-profit could both fill in one bar, the stop-loss wins.
+// - Volume cap: at most cap * bar volume per symbol and bar; the rest waits (partial fills).
+// - DAY orders live for one session (daily bars: their first bar), IOC and FOK for their first
+//   eligible bar (FOK fills entirely or not at all).
+// - Bracket children (take-profit limit, stop-loss stop, one-cancels-other) are placed when the
+//   entry is completely filled. Any fill of an OCO member cancels the other members.
+#pragma once
+
+#include <deque>
+#include <vector>
+
+#include "engine/bars/bar.hpp"
+#include "engine/broker/fill_models.hpp"
+#include "engine/trading/instrument.hpp"
+#include "engine/trading/order.hpp"
+
+namespace aiots {
+
+enum class FillTiming { NextOpen, Close };
+
+struct BrokerConfig {
+  FillTiming timing = FillTiming::NextOpen;
+  double volume_cap = 0;  // fraction of bar volume per bar; 0 = unlimited
+  SlippageModel slippage;
+  CommissionModel commission;
+};
+
+// Receives what the broker does, in order; the engine books and relays it.
+class BrokerListener {
+public:
+  virtual ~BrokerListener() = default;
+  virtual void on_order_event(const OrderEvent& event, const Order& order) = 0;
+  virtual void on_fill(const Fill& fill, const Order& order) = 0;
+};
+
+class SimulatedBroker {
+public:
+  SimulatedBroker(BrokerConfig config, std::vector<Instrument> instruments, BrokerListener& listener);
+
+  // Validates `request` at time `now`: emits Submitted then Accepted, or Submitted then Rejected
+  // with a stable code ("INVALID_QUANTITY: ..."). Returns the order id either way.
+  OrderId submit(const OrderRequest& request, Timestamp now);
+  // Cancels an open order; an error with ORDER_NOT_FOUND or ORDER_NOT_OPEN otherwise.
+  Expected<void> cancel(OrderId id, Timestamp now, std::string reason = "CANCELLED_BY_STRATEGY");
+  // Handles the bar `bar` of `symbol`: triggers and fills orders placed before it.
+  void on_bar(SymbolId symbol, const Bar& bar);
+  // With FillTiming::Close, fills the market orders placed while `bar` was handled at its close.
+  void on_close(SymbolId symbol, const Bar& bar);
+
+  const Order& order(OrderId id) const { return m_orders[static_cast<std::size_t>(id - 1)]; }
+  std::size_t order_count() const { return m_orders.size(); }
+  // Returns the ids of open orders, of one symbol or all (symbol < 0), in id order.
+  std::vector<OrderId> open_orders(SymbolId symbol = -1) const;
+  std::size_t rejected_count() const { return m_rejected; }
+  const BrokerConfig& config() const { return m_config; }
+
+private:
+  struct BarState {
+    Timestamp ts = 0;
+    double volume_left = 0;
+  };
+
+  Order& mut(OrderId id) { return m_orders[static_cast<std::size_t>(id - 1)]; }
+  std::string validate(const OrderRequest& r) const;
+  void emit(Order& order, OrderEventKind kind, Timestamp ts, std::string reason = {}, std::int64_t qty = 0,
+            double price = 0);
+  // Fills up to the order's remainder at `price`, within the bar's volume budget; returns the
+  // quantity filled.
+  std::int64_t fill(Order& order, double price, const Bar& bar, BarState& state, bool all_or_nothing);
+  bool try_fill(Order& order, const Bar& bar, BarState& state);
+  void after_fill(Order& order, Timestamp ts);
+  void end_of_first_bar(Order& order, const Bar& bar);
+
+  BrokerConfig m_config;
+  std::vector<Instrument> m_instruments;
+  BrokerListener& m_listener;
+  std::deque<Order> m_orders;  // a deque: references stay valid while callbacks add orders
+  std::vector<std::vector<OrderId>> m_open;  // per symbol, id order
+  std::vector<double> m_last_close;
+  std::vector<BarState> m_bar_state;
+  std::int64_t m_next_oco = 1LL << 40;  // bracket groups, far from strategy-chosen ones
+  std::size_t m_rejected = 0;
+};
+
+}  // namespace aiots

@@ -1,0 +1,161 @@
+#include "engine/core/engine.hpp"
+
+#include <cstdlib>
+
+namespace aiots {
+
+Engine::Engine(EngineConfig config, Strategy& strategy)
+    : m_config(std::move(config)),
+      m_strategy(strategy),
+      m_portfolio(m_config.initial_cash, m_config.instruments),
+      m_broker(m_config.broker, m_config.instruments, *this),
+      m_open_trades(m_config.instruments.size()) {}
+
+template <class Call>
+void Engine::call_strategy(Call&& call) {
+  if (m_failure) {
+    return;
+  }
+  auto result = call();
+  if (!result) {
+    fail(result.error());
+  }
+}
+
+void Engine::fail(const Error& error) {
+  if (!m_failure) {
+    m_failure = error.message;
+  }
+}
+
+Expected<void> Engine::start() {
+  call_strategy([&] { return m_strategy.on_start(*this); });
+  if (m_failure) {
+    return runtime_error(*m_failure);
+  }
+  return {};
+}
+
+void Engine::process(std::span<const SymbolBar> bars) {
+  if (m_failure || bars.empty()) {
+    return;
+  }
+  m_now = bars.front().bar.ts;
+  for (const SymbolBar& b : bars) {
+    m_broker.on_bar(b.symbol, b.bar);
+  }
+  for (const SymbolBar& b : bars) {
+    m_portfolio.mark(b.symbol, b.bar.close);
+  }
+  for (IndicatorSlot& slot : m_indicators) {
+    for (const SymbolBar& b : bars) {
+      if (b.symbol == slot.symbol) {
+        slot.indicator->update(b.bar);
+      }
+    }
+  }
+  for (const SymbolBar& b : bars) {
+    call_strategy([&] { return m_strategy.on_bar(*this, b.symbol, b.bar); });
+  }
+  for (const SymbolBar& b : bars) {
+    m_broker.on_close(b.symbol, b.bar);
+  }
+  bool invested = false;
+  for (std::size_t s = 0; s < m_config.instruments.size() && !invested; ++s) {
+    invested = m_portfolio.position(static_cast<SymbolId>(s)).quantity != 0;
+  }
+  m_equity.push_back(EquityPoint{m_now, m_portfolio.equity(), invested});
+  ++m_bars;
+}
+
+void Engine::finish() {
+  call_strategy([&] { return m_strategy.on_stop(*this); });
+}
+
+OrderId Engine::submit(const OrderRequest& request) {
+  // The risk engine will sit here, between every strategy and the broker.
+  return m_broker.submit(request, m_now);
+}
+
+Expected<void> Engine::cancel(OrderId id) { return m_broker.cancel(id, m_now); }
+
+const Order* Engine::order(OrderId id) const {
+  if (id < 1 || static_cast<std::size_t>(id) > m_broker.order_count()) {
+    return nullptr;
+  }
+  return &m_broker.order(id);
+}
+
+std::vector<OrderId> Engine::open_orders(SymbolId symbol) const { return m_broker.open_orders(symbol); }
+
+std::size_t Engine::add_indicator(const IndicatorSpec& spec, SymbolId symbol) {
+  m_indicators.push_back(IndicatorSlot{make_indicator(spec), symbol});
+  return m_indicators.size() - 1;
+}
+
+std::span<const double> Engine::indicator_values(std::size_t handle) const {
+  return m_indicators[handle].indicator->values();
+}
+
+const std::vector<std::string>& Engine::indicator_columns(std::size_t handle) const {
+  return m_indicators[handle].indicator->columns();
+}
+
+void Engine::signal(SignalRecord record) {
+  record.ts = m_now;
+  m_signals.push_back(std::move(record));
+}
+
+void Engine::log(std::string_view message) { m_log.emplace_back(message); }
+
+void Engine::on_order_event(const OrderEvent& event, const Order& order) {
+  m_order_log.push_back(OrderLogEntry{event, order.request.symbol, order.request.side, order.request.type, order.quantity});
+  if (event.kind == OrderEventKind::Submitted) {
+    return;  // the strategy knows: it just submitted
+  }
+  call_strategy([&] { return m_strategy.on_order(*this, event, order); });
+}
+
+void Engine::on_fill(const Fill& fill, const Order&) {
+  const std::int64_t before = m_portfolio.position(fill.symbol).quantity;
+  const Money realized_before = m_portfolio.realized();
+  m_portfolio.apply(fill);
+  m_fills.push_back(fill);
+  track_trade(fill, before, m_portfolio.realized() - realized_before);
+  call_strategy([&] { return m_strategy.on_fill(*this, fill); });
+}
+
+void Engine::track_trade(const Fill& fill, std::int64_t before, Money realized_delta) {
+  OpenTrade& t = m_open_trades[static_cast<std::size_t>(fill.symbol)];
+  const std::int64_t signed_qty = fill.side == Side::Buy ? fill.quantity : -fill.quantity;
+  const std::int64_t after = before + signed_qty;
+  const bool reduces = before != 0 && (before > 0) != (signed_qty > 0);
+  const std::int64_t closing = reduces ? std::min(std::abs(before), fill.quantity) : 0;
+  const std::int64_t opening = fill.quantity - closing;
+  // Commission splits between the closing and the opening part by quantity.
+  const Money closing_commission{fill.commission.micros * closing / fill.quantity};
+  if (closing > 0) {
+    t.exit_value += fill.price * static_cast<double>(closing);
+    t.exit_units += closing;
+    t.realized += realized_delta;
+    t.commission += closing_commission;
+    if (before + (before > 0 ? -closing : closing) == 0) {
+      m_trades.push_back(TradeRecord{fill.symbol, t.is_long, t.max_quantity, t.entry_ts, fill.ts,
+                                     t.entry_value / static_cast<double>(t.entry_units),
+                                     t.exit_value / static_cast<double>(t.exit_units), t.realized - t.commission,
+                                     t.commission, m_bars - t.entry_bar});
+      t = OpenTrade{};
+    }
+  }
+  if (opening > 0) {
+    if (!t.active) {
+      t = OpenTrade{true, signed_qty > 0, 0, fill.ts, 0, 0, 0, 0, Money{}, Money{}, m_bars};
+    }
+    t.entry_value += fill.price * static_cast<double>(opening);
+    t.entry_units += opening;
+    t.commission += fill.commission - closing_commission;
+    t.max_quantity = std::max(t.max_quantity, std::abs(after));
+  }
+}
+
+}  // namespace aiots

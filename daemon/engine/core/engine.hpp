@@ -1,0 +1,140 @@
+// The event loop shared by backtests and the daemon: bars in, orders through the broker,
+// fills into the portfolio, callbacks to the strategy, a record of everything out. No I/O and
+// no wall clock: the driver feeds bars (from the store or a live feed) and time comes with them.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "engine/broker/simulated_broker.hpp"
+#include "engine/core/strategy.hpp"
+#include "engine/trading/portfolio.hpp"
+
+namespace aiots {
+
+struct EngineConfig {
+  Money initial_cash = Money::from(100'000);
+  BrokerConfig broker;
+  std::vector<Instrument> instruments;
+};
+
+// One bar of one symbol, as the driver feeds them.
+struct SymbolBar {
+  SymbolId symbol = 0;
+  Bar bar;
+};
+
+struct EquityPoint {
+  Timestamp ts = 0;
+  Money equity;
+  bool invested = false;  // any open position at this point
+};
+
+// A round trip: from flat to flat (a reversal closes one trade and opens the next).
+struct TradeRecord {
+  SymbolId symbol = 0;
+  bool is_long = true;
+  std::int64_t quantity = 0;  // largest absolute position during the trade
+  Timestamp entry_ts = 0;
+  Timestamp exit_ts = 0;
+  double entry_price = 0;     // average of the opening fills
+  double exit_price = 0;      // average of the closing fills
+  Money pnl;                  // realized P&L net of the trade's commissions
+  Money commission;
+  std::int64_t bars = 0;      // bars from entry to exit
+};
+
+// What happened to orders, in order, for --orders exports and the daemon's journal.
+struct OrderLogEntry {
+  OrderEvent event;
+  SymbolId symbol = 0;
+  Side side = Side::Buy;
+  OrderType type = OrderType::Market;
+  std::int64_t quantity = 0;
+};
+
+class Engine final : public StrategyContext, private BrokerListener {
+public:
+  Engine(EngineConfig config, Strategy& strategy);
+
+  // Calls on_start; an error stops the run before the first bar.
+  Expected<void> start();
+  // Processes every bar that closed at the same time: broker fills first, then marks, then
+  // indicators and on_bar per symbol, then close fills, then one equity point.
+  void process(std::span<const SymbolBar> bars);
+  // Calls on_stop (unless the strategy already failed).
+  void finish();
+
+  // Set once a strategy callback failed: "file:line: message". The driver stops feeding bars.
+  const std::optional<std::string>& failure() const { return m_failure; }
+  bool running() const { return !m_failure; }
+
+  const Portfolio& portfolio() const override { return m_portfolio; }
+  const SimulatedBroker& broker() const { return m_broker; }
+  const std::vector<EquityPoint>& equity_curve() const { return m_equity; }
+  const std::vector<TradeRecord>& trades() const { return m_trades; }
+  const std::vector<Fill>& fills() const { return m_fills; }
+  const std::vector<OrderLogEntry>& order_log() const { return m_order_log; }
+  const std::vector<SignalRecord>& signals() const { return m_signals; }
+  const std::vector<std::string>& log_lines() const { return m_log; }
+  std::int64_t bars_processed() const { return m_bars; }
+
+  // StrategyContext
+  OrderId submit(const OrderRequest& request) override;
+  Expected<void> cancel(OrderId id) override;
+  const Order* order(OrderId id) const override;
+  std::vector<OrderId> open_orders(SymbolId symbol) const override;
+  Timestamp now() const override { return m_now; }
+  std::size_t add_indicator(const IndicatorSpec& spec, SymbolId symbol) override;
+  std::span<const double> indicator_values(std::size_t handle) const override;
+  const std::vector<std::string>& indicator_columns(std::size_t handle) const override;
+  void signal(SignalRecord record) override;
+  void log(std::string_view message) override;
+
+private:
+  struct OpenTrade {
+    bool active = false;
+    bool is_long = true;
+    std::int64_t max_quantity = 0;
+    Timestamp entry_ts = 0;
+    double entry_value = 0;
+    std::int64_t entry_units = 0;
+    double exit_value = 0;
+    std::int64_t exit_units = 0;
+    Money realized;
+    Money commission;
+    std::int64_t entry_bar = 0;
+  };
+  struct IndicatorSlot {
+    std::unique_ptr<Indicator> indicator;
+    SymbolId symbol = 0;
+  };
+
+  void on_order_event(const OrderEvent& event, const Order& order) override;
+  void on_fill(const Fill& fill, const Order& order) override;
+  void track_trade(const Fill& fill, std::int64_t before, Money realized_delta);
+  void fail(const Error& error);
+  template <class Call>
+  void call_strategy(Call&& call);
+
+  EngineConfig m_config;
+  Strategy& m_strategy;
+  Portfolio m_portfolio;
+  SimulatedBroker m_broker;
+  Timestamp m_now = 0;
+  std::int64_t m_bars = 0;
+  std::optional<std::string> m_failure;
+  bool m_in_callback = false;
+  std::vector<IndicatorSlot> m_indicators;
+  std::vector<OpenTrade> m_open_trades;
+  std::vector<EquityPoint> m_equity;
+  std::vector<TradeRecord> m_trades;
+  std::vector<Fill> m_fills;
+  std::vector<OrderLogEntry> m_order_log;
+  std::vector<SignalRecord> m_signals;
+  std::vector<std::string> m_log;
+};
+
+}  // namespace aiots

@@ -1,0 +1,54 @@
+// Cash, positions (long and short), average prices, realized and unrealized P&L, commissions.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/trading/instrument.hpp"
+#include "engine/trading/money.hpp"
+#include "engine/trading/order.hpp"
+
+namespace aiots {
+
+// A position: signed quantity and signed cost basis (paid for longs, received for shorts).
+struct Position {
+  std::int64_t quantity = 0;
+  Money cost;
+  // Returns the average entry price, or 0 when flat.
+  double average_price(double multiplier) const;
+};
+
+class Portfolio {
+public:
+  Portfolio(Money initial_cash, std::vector<Instrument> instruments);
+
+  // Books `fill`: cash moves by the fill's notional (rounded once to money) and commission; the
+  // part that reduces a position realizes P&L against its share of the cost basis.
+  void apply(const Fill& fill);
+  // Records the latest price of `symbol`, for marking to market.
+  void mark(SymbolId symbol, double price) { m_last_price[static_cast<std::size_t>(symbol)] = price; }
+
+  Money cash() const { return m_cash; }
+  Money realized() const { return m_realized; }
+  Money commissions() const { return m_commissions; }
+  const Position& position(SymbolId symbol) const { return m_positions[static_cast<std::size_t>(symbol)]; }
+  double last_price(SymbolId symbol) const { return m_last_price[static_cast<std::size_t>(symbol)]; }
+  // Returns the market value of a position at its last price, rounded to money.
+  Money market_value(SymbolId symbol) const;
+  Money unrealized() const;
+  // Returns cash plus the market value of every position.
+  Money equity() const;
+  // Returns the sum of |market value| of all positions (gross exposure).
+  Money gross_exposure() const;
+  const std::vector<Instrument>& instruments() const { return m_instruments; }
+
+private:
+  Money m_cash;
+  Money m_realized;
+  Money m_commissions;
+  std::vector<Instrument> m_instruments;
+  std::vector<Position> m_positions;
+  std::vector<double> m_last_price;
+};
+
+}  // namespace aiots

@@ -1,0 +1,494 @@
+#include "lua/lua_strategy.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <lua.hpp>
+#include <sstream>
+
+namespace aiots::lua {
+
+extern const char* const k_prelude_source;
+
+namespace {
+
+LuaStrategy* self(lua_State* L) { return static_cast<LuaStrategy*>(lua_touserdata(L, lua_upvalueindex(1))); }
+
+double opt_number(lua_State* L, int i) { return lua_isnumber(L, i) ? lua_tonumber(L, i) : std::nan(""); }
+
+// raw.submit(si, side, qty, type, tif, limit, stop, trail_amount, trail_percent, tp, sl, oco, tag)
+int raw_submit(lua_State* L) {
+  LuaStrategy* s = self(L);
+  OrderRequest r;
+  r.symbol = static_cast<SymbolId>(luaL_checkinteger(L, 1) - 1);
+  r.side = std::string_view(luaL_checkstring(L, 2)) == "buy" ? Side::Buy : Side::Sell;
+  r.quantity = luaL_checknumber(L, 3);
+  r.type = parse_order_type(luaL_checkstring(L, 4)).value_or(OrderType::Market);
+  r.tif = parse_time_in_force(luaL_checkstring(L, 5)).value_or(TimeInForce::Gtc);
+  r.limit = opt_number(L, 6);
+  r.stop = opt_number(L, 7);
+  r.trail_amount = opt_number(L, 8);
+  r.trail_percent = opt_number(L, 9);
+  r.take_profit = opt_number(L, 10);
+  r.stop_loss = opt_number(L, 11);
+  r.oco_group = luaL_optinteger(L, 12, 0);
+  r.tag = luaL_optstring(L, 13, "");
+  const OrderId id = s->context()->submit(r);
+  const Order* o = s->context()->order(id);
+  if (o != nullptr && o->status == OrderStatus::Rejected) {
+    lua_pushnil(L);
+    lua_pushstring(L, o->reason.c_str());
+    return 2;
+  }
+  lua_pushinteger(L, id);
+  return 1;
+}
+
+int raw_cancel(lua_State* L) {
+  auto r = self(L)->context()->cancel(luaL_checkinteger(L, 1));
+  if (!r) {
+    lua_pushnil(L);
+    lua_pushstring(L, r.error().message.c_str());
+    return 2;
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+int raw_cash(lua_State* L) {
+  lua_pushnumber(L, self(L)->context() ? self(L)->context()->portfolio().cash().value() : 0.0);
+  return 1;
+}
+
+int raw_equity(lua_State* L) {
+  lua_pushnumber(L, self(L)->context()->portfolio().equity().value());
+  return 1;
+}
+
+int raw_last_price(lua_State* L) {
+  const auto si = static_cast<SymbolId>(luaL_checkinteger(L, 1) - 1);
+  lua_pushnumber(L, self(L)->context()->portfolio().last_price(si));
+  return 1;
+}
+
+int raw_open_orders(lua_State* L) {
+  const auto si = static_cast<SymbolId>(luaL_checkinteger(L, 1) - 1);
+  const auto ids = self(L)->context()->open_orders(si);
+  lua_createtable(L, static_cast<int>(ids.size()), 0);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    lua_pushinteger(L, ids[i]);
+    lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
+  }
+  return 1;
+}
+
+int raw_order_status(lua_State* L) {
+  const Order* o = self(L)->context()->order(luaL_checkinteger(L, 1));
+  if (o == nullptr) {
+    lua_pushnil(L);
+    lua_pushstring(L, "ORDER_NOT_FOUND: no such order");
+    return 2;
+  }
+  lua_pushstring(L, std::string(to_string(o->status)).c_str());
+  lua_pushinteger(L, o->filled);
+  lua_pushnumber(L, o->average_fill_price);
+  return 3;
+}
+
+int raw_indicator(lua_State* L) {
+  LuaStrategy* s = self(L);
+  const auto si = static_cast<SymbolId>(luaL_checkinteger(L, 2) - 1);
+  auto specs = parse_indicator_specs(luaL_checkstring(L, 1));
+  if (!specs || specs->size() != 1) {
+    lua_pushnil(L);
+    lua_pushnil(L);
+    lua_pushstring(L, specs ? "one indicator per handle" : specs.error().message.c_str());
+    return 3;
+  }
+  const std::size_t handle = s->context()->add_indicator(specs->front(), si);
+  s->add_handle(si, handle);
+  lua_pushinteger(L, static_cast<lua_Integer>(handle));
+  lua_pushinteger(L, static_cast<lua_Integer>(s->context()->indicator_columns(handle).size()));
+  return 2;
+}
+
+int raw_signal(lua_State* L) {
+  SignalRecord r;
+  r.symbol = static_cast<SymbolId>(luaL_checkinteger(L, 1) - 1);
+  r.side = luaL_checkstring(L, 2);
+  r.confidence = luaL_checknumber(L, 3);
+  r.reason = luaL_checkstring(L, 4);
+  self(L)->context()->signal(std::move(r));
+  return 0;
+}
+
+int raw_log(lua_State* L) {
+  LuaStrategy* s = self(L);
+  std::string line;
+  const int n = lua_gettop(L);
+  for (int i = 1; i <= n; ++i) {
+    line += (i > 1 ? " " : "") + std::string(luaL_tolstring(L, i, nullptr));
+    lua_pop(L, 1);
+  }
+  if (s->context() != nullptr) {
+    s->context()->log(line);
+  }
+  return 0;
+}
+
+int raw_format_time(lua_State* L) {
+  const double t = luaL_checknumber(L, 1);
+  lua_pushstring(L, format_time(static_cast<Timestamp>(std::llround(t * 1e9))).c_str());
+  return 1;
+}
+
+std::string declared_list(const std::vector<ParamDecl>& decls) {
+  if (decls.empty()) {
+    return "this strategy declares no parameters";
+  }
+  std::string out = "valid: ";
+  for (std::size_t i = 0; i < decls.size(); ++i) {
+    const ParamDecl& d = decls[i];
+    out += (i ? ", " : "") + d.name + " (" + d.type + ", default " + to_string(d.fallback);
+    if (d.min || d.max) {
+      out += ", " + (d.min ? to_string(ParamValue{*d.min}) : std::string("-inf")) + ".." +
+             (d.max ? to_string(ParamValue{*d.max}) : std::string("inf"));
+    }
+    out += ")";
+  }
+  return out;
+}
+
+// Parses `text` as a value of `decl`'s type; nullopt if it is not one.
+std::optional<ParamValue> parse_param(const ParamDecl& decl, const std::string& text) {
+  if (decl.type == "string") {
+    return ParamValue{text};
+  }
+  if (decl.type == "bool") {
+    if (text == "true" || text == "1" || text == "yes") return ParamValue{true};
+    if (text == "false" || text == "0" || text == "no") return ParamValue{false};
+    return std::nullopt;
+  }
+  if (decl.type == "int") {
+    std::int64_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return ParamValue{v};
+  }
+  double v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v)) return std::nullopt;
+  return ParamValue{v};
+}
+
+double numeric(const ParamValue& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  return 0;
+}
+
+void push_value(lua_State* L, const ParamValue& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) lua_pushinteger(L, *i);
+  else if (const auto* d = std::get_if<double>(&v)) lua_pushnumber(L, *d);
+  else if (const auto* s = std::get_if<std::string>(&v)) lua_pushstring(L, s->c_str());
+  else lua_pushboolean(L, std::get<bool>(v) ? 1 : 0);
+}
+
+}  // namespace
+
+std::string to_string(const ParamValue& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+  if (const auto* d = std::get_if<double>(&v)) {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, *d);
+    return std::string(buf, end);
+  }
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  return std::get<bool>(v) ? "true" : "false";
+}
+
+Expected<std::unique_ptr<LuaStrategy>> LuaStrategy::load(const std::string& path, const std::vector<std::string>& symbols,
+                                                         const std::map<std::string, std::string>& overrides,
+                                                         Limits limits, std::uint64_t seed) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return data_error(path + ": cannot read the strategy file (does it exist?)");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::unique_ptr<LuaStrategy> s(new LuaStrategy(limits, seed));
+  s->m_path = path;
+  s->m_source = text.str();
+  s->m_symbols = symbols;
+  s->m_handles.resize(symbols.size());
+  AIOTS_TRY(s->read_plugin_table());
+  AIOTS_TRY(s->resolve_params(overrides));
+  AIOTS_TRY(s->start_prelude(seed));
+  return s;
+}
+
+LuaStrategy::~LuaStrategy() = default;
+
+Error LuaStrategy::located(Error e) const {
+  // Lua prefixes errors with "file:line:" when it knows the place; say the file otherwise.
+  if (e.message.rfind(m_path + ":", 0) != 0 && e.message.find(".lua:") == std::string::npos) {
+    e.message = m_path + ": " + e.message;
+  }
+  return e;
+}
+
+Expected<void> LuaStrategy::read_plugin_table() {
+  lua_State* L = m_sandbox.state();
+  // print goes to the run's log from the very first line of the file.
+  lua_pushlightuserdata(L, this);
+  lua_pushcclosure(L, raw_log, 1);
+  lua_setglobal(L, "print");
+  if (auto r = m_sandbox.load(m_source, m_path); !r) {
+    return tl::unexpected(located(r.error()));
+  }
+  if (auto r = m_sandbox.call(0, 1); !r) {
+    return tl::unexpected(located(r.error()));
+  }
+  if (!lua_istable(L, -1)) {
+    const std::string got = luaL_typename(L, -1);
+    lua_pop(L, 1);
+    return data_error(m_path + ": a strategy file must return a table (got " + got + ")");
+  }
+  lua_getfield(L, -1, "name");
+  if (!lua_isstring(L, -1)) {
+    lua_pop(L, 2);
+    return data_error(m_path + ": the strategy table needs a string 'name'");
+  }
+  m_name = lua_tostring(L, -1);
+  lua_pop(L, 1);
+  lua_getfield(L, -1, "version");
+  m_version = lua_isstring(L, -1) ? lua_tostring(L, -1) : "0";
+  lua_pop(L, 1);
+  for (const char* cb : {"on_start", "on_bar", "on_order", "on_fill", "on_stop"}) {
+    lua_getfield(L, -1, cb);
+    const bool ok = lua_isnil(L, -1) || lua_isfunction(L, -1);
+    if (std::string_view(cb) == "on_order") {
+      m_has_on_order = lua_isfunction(L, -1);
+    }
+    lua_pop(L, 1);
+    if (!ok) {
+      lua_pop(L, 1);
+      return data_error(m_path + ": '" + cb + "' must be a function");
+    }
+  }
+  // params: name -> {default, type, min, max, description}, read in name order.
+  lua_getfield(L, -1, "params");
+  if (lua_istable(L, -1)) {
+    lua_pushnil(L);
+    while (lua_next(L, -2) != 0) {
+      if (lua_type(L, -2) != LUA_TSTRING || !lua_istable(L, -1)) {
+        lua_pop(L, 4);
+        return data_error(m_path + ": params must map names to tables like { default = 10 }");
+      }
+      ParamDecl d;
+      d.name = lua_tostring(L, -2);
+      lua_getfield(L, -1, "default");
+      const int t = lua_type(L, -1);
+      if (t == LUA_TNUMBER) {
+        if (lua_isinteger(L, -1)) {
+          d.fallback = static_cast<std::int64_t>(lua_tointeger(L, -1));
+          d.type = "int";
+        } else {
+          d.fallback = lua_tonumber(L, -1);
+          d.type = "number";
+        }
+      } else if (t == LUA_TSTRING) {
+        d.fallback = std::string(lua_tostring(L, -1));
+        d.type = "string";
+      } else if (t == LUA_TBOOLEAN) {
+        d.fallback = lua_toboolean(L, -1) != 0;
+        d.type = "bool";
+      } else {
+        lua_pop(L, 5);
+        return data_error(m_path + ": parameter '" + d.name + "' needs a default (number, string or boolean)");
+      }
+      lua_pop(L, 1);
+      lua_getfield(L, -1, "type");
+      if (lua_isstring(L, -1)) {
+        const std::string declared = lua_tostring(L, -1);
+        if (declared == "number" && d.type == "int") {
+          d.fallback = numeric(d.fallback);
+          d.type = "number";
+        } else if (declared != d.type) {
+          lua_pop(L, 5);
+          return data_error(m_path + ": parameter '" + d.name + "' is declared " + declared + " but defaults to a " + d.type);
+        }
+      }
+      lua_pop(L, 1);
+      for (auto [key, slot] : {std::pair{"min", &d.min}, std::pair{"max", &d.max}}) {
+        lua_getfield(L, -1, key);
+        if (lua_isnumber(L, -1)) {
+          *slot = lua_tonumber(L, -1);
+        }
+        lua_pop(L, 1);
+      }
+      lua_getfield(L, -1, "description");
+      d.description = lua_isstring(L, -1) ? lua_tostring(L, -1) : "";
+      lua_pop(L, 2);
+      m_declared.push_back(std::move(d));
+    }
+  }
+  lua_pop(L, 1);
+  std::sort(m_declared.begin(), m_declared.end(), [](const ParamDecl& a, const ParamDecl& b) { return a.name < b.name; });
+  m_strategy_ref = luaL_ref(L, LUA_REGISTRYINDEX);  // pops the strategy table
+  return {};
+}
+
+Expected<void> LuaStrategy::resolve_params(const std::map<std::string, std::string>& overrides) {
+  for (const ParamDecl& d : m_declared) {
+    m_values[d.name] = d.fallback;
+  }
+  for (const auto& [key, text] : overrides) {
+    auto it = std::find_if(m_declared.begin(), m_declared.end(), [&](const ParamDecl& d) { return d.name == key; });
+    if (it == m_declared.end()) {
+      return usage_error("unknown parameter '" + key + "' for " + m_name + " (" + declared_list(m_declared) + ")");
+    }
+    auto v = parse_param(*it, text);
+    if (!v) {
+      return usage_error("parameter '" + key + "' must be " + (it->type == "int" ? "an int" : "a " + it->type) +
+                         ", got '" + text + "' (" + declared_list(m_declared) + ")");
+    }
+    const double x = numeric(*v);
+    if ((it->min && x < *it->min) || (it->max && x > *it->max)) {
+      return usage_error("parameter '" + key + "' = " + text + " is out of range (" + declared_list(m_declared) + ")");
+    }
+    m_values[key] = *v;
+  }
+  return {};
+}
+
+Expected<void> LuaStrategy::start_prelude(std::uint64_t seed) {
+  lua_State* L = m_sandbox.state();
+  if (auto r = m_sandbox.load(k_prelude_source, "aiots-prelude"); !r) {
+    return tl::unexpected(r.error());
+  }
+  // raw: the thin bindings, each with this strategy as upvalue.
+  static const luaL_Reg k_raw[] = {{"submit", raw_submit},         {"cancel", raw_cancel},
+                                   {"cash", raw_cash},             {"equity", raw_equity},
+                                   {"last_price", raw_last_price},
+                                   {"open_orders", raw_open_orders}, {"order_status", raw_order_status},
+                                   {"indicator", raw_indicator},   {"signal", raw_signal},
+                                   {"log", raw_log},               {"format_time", raw_format_time},
+                                   {nullptr, nullptr}};
+  lua_newtable(L);
+  lua_pushlightuserdata(L, this);
+  luaL_setfuncs(L, k_raw, 1);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, m_strategy_ref);
+  lua_createtable(L, static_cast<int>(m_symbols.size()), 0);
+  for (std::size_t i = 0; i < m_symbols.size(); ++i) {
+    lua_pushstring(L, m_symbols[i].c_str());
+    lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
+  }
+  lua_newtable(L);
+  for (const auto& [key, value] : m_values) {
+    push_value(L, value);
+    lua_setfield(L, -2, key.c_str());
+  }
+  lua_pushinteger(L, static_cast<lua_Integer>(seed));
+  if (auto r = m_sandbox.call(5, 3); !r) {
+    return tl::unexpected(r.error());
+  }
+  lua_pop(L, 1);  // ctx: the prelude keeps it
+  m_values_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  for (auto [name, ref] : {std::pair{"start", &m_start_ref}, std::pair{"bar", &m_bar_ref}, std::pair{"fill", &m_fill_ref},
+                           std::pair{"order", &m_order_ref}, std::pair{"stop", &m_stop_ref}}) {
+    lua_getfield(L, -1, name);
+    *ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+  lua_pop(L, 1);
+  return {};
+}
+
+void LuaStrategy::add_handle(SymbolId symbol, std::size_t handle) {
+  m_handles[static_cast<std::size_t>(symbol)].push_back(handle);
+}
+
+Expected<void> LuaStrategy::dispatch(int nargs) {
+  // The caller pushed the function, then its arguments.
+  auto r = m_sandbox.call(nargs, 0);
+  if (!r) {
+    return tl::unexpected(located(r.error()));
+  }
+  return {};
+}
+
+Expected<void> LuaStrategy::on_start(StrategyContext& ctx) {
+  m_ctx = &ctx;
+  lua_State* L = m_sandbox.state();
+  lua_rawgeti(L, LUA_REGISTRYINDEX, m_start_ref);
+  return dispatch(0);
+}
+
+Expected<void> LuaStrategy::on_bar(StrategyContext& ctx, SymbolId symbol, const Bar& bar) {
+  lua_State* L = m_sandbox.state();
+  const auto& handles = m_handles[static_cast<std::size_t>(symbol)];
+  if (!handles.empty()) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, m_values_ref);
+    for (std::size_t h : handles) {
+      const auto values = ctx.indicator_values(h);
+      for (std::size_t k = 0; k < values.size() && k < 8; ++k) {
+        lua_pushnumber(L, values[k]);
+        lua_rawseti(L, -2, static_cast<lua_Integer>(h * 8 + k + 1));
+      }
+    }
+    lua_pop(L, 1);
+  }
+  lua_rawgeti(L, LUA_REGISTRYINDEX, m_bar_ref);
+  lua_pushinteger(L, symbol + 1);
+  lua_pushnumber(L, static_cast<double>(bar.ts) / 1e9);
+  lua_pushnumber(L, bar.open);
+  lua_pushnumber(L, bar.high);
+  lua_pushnumber(L, bar.low);
+  lua_pushnumber(L, bar.close);
+  lua_pushnumber(L, bar.volume);
+  return dispatch(7);
+}
+
+Expected<void> LuaStrategy::on_order(StrategyContext&, const OrderEvent& event, const Order& order) {
+  if (!m_has_on_order) {
+    return {};
+  }
+  lua_State* L = m_sandbox.state();
+  lua_rawgeti(L, LUA_REGISTRYINDEX, m_order_ref);
+  lua_pushinteger(L, event.order_id);
+  lua_pushstring(L, std::string(to_string(event.kind)).c_str());
+  lua_pushstring(L, event.reason.c_str());
+  lua_pushinteger(L, order.request.symbol + 1);
+  lua_pushstring(L, std::string(to_string(order.request.side)).c_str());
+  lua_pushstring(L, std::string(to_string(order.request.type)).c_str());
+  lua_pushinteger(L, order.quantity);
+  lua_pushinteger(L, order.filled);
+  lua_pushnumber(L, static_cast<double>(event.ts) / 1e9);
+  return dispatch(9);
+}
+
+Expected<void> LuaStrategy::on_fill(StrategyContext& ctx, const Fill& fill) {
+  lua_State* L = m_sandbox.state();
+  const Position& pos = ctx.portfolio().position(fill.symbol);
+  const double multiplier = ctx.portfolio().instruments()[static_cast<std::size_t>(fill.symbol)].multiplier;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, m_fill_ref);
+  lua_pushinteger(L, fill.symbol + 1);
+  lua_pushinteger(L, fill.order_id);
+  lua_pushstring(L, std::string(to_string(fill.side)).c_str());
+  lua_pushinteger(L, fill.quantity);
+  lua_pushnumber(L, fill.price);
+  lua_pushnumber(L, fill.commission.value());
+  lua_pushinteger(L, pos.quantity);
+  lua_pushnumber(L, pos.average_price(multiplier));
+  lua_pushnumber(L, ctx.portfolio().cash().value());
+  lua_pushnumber(L, static_cast<double>(fill.ts) / 1e9);
+  return dispatch(10);
+}
+
+Expected<void> LuaStrategy::on_stop(StrategyContext&) {
+  lua_State* L = m_sandbox.state();
+  lua_rawgeti(L, LUA_REGISTRYINDEX, m_stop_ref);
+  return dispatch(0);
+}
+
+}  // namespace aiots::lua

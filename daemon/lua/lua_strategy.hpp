@@ -1,0 +1,86 @@
+// A strategy written in Lua: loads the plugin file into its own sandbox, checks its declared
+// parameters against the run's overrides, and bridges engine callbacks to the Lua API of
+// plugins/prelude/aiots.lua (documented in aiots-lua(7)).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "engine/core/strategy.hpp"
+#include "lua/sandbox.hpp"
+
+namespace aiots::lua {
+
+using ParamValue = std::variant<std::int64_t, double, std::string, bool>;
+
+// One entry of a plugin's `params` table.
+struct ParamDecl {
+  std::string name;
+  std::string type;  // int, number, string, bool
+  ParamValue fallback;
+  std::optional<double> min;
+  std::optional<double> max;
+  std::string description;
+};
+
+std::string to_string(const ParamValue& v);
+
+class LuaStrategy final : public Strategy {
+public:
+  // Loads the plugin at `path` for a run over `symbols`, with `overrides` from -p name=value.
+  // A missing file, syntax error or bad table is a data error with file:line; an unknown or
+  // ill-typed override is a usage error listing the valid parameters.
+  static Expected<std::unique_ptr<LuaStrategy>> load(const std::string& path, const std::vector<std::string>& symbols,
+                                                     const std::map<std::string, std::string>& overrides,
+                                                     Limits limits, std::uint64_t seed);
+  ~LuaStrategy() override;
+
+  const std::string& name() const { return m_name; }
+  const std::string& version() const { return m_version; }
+  const std::string& path() const { return m_path; }
+  const std::string& source() const { return m_source; }
+  const std::vector<ParamDecl>& declared() const { return m_declared; }
+  // The parameter values of this run, defaults filled in, ordered by name.
+  const std::map<std::string, ParamValue>& values() const { return m_values; }
+  std::size_t memory_used() const { return m_sandbox.memory_used(); }
+
+  Expected<void> on_start(StrategyContext& ctx) override;
+  Expected<void> on_bar(StrategyContext& ctx, SymbolId symbol, const Bar& bar) override;
+  Expected<void> on_order(StrategyContext& ctx, const OrderEvent& event, const Order& order) override;
+  Expected<void> on_fill(StrategyContext& ctx, const Fill& fill) override;
+  Expected<void> on_stop(StrategyContext& ctx) override;
+
+  // Used by the C bindings.
+  StrategyContext* context() const { return m_ctx; }
+  void add_handle(SymbolId symbol, std::size_t handle);
+  const std::vector<std::string>& symbols() const { return m_symbols; }
+
+private:
+  LuaStrategy(Limits limits, std::uint64_t seed) : m_sandbox(limits, seed) {}
+  Expected<void> read_plugin_table();
+  Expected<void> resolve_params(const std::map<std::string, std::string>& overrides);
+  Expected<void> start_prelude(std::uint64_t seed);
+  Expected<void> dispatch(int nargs);
+  Error located(Error e) const;
+
+  Sandbox m_sandbox;
+  std::string m_path;
+  std::string m_source;
+  std::string m_name;
+  std::string m_version;
+  std::vector<std::string> m_symbols;
+  std::vector<ParamDecl> m_declared;
+  std::map<std::string, ParamValue> m_values;
+  StrategyContext* m_ctx = nullptr;
+  std::vector<std::vector<std::size_t>> m_handles;  // per symbol
+  bool m_has_on_order = false;
+  int m_strategy_ref = -1;
+  int m_start_ref = -1, m_bar_ref = -1, m_fill_ref = -1, m_order_ref = -1, m_stop_ref = -1;
+  int m_values_ref = -1;
+};
+
+}  // namespace aiots::lua

@@ -1,0 +1,159 @@
+-- The aiots strategy API, compiled into the host. The C++ side registers thin primitives in
+-- `raw` (aiots-lua(7) documents the friendly API below, not these). The per-bar crossing is
+-- one call of dispatch_bar with plain numbers; positions and cash are cached here and updated
+-- only when fills happen, so reading them costs no C call.
+local raw, strategy, symbols, params, seed = ...
+
+local ctx = { params = params, state = {}, symbols = symbols, symbol = symbols[1], time = 0 }
+local bar = {}
+local positions, avg_prices = {}, {}
+for i = 1, #symbols do positions[i] = 0; avg_prices[i] = 0 end
+local symbol_index = {}
+for i, s in ipairs(symbols) do symbol_index[s] = i end
+local cash = raw.cash()
+local handles_by_symbol = {}   -- symbol index -> list of handles
+local values = {}              -- filled by the host: values[handle id * 8 + k]
+
+local function resolve(symbol)
+  if symbol == nil then return symbol_index[ctx.symbol] end
+  local i = symbol_index[symbol]
+  if i == nil then error("unknown symbol '" .. tostring(symbol) .. "' (this run has " .. table.concat(symbols, ", ") .. ")", 3) end
+  return i
+end
+
+local order_types = { market = true, limit = true, stop = true, stop_limit = true, trailing_stop = true }
+local tifs = { day = true, gtc = true, ioc = true, fok = true }
+
+-- Submits an order; returns its id, or nil and "CODE: message" when it is rejected.
+function ctx:order(o)
+  if type(o) ~= "table" then error("ctx:order expects a table", 2) end
+  local side = o.side
+  if side ~= "buy" and side ~= "sell" then error("order side must be 'buy' or 'sell', got " .. tostring(side), 2) end
+  local otype = o.type or (o.limit and o.stop and "stop_limit") or (o.limit and "limit") or (o.stop and "stop")
+    or ((o.trail_amount or o.trail_percent) and "trailing_stop") or "market"
+  if not order_types[otype] then error("unknown order type '" .. tostring(otype) .. "'", 2) end
+  local tif = o.tif or "gtc"
+  if not tifs[tif] then error("unknown time in force '" .. tostring(tif) .. "' (day, gtc, ioc, fok)", 2) end
+  local qty = o.qty or o.quantity
+  if type(qty) ~= "number" then qty = 0/0 end
+  local id, err = raw.submit(resolve(o.symbol), side, qty, otype, tif, o.limit, o.stop, o.trail_amount,
+    o.trail_percent, o.take_profit, o.stop_loss, o.oco or 0, o.tag or "")
+  if err then return nil, err end
+  return id
+end
+
+function ctx:buy(qty, o)
+  o = o or {}
+  o.side, o.qty = "buy", qty
+  return self:order(o)
+end
+
+function ctx:sell(qty, o)
+  o = o or {}
+  o.side, o.qty = "sell", qty
+  return self:order(o)
+end
+
+function ctx:cancel(id) return raw.cancel(id) end
+
+-- Flattens the position in `symbol` (default: the bar's symbol) with a market order.
+function ctx:close(symbol)
+  local i = resolve(symbol)
+  local q = positions[i]
+  if q == 0 then return nil, "NO_POSITION: nothing to close" end
+  return self:order { symbol = symbols[i], side = q > 0 and "sell" or "buy", qty = math.abs(q), tag = "close" }
+end
+
+function ctx:position(symbol) return positions[resolve(symbol)] end
+function ctx:avg_price(symbol) return avg_prices[resolve(symbol)] end
+function ctx:cash() return cash end
+function ctx:last_price(symbol) return raw.last_price(resolve(symbol)) end
+function ctx:equity() return raw.equity() end
+function ctx:open_orders(symbol) return raw.open_orders(symbol and resolve(symbol) or 0) end
+function ctx:order_status(id) return raw.order_status(id) end
+
+-- Registers an indicator computed in C++ on `symbol`'s bars; handle.value is its first output
+-- (nil during warm-up), handle.values all of them, refreshed before every on_bar.
+function ctx:indicator(name, ...)
+  local args, symbol = { ... }, nil
+  if type(args[#args]) == "string" and symbol_index[args[#args]] then symbol = table.remove(args) end
+  local spec = name
+  if #args > 0 then
+    local parts = {}
+    for k, a in ipairs(args) do parts[k] = tostring(a) end
+    spec = name .. "(" .. table.concat(parts, ",") .. ")"
+  end
+  local si = resolve(symbol)
+  local id, width, err = raw.indicator(spec, si)
+  if not id then error(err, 2) end
+  local h = { id = id, spec = spec, width = width, values = {} }
+  local list = handles_by_symbol[si] or {}
+  list[#list + 1] = h
+  handles_by_symbol[si] = list
+  return h
+end
+
+function ctx:signal(s)
+  if type(s) ~= "table" then error("ctx:signal expects a table", 2) end
+  local c = s.confidence or 0
+  if type(c) ~= "number" or c < 0 or c > 1 then error("signal confidence must be a number in 0..1", 2) end
+  raw.signal(resolve(s.symbol), tostring(s.side or "flat"), c, tostring(s.reason or ""))
+end
+
+function ctx:log(...)
+  local parts = { ... }
+  for k = 1, select("#", ...) do parts[k] = tostring(parts[k]) end
+  raw.log(table.concat(parts, " "))
+end
+
+function ctx:format_time(t) return raw.format_time(t or self.time) end
+
+
+local on_bar, on_fill, on_order = strategy.on_bar, strategy.on_fill, strategy.on_order
+local nan_free = function(x) if x ~= x then return nil end return x end
+
+local dispatch = {}
+
+function dispatch.start()
+  if strategy.on_start then return strategy.on_start(ctx) end
+end
+
+function dispatch.bar(si, t, o, h, l, c, v)
+  local sym = symbols[si]
+  ctx.symbol, ctx.time = sym, t
+  bar.symbol, bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume = sym, t, o, h, l, c, v
+  local list = handles_by_symbol[si]
+  if list then
+    for k = 1, #list do
+      local hd = list[k]
+      local base = hd.id * 8
+      hd.value = nan_free(values[base + 1])
+      if hd.width > 1 then
+        local vs = hd.values
+        for j = 1, hd.width do vs[j] = nan_free(values[base + j]) end
+      end
+    end
+  end
+  if on_bar then return on_bar(ctx, bar) end
+end
+
+function dispatch.fill(si, id, side, qty, price, commission, position, avg, new_cash, t)
+  positions[si], avg_prices[si], cash = position, avg, new_cash
+  if on_fill then
+    return on_fill(ctx, { order_id = id, symbol = symbols[si], side = side, qty = qty, price = price,
+      commission = commission, time = t })
+  end
+end
+
+function dispatch.order(id, event, reason, si, side, otype, qty, filled, t)
+  if on_order then
+    return on_order(ctx, { order_id = id, event = event, reason = reason ~= "" and reason or nil,
+      symbol = symbols[si], side = side, type = otype, qty = qty, filled = filled, time = t })
+  end
+end
+
+function dispatch.stop()
+  if strategy.on_stop then return strategy.on_stop(ctx) end
+end
+
+return dispatch, values, ctx
