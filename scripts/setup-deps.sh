@@ -13,6 +13,8 @@ packages=(
   libfmt-dev libspdlog-dev libexpected-dev libhowardhinnant-date-dev zlib1g-dev tzdata
   # tests, benchmarks and docs
   catch2 libbenchmark-dev scdoc sqlite3 bash-completion python3 zsh fish
+  # the HTML report test renders with headless chromium
+  chromium
 )
 
 missing=()

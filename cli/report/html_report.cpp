@@ -32,7 +32,12 @@ std::string escape(const std::string& s) {
 std::string fixed(double v, int decimals) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
+  std::string s = buf;
+  // A tiny negative rounds to "-0.0"; show it as zero.
+  if (s.front() == '-' && s.find_first_not_of("-0.") == std::string::npos) {
+    s.erase(0, 1);
+  }
+  return s;
 }
 
 // Keeps at most ~2*buckets points: the min and max of each bucket, in time order, so that
@@ -105,8 +110,9 @@ public:
     std::string s;
     for (int i = 0; i <= 4; ++i) {
       const auto t = static_cast<Timestamp>(first + (last - first) / 4 * i);
+      const char* anchor = i == 0 ? "start" : i == 4 ? "end" : "middle";
       s += "<text x=\"" + fixed(sx(static_cast<double>(t)), 1) + "\" y=\"" + std::to_string(m_h - 4) +
-           "\" class=\"axis\" text-anchor=\"middle\">" + format_time(t, true) + "</text>";
+           "\" class=\"axis\" text-anchor=\"" + anchor + "\">" + format_time(t, true) + "</text>";
     }
     return s;
   }

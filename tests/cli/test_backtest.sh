@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# aiots backtest and aiots runs: reference trades checked by independent code, determinism,
+# every bad-input path, run records and reruns, the HTML report.
+source "$(dirname "$0")/lib.sh"
+STRAT="$AIOTS_SRC/plugins/strategies"
+FIX="$AIOTS_SRC/tests/data/strategies"
+
+"$AIOTS" -q data import "$DATA/msft.csv" "$DATA/ttrc.csv"
+
+# Independent reference: SMA 10/30 crossover, 100 shares, long only, market orders filled at
+# the next bar's open, no costs; written from the definition, not from the engine.
+reference_trades() {  # reference_trades CSV FILL(open|close)
+  python3 - "$1" "$2" <<'PY'
+import csv, math, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+c = [float(r["close"]) for r in rows]
+o = [float(r["open"]) for r in rows]
+at_close = sys.argv[2] == "close"
+def sma(n, i): return math.fsum(c[i - n + 1:i + 1]) / n
+def fill(i):  # price and date of a market order placed at the close of bar i
+    return (c[i], rows[i]["date"]) if at_close else ((o[i + 1], rows[i + 1]["date"]) if i + 1 < len(c) else None)
+pos, prev, entry = 0, None, None
+print("symbol,direction,quantity,entry_time,exit_time,entry_price,exit_price,pnl")
+for i in range(29, len(c)):
+    d = sma(10, i) - sma(30, i)
+    if prev is not None:
+        f = fill(i)
+        if prev <= 0 and d > 0 and pos == 0 and f:
+            pos, entry = 100, f
+        elif prev >= 0 and d < 0 and pos > 0 and f:
+            pos = 0
+            pnl = round((f[0] - entry[0]) * 100, 6)
+            print(f"X,long,100,{entry[1]},{f[1]},{entry[0]:g},{f[0]:g},{pnl:g}")
+    prev = d
+PY
+}
+ours() {
+  python3 - "$1" <<'PY'
+import csv, sys
+print("symbol,direction,quantity,entry_time,exit_time,entry_price,exit_price,pnl")
+for r in csv.DictReader(open(sys.argv[1])):
+    entry, exit_, pnl = float(r["entry_price"]), float(r["exit_price"]), round(float(r["pnl"]), 6)
+    print(f"X,{r['direction']},{r['quantity']},{r['entry_time']},{r['exit_time']},{entry:g},{exit_:g},{pnl:g}")
+PY
+}
+
+for ds in msft ttrc; do
+  for fill in open close; do
+    expect_exit 0 "$AIOTS" -q backtest "$STRAT/sma_crossover.lua" --data "$ds" --fill "$fill" --no-record --trades "$WORK/$ds.trades.csv"
+    expected=$(reference_trades "$DATA/$ds.csv" "$fill")
+    expect_eq "$ds SMA 10/30 trades, fill at $fill, match the independent reference" "$(ours "$WORK/$ds.trades.csv")" "$expected"
+    checks=$((checks + 1))
+    [[ $(wc -l <<<"$expected") -gt 3 ]] || fail "$ds reference has too few trades to mean anything"
+  done
+done
+
+# Determinism: byte-identical JSON, trades and equity across two runs.
+for i in 1 2; do
+  "$AIOTS" --json backtest "$STRAT/bollinger_breakout.lua" --data TTRC --seed 7 --commission per-share=0.005,min=1 \
+    --slippage bps=3 --no-record --trades "$WORK/t$i.csv" --equity "$WORK/e$i.csv" --orders "$WORK/o$i.csv" > "$WORK/j$i.json"
+done
+for f in j t e o; do
+  checks=$((checks + 1))
+  cmp -s "$WORK/${f}1."* "$WORK/${f}2."* || fail "output $f differs between identical runs"
+done
+
+# Costs: per-share 0.01 with a minimum of 1 on 100 shares is exactly 1 per fill.
+expect_exit 0 "$AIOTS" --json backtest "$STRAT/sma_crossover.lua" --data MSFT --commission per-share=0.01,min=1 --no-record
+expect_eq "commissions" "$(python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["metrics"]["commissions"], j["counts"]["fills"])' <<<"$OUT")" "6.0 6"
+
+# Bracket orders cancel each other; trailing stops trail; rotation trades many symbols.
+expect_exit 0 "$AIOTS" -q backtest "$STRAT/bollinger_breakout.lua" --data TTRC --no-record --orders "$WORK/bb.csv"
+expect_contains "OCO cancellation" "$(cat "$WORK/bb.csv")" "OCO_SIBLING_FILLED"
+expect_exit 0 "$AIOTS" -q backtest "$STRAT/trend_follower.lua" --data TTRC --no-record --orders "$WORK/tf.csv"
+expect_contains "trailing stop fills" "$(grep trailing_stop "$WORK/tf.csv" | grep -m1 ',filled,')" "trailing_stop"
+expect_exit 0 "$AIOTS" --json backtest "$STRAT/momentum_rotation.lua" --data "$DATA/dowjones30_close.csv" --wide --no-record
+expect_eq "rotation" "$(python3 -c 'import json,sys; j=json.load(sys.stdin); print(len(j["data"]["symbols"]), j["metrics"]["trades"] > 50, j["status"])' <<<"$OUT")" "30 True completed"
+expect_exit 0 "$AIOTS" -q backtest "$STRAT/rsi_mean_reversion.lua" --data MSFT --no-record
+
+# Bad input: each a clear message and exit code, never a crash.
+expect_exit 3 "$AIOTS" backtest "$FIX/missing.lua" --data MSFT --no-record
+expect_contains "missing file" "$ERR" "missing.lua: cannot read the strategy file"
+expect_exit 3 "$AIOTS" backtest "$FIX/syntax_error.lua" --data MSFT --no-record
+expect_contains "syntax error" "$ERR" "syntax_error.lua:4: unexpected symbol near 'then'"
+expect_exit 1 "$AIOTS" -q backtest "$FIX/runtime_error.lua" --data MSFT --no-record
+expect_contains "runtime error" "$ERR" "strategy stopped: $FIX/runtime_error.lua:8: attempt to index a nil value"
+expect_exit 1 "$AIOTS" -q backtest "$FIX/endless_loop.lua" --data MSFT --no-record --instructions 100000
+expect_contains "budget" "$ERR" "endless_loop.lua:4: instruction budget of 100000 exceeded"
+expect_exit 1 "$AIOTS" -q backtest "$FIX/memory_hog.lua" --data MSFT --no-record --memory-mb 8
+expect_contains "memory cap" "$ERR" "memory_hog.lua: memory cap of 8 MiB exceeded"
+expect_exit 1 "$AIOTS" --json backtest "$FIX/runtime_error.lua" --data MSFT --no-record
+expect_eq "a stopped run still reports" "$(python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["status"], j["data"]["bars"])' <<<"$OUT")" "stopped 5"
+expect_exit 0 "$AIOTS" -q backtest "$FIX/sandbox_probe.lua" --data MSFT --no-record
+expect_exit 0 "$AIOTS" -q backtest "$FIX/bad_orders.lua" --data MSFT --no-record --orders "$WORK/bad.csv"
+expect_eq "every bad order rejected" "$(grep -c ',rejected,' "$WORK/bad.csv")" 8
+expect_eq "rejection codes" "$(grep ',rejected,' "$WORK/bad.csv" | grep -oE '(INVALID_QUANTITY|INVALID_PRICE)' | sort | uniq -c | tr -s ' ' | tr '\n' ';')" " 4 INVALID_PRICE; 4 INVALID_QUANTITY;"
+expect_exit 2 "$AIOTS" backtest "$STRAT/sma_crossover.lua" --data MSFT -p fast=abc --no-record
+expect_contains "ill-typed param" "$ERR" "parameter 'fast' must be an int, got 'abc' (valid: fast (int, default 10, 1..10000)"
+expect_exit 2 "$AIOTS" backtest "$STRAT/sma_crossover.lua" --data MSFT -p nope=1 --no-record
+expect_contains "unknown param" "$ERR" "unknown parameter 'nope' for sma_crossover"
+expect_exit 2 "$AIOTS" backtest "$STRAT/sma_crossover.lua" --data MSFT -p fast=0 --no-record
+expect_contains "param range" "$ERR" "out of range"
+expect_exit 3 "$AIOTS" backtest "$STRAT/sma_crossover.lua" --data NOPE --no-record
+expect_exit 3 "$AIOTS" backtest "$STRAT/sma_crossover.lua" --data MSFT --from 2005-01-01 --no-record
+expect_contains "empty range" "$ERR" "no bars for MSFT in the given range"
+expect_exit 2 "$AIOTS" backtest "$STRAT/sma_crossover.lua" --data MSFT --fill middle --no-record
+expect_exit 2 "$AIOTS" backtest "$STRAT/sma_crossover.lua" --data MSFT --commission per-lot=3 --no-record
+
+# Runs: recorded, listed, shown, compared, rerun identically, refused when code or data change.
+cp "$STRAT/sma_crossover.lua" "$WORK/sma.lua"
+expect_exit 0 "$AIOTS" --json backtest "$WORK/sma.lua" --data MSFT
+first_json=$OUT
+expect_contains "recorded" "$ERR" "recorded as run 1"
+expect_exit 0 "$AIOTS" -q backtest "$WORK/sma.lua" --data MSFT -p fast=5 -p slow=20
+expect_exit 0 "$AIOTS" runs list --json
+expect_eq "runs list" "$(python3 -c 'import json,sys; print([(r["id"], r["strategy"], r["trades"]) for r in json.load(sys.stdin)])' <<<"$OUT")" "[(2, 'sma_crossover', 7), (1, 'sma_crossover', 3)]"
+expect_exit 0 "$AIOTS" runs show 1 --json
+expect_eq "runs show keeps the result" "$(python3 -c 'import json,sys; j=json.load(sys.stdin); print(json.dumps(j["result"], indent=2))' <<<"$OUT")" "$first_json"
+expect_exit 0 "$AIOTS" runs compare 1 2
+expect_contains "compare" "$OUT" "metric,run_1,run_2"
+expect_exit 0 "$AIOTS" --json runs rerun 1
+expect_eq "rerun reproduces" "$OUT" "$first_json"
+expect_contains "rerun says so" "$ERR" "identical to run 1"
+echo "-- edited" >> "$WORK/sma.lua"
+expect_exit 3 "$AIOTS" runs rerun 1
+expect_contains "rerun refuses changed code" "$ERR" "sma.lua changed since the run"
+cp "$STRAT/sma_crossover.lua" "$WORK/sma.lua"
+awk -F, -v OFS=, 'NR == 100 { $5 = $5 + 0.01; if ($3 < $5) $3 = $5 } 1' "$DATA/msft.csv" > "$WORK/msft2.csv"
+"$AIOTS" -q data import --replace --symbol MSFT "$WORK/msft2.csv"
+expect_exit 3 "$AIOTS" runs rerun 1
+expect_contains "rerun refuses changed data" "$ERR" "the bars of MSFT changed since the run"
+expect_exit 0 "$AIOTS" runs rm 2
+expect_exit 3 "$AIOTS" runs show 2
+expect_exit 3 "$AIOTS" runs rerun 99
+
+# The HTML report: self-contained, and Chromium renders it.
+expect_exit 0 "$AIOTS" -q backtest "$STRAT/bollinger_breakout.lua" --data TTRC --no-record --report "$WORK/report.html"
+html=$(cat "$WORK/report.html")
+expect_contains "report has charts" "$html" "<svg"
+expect_contains "report has monthly returns" "$html" "Monthly returns"
+checks=$((checks + 1))
+! grep -qE '(src|href)="?https?:' "$WORK/report.html" || fail "the report loads something from the network"
+if command -v chromium >/dev/null; then
+  timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync --user-data-dir="$WORK/chrome" \
+    --hide-scrollbars --window-size=1100,1400 --screenshot="$WORK/report.png" "file://$WORK/report.html" >/dev/null 2>&1 || true
+  size=$(stat -c %s "$WORK/report.png" 2>/dev/null || echo 0)
+  checks=$((checks + 1))
+  [[ $size -gt 50000 ]] || fail "chromium rendered no report (png of $size bytes)"
+  # A rendered page with charts has many colours; a blank or error page has few.
+  colours=$(python3 -c '
+import sys, zlib, struct
+data = open(sys.argv[1], "rb").read()
+print(len(set(data[i:i+3] for i in range(0, min(len(data), 400000), 3))))' "$WORK/report.png")
+  checks=$((checks + 1))
+  [[ $colours -gt 1000 ]] || fail "rendered report looks empty"
+fi
+
+finish
