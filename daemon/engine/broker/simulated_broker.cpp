@@ -234,10 +234,18 @@ bool SimulatedBroker::try_fill(Order& o, const Bar& bar, BarState& state) {
           return false;
         }
         o.triggered = true;
-        // Once armed at the trigger price, a limit at or beyond it fills there at once.
+        // Armed at the trigger price: a limit at or beyond it fills there at once.
         if (buy ? trigger <= r.limit : trigger >= r.limit) {
           return fill(o, trigger, bar, state, fok) > 0;
         }
+        // Armed intrabar beyond the limit: what the bar did before the trigger (its open) is
+        // gone, and whether it came back later is unknown, so wait for the next bar.
+        if (trigger != bar.open) {
+          return false;
+        }
+        // Armed by a gap at the open: the rest of the bar may still reach the limit.
+        const bool reached = buy ? bar.low <= r.limit : bar.high >= r.limit;
+        return reached && fill(o, r.limit, bar, state, fok) > 0;
       }
       const double p = limit_price(r.limit);
       return !std::isnan(p) && fill(o, p, bar, state, fok) > 0;
