@@ -18,7 +18,13 @@ _aiots() {
 
   # Values of options that take one.
   case $prev in
-    --db|-o|--output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --db|-o|--output|--trades|--equity|--orders|--report) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --fill) COMPREPLY=($(compgen -W "open close" -- "$cur")); return ;;
+    --commission) COMPREPLY=($(compgen -W "none per-share= per-contract= percent=" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
+    --slippage) COMPREPLY=($(compgen -W "none bps= ticks= range=" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
+    -d|--data)
+      COMPREPLY=($(compgen -W "$(_aiots_symbols)" -- "$cur") $(compgen -f -- "$cur")); return ;;
+    -p|--param|--cash|--volume-cap|--seed|--instructions|--memory-mb) return ;;
     --format) COMPREPLY=($(compgen -W "table csv json" -- "$cur")); return ;;
     -t|--timeframe|--to|--source)
       if [[ $prev == --to && ${words[*]} != *resample* ]]; then return; fi
@@ -37,7 +43,7 @@ _aiots() {
   for ((i = 1; i < cword; i++)); do
     w=${words[i]}
     case $w in
-      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source)
+      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report)
         ((i++)); continue ;;
       -*) continue ;;
     esac
@@ -46,8 +52,25 @@ _aiots() {
 
   local opts=""
   case $cmd in
-    "") COMPREPLY=($(compgen -W "data indicators help $global_opts" -- "$cur")); return ;;
-    help) COMPREPLY=($(compgen -W "data indicators" -- "$cur")); return ;;
+    "") COMPREPLY=($(compgen -W "data indicators backtest runs help $global_opts" -- "$cur")); return ;;
+    help) COMPREPLY=($(compgen -W "data indicators backtest runs" -- "$cur")); return ;;
+    backtest)
+      opts="-d --data --wide -t --timeframe --from --to -p --param --cash --commission --slippage --fill --volume-cap --seed --instructions --memory-mb --trades --equity --orders --report --no-record"
+      if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts $global_opts" -- "$cur"))
+      else
+        COMPREPLY=($(compgen -f -X '!*.lua' -- "$cur") $(compgen -d -- "$cur"))
+      fi
+      return ;;
+    runs)
+      if [[ -z $sub ]]; then
+        COMPREPLY=($(compgen -W "list show compare rerun rm -h --help" -- "$cur"))
+      elif [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$global_opts" -- "$cur"))
+      else
+        COMPREPLY=($(compgen -W "$(aiots --format csv runs list 2>/dev/null | tail -n +2 | cut -d, -f1)" -- "$cur"))
+      fi
+      return ;;
     data)
       case $sub in
         "") COMPREPLY=($(compgen -W "import list show export rm resample -h --help" -- "$cur")); return ;;

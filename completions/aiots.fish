@@ -19,8 +19,10 @@ complete -c aiots -s h -l help -d 'Print help'
 # commands
 complete -c aiots -n __fish_use_subcommand -a data -d 'Import, inspect, export and resample market data'
 complete -c aiots -n __fish_use_subcommand -a indicators -d 'Bars with indicator columns'
+complete -c aiots -n __fish_use_subcommand -a backtest -d 'Run a Lua strategy over historical bars'
+complete -c aiots -n __fish_use_subcommand -a runs -d 'Recorded backtests'
 complete -c aiots -n __fish_use_subcommand -a help -d 'Help for a command'
-complete -c aiots -n '__fish_seen_subcommand_from help' -a 'data indicators'
+complete -c aiots -n '__fish_seen_subcommand_from help' -a 'data indicators backtest runs'
 
 # data subcommands
 complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subcommand_from $data_cmds" -a import -d 'Import CSV files'
@@ -65,3 +67,33 @@ complete -c aiots -n '__fish_seen_subcommand_from indicators' -l from -x -d 'Fir
 complete -c aiots -n '__fish_seen_subcommand_from indicators' -l to -x -d 'Last bar'
 complete -c aiots -n '__fish_seen_subcommand_from indicators' -l tail -x -d 'Last N bars'
 complete -c aiots -n '__fish_seen_subcommand_from indicators' -l list -d 'List indicators'
+
+# backtest
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -F
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -s d -l data -x -a '(__aiots_symbols)' -d 'Symbols or CSV file'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l wide -d 'One close column per symbol'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -s t -l timeframe -x -a "$timeframes" -d 'Timeframe'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l from -x -d 'First bar'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l to -x -d 'Last bar'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -s p -l param -x -d 'Strategy parameter name=value'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l cash -x -d 'Starting cash'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l commission -x -a 'none per-share= per-contract= percent=' -d 'Commission model'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l slippage -x -a 'none bps= ticks= range=' -d 'Slippage model'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l fill -x -a 'open close' -d 'Market fill timing'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l volume-cap -x -d 'Fraction of bar volume'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l seed -x -d 'math.random seed'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l instructions -x -d 'Lua instruction budget'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l memory-mb -x -d 'Lua memory cap (MiB)'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l trades -r -F -d 'Trades CSV'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l equity -r -F -d 'Equity CSV'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l orders -r -F -d 'Order events CSV'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l report -r -F -d 'HTML report'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l no-record -d 'Do not record the run'
+
+# runs
+set -l runs_cmds list show compare rerun rm
+complete -c aiots -n "__fish_seen_subcommand_from runs; and not __fish_seen_subcommand_from $runs_cmds" -a list -d 'List runs'
+complete -c aiots -n "__fish_seen_subcommand_from runs; and not __fish_seen_subcommand_from $runs_cmds" -a show -d 'Show a run'
+complete -c aiots -n "__fish_seen_subcommand_from runs; and not __fish_seen_subcommand_from $runs_cmds" -a compare -d 'Compare runs'
+complete -c aiots -n "__fish_seen_subcommand_from runs; and not __fish_seen_subcommand_from $runs_cmds" -a rerun -d 'Run again from the manifest'
+complete -c aiots -n "__fish_seen_subcommand_from runs; and not __fish_seen_subcommand_from $runs_cmds" -a rm -d 'Remove runs'

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The aiots tour on bundled real data, in a throw-away store: import, inspect, resample,
-# indicators. Run through `make demo`.
+# indicators, a backtest with its HTML report, the run record. Run through `make demo`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 AIOTS=${AIOTS_BIN:-build/cli/aiots}
@@ -19,3 +19,10 @@ step "$AIOTS" --format table data list
 step "$AIOTS" --format table data show MSFT --from 2001-09-05 --to 2001-09-21
 echo "(no bars 2001-09-11..14: the market was closed)"
 step "$AIOTS" --format table indicators MSFT --ind 'sma(20),rsi(14),macd(12,26,9),bbands(20,2)' --tail 10
+report="${AIOTS_DEMO_REPORT:-build/demo-report.html}"
+step "$AIOTS" backtest plugins/strategies/sma_crossover.lua --data MSFT -p fast=10 -p slow=30 \
+  --commission per-share=0.005,min=1 --report "$report"
+step "$AIOTS" backtest plugins/strategies/momentum_rotation.lua --data "$DATA/dowjones30_close.csv" --wide
+step "$AIOTS" --format table runs list
+echo
+echo "HTML report of the MSFT backtest: $report"

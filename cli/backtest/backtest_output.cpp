@@ -84,10 +84,11 @@ Expected<void> write_equity_csv(const std::string& path, const BacktestOutcome& 
   return write_atomically(path, [&](std::ostream& os) -> Expected<void> {
     auto w = make_row_writer(OutputFormat::Csv, os, {"time", "equity", "drawdown", "invested"}, false);
     double peak = 0;
-    for (const EquityPoint& p : out.engine->equity_curve()) {
-      const double e = p.equity.value();
+    const auto& curve = out.engine->equity_curve();
+    for (std::size_t i = 0; i < curve.size(); ++i) {
+      const double e = curve[i].equity.value();
       peak = std::max(peak, e);
-      w->row({format_time(p.ts, daily), e, e / peak - 1, std::int64_t{p.invested ? 1 : 0}});
+      w->row({format_time(curve[i].ts, daily), e, e / peak - 1, std::int64_t{out.engine->invested()[i] ? 1 : 0}});
     }
     w->finish();
     return {};

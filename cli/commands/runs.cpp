@@ -1,4 +1,5 @@
 // aiots runs list | show | compare | rerun | rm: the recorded backtests.
+#include <algorithm>
 #include <iostream>
 
 #include "backtest/backtest_output.hpp"
@@ -25,11 +26,22 @@ double metric(const nlohmann::json& result, const char* key) {
 Expected<void> run_list(const Context& ctx) {
   AIOTS_TRY_ASSIGN(store, ctx.open_store());
   AIOTS_TRY_ASSIGN(runs, list_runs(store.db()));
+  AIOTS_TRY_ASSIGN(format, ctx.format());
   AIOTS_TRY_ASSIGN(w, ctx.writer({"id", "created", "strategy", "symbols", "first", "last", "total_return", "sharpe",
                                   "max_drawdown", "trades", "status"}));
   for (const RunRow& r : runs) {
     const auto result = parse(r.result);
-    w->row({r.id, r.created_at, r.strategy, r.symbols, result["data"]["first"].get<std::string>(),
+    std::string symbols = r.symbols;
+    const auto count = static_cast<std::size_t>(std::count(symbols.begin(), symbols.end(), ',')) + 1;
+    if (format == OutputFormat::Table && count > 3) {
+      // People get a short cell; CSV and JSON keep every symbol.
+      std::size_t cut = 0;
+      for (int i = 0; i < 3; ++i) {
+        cut = symbols.find(',', cut) + 1;
+      }
+      symbols = symbols.substr(0, cut - 1) + ",... (" + std::to_string(count) + ")";
+    }
+    w->row({r.id, r.created_at, r.strategy, symbols, result["data"]["first"].get<std::string>(),
             result["data"]["last"].get<std::string>(), metric(result, "total_return"), metric(result, "sharpe"),
             metric(result, "max_drawdown"), result["metrics"]["trades"].get<std::int64_t>(), r.status});
   }

@@ -95,21 +95,22 @@ int raw_order_status(lua_State* L) {
   return 3;
 }
 
+// raw.indicator(spec, si, handle_table) -> true, or nil and the reason
 int raw_indicator(lua_State* L) {
   LuaStrategy* s = self(L);
   const auto si = static_cast<SymbolId>(luaL_checkinteger(L, 2) - 1);
+  luaL_checktype(L, 3, LUA_TTABLE);
   auto specs = parse_indicator_specs(luaL_checkstring(L, 1));
   if (!specs || specs->size() != 1) {
     lua_pushnil(L);
-    lua_pushnil(L);
     lua_pushstring(L, specs ? "one indicator per handle" : specs.error().message.c_str());
-    return 3;
+    return 2;
   }
   const std::size_t handle = s->context()->add_indicator(specs->front(), si);
-  s->add_handle(si, handle);
-  lua_pushinteger(L, static_cast<lua_Integer>(handle));
-  lua_pushinteger(L, static_cast<lua_Integer>(s->context()->indicator_columns(handle).size()));
-  return 2;
+  lua_pushvalue(L, 3);  // handle table on top for add_handle
+  s->add_handle(si, handle, s->context()->indicator_columns(handle).size());
+  lua_pushboolean(L, 1);
+  return 1;
 }
 
 int raw_signal(lua_State* L) {
@@ -390,11 +391,10 @@ Expected<void> LuaStrategy::start_prelude(std::uint64_t seed) {
     lua_setfield(L, -2, key.c_str());
   }
   lua_pushinteger(L, static_cast<lua_Integer>(seed));
-  if (auto r = m_sandbox.call(5, 3); !r) {
+  if (auto r = m_sandbox.call(5, 2); !r) {
     return tl::unexpected(r.error());
   }
   lua_pop(L, 1);  // ctx: the prelude keeps it
-  m_values_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   for (auto [name, ref] : {std::pair{"start", &m_start_ref}, std::pair{"bar", &m_bar_ref}, std::pair{"fill", &m_fill_ref},
                            std::pair{"order", &m_order_ref}, std::pair{"stop", &m_stop_ref}}) {
     lua_getfield(L, -1, name);
@@ -404,8 +404,13 @@ Expected<void> LuaStrategy::start_prelude(std::uint64_t seed) {
   return {};
 }
 
-void LuaStrategy::add_handle(SymbolId symbol, std::size_t handle) {
-  m_handles[static_cast<std::size_t>(symbol)].push_back(handle);
+void LuaStrategy::add_handle(SymbolId symbol, std::size_t handle, std::size_t width) {
+  lua_State* L = m_sandbox.state();
+  LuaHandle h{handle, width, -1, -1};
+  lua_getfield(L, -1, "values");                  // handle, values
+  h.values_ref = luaL_ref(L, LUA_REGISTRYINDEX);  // handle
+  h.table_ref = luaL_ref(L, LUA_REGISTRYINDEX);   // (empty)
+  m_handles[static_cast<std::size_t>(symbol)].push_back(h);
 }
 
 Expected<void> LuaStrategy::dispatch(int nargs) {
@@ -426,17 +431,30 @@ Expected<void> LuaStrategy::on_start(StrategyContext& ctx) {
 
 Expected<void> LuaStrategy::on_bar(StrategyContext& ctx, SymbolId symbol, const Bar& bar) {
   lua_State* L = m_sandbox.state();
-  const auto& handles = m_handles[static_cast<std::size_t>(symbol)];
-  if (!handles.empty()) {
-    lua_rawgeti(L, LUA_REGISTRYINDEX, m_values_ref);
-    for (std::size_t h : handles) {
-      const auto values = ctx.indicator_values(h);
-      for (std::size_t k = 0; k < values.size() && k < 8; ++k) {
-        lua_pushnumber(L, values[k]);
-        lua_rawseti(L, -2, static_cast<lua_Integer>(h * 8 + k + 1));
-      }
+  // Refresh the symbol's indicator handles through the C API, which the instruction hook does
+  // not meter: cheaper than a Lua loop over them on every bar.
+  for (const LuaHandle& h : m_handles[static_cast<std::size_t>(symbol)]) {
+    const auto values = ctx.indicator_values(h.engine_handle);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h.table_ref);  // handle
+    if (std::isnan(values[0])) {
+      lua_pushnil(L);
+    } else {
+      lua_pushnumber(L, values[0]);
     }
+    lua_setfield(L, -2, "value");  // handle
     lua_pop(L, 1);
+    if (h.width > 1) {
+      lua_rawgeti(L, LUA_REGISTRYINDEX, h.values_ref);  // values
+      for (std::size_t k = 0; k < h.width; ++k) {
+        if (std::isnan(values[k])) {
+          lua_pushnil(L);
+        } else {
+          lua_pushnumber(L, values[k]);
+        }
+        lua_rawseti(L, -2, static_cast<lua_Integer>(k + 1));
+      }
+      lua_pop(L, 1);
+    }
   }
   lua_rawgeti(L, LUA_REGISTRYINDEX, m_bar_ref);
   lua_pushinteger(L, symbol + 1);

@@ -56,7 +56,8 @@ public:
 
   // Used by the C bindings.
   StrategyContext* context() const { return m_ctx; }
-  void add_handle(SymbolId symbol, std::size_t handle);
+  // Keeps the Lua table of an indicator handle (on the stack top) to refresh before on_bar.
+  void add_handle(SymbolId symbol, std::size_t handle, std::size_t width);
   const std::vector<std::string>& symbols() const { return m_symbols; }
 
 private:
@@ -76,11 +77,16 @@ private:
   std::vector<ParamDecl> m_declared;
   std::map<std::string, ParamValue> m_values;
   StrategyContext* m_ctx = nullptr;
-  std::vector<std::vector<std::size_t>> m_handles;  // per symbol
+  struct LuaHandle {
+    std::size_t engine_handle = 0;
+    std::size_t width = 0;
+    int table_ref = -1;   // the handle table: .value
+    int values_ref = -1;  // its .values array
+  };
+  std::vector<std::vector<LuaHandle>> m_handles;  // per symbol
   bool m_has_on_order = false;
   int m_strategy_ref = -1;
   int m_start_ref = -1, m_bar_ref = -1, m_fill_ref = -1, m_order_ref = -1, m_stop_ref = -1;
-  int m_values_ref = -1;
 };
 
 }  // namespace aiots::lua

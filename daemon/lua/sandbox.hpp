@@ -14,7 +14,7 @@ struct lua_Debug;
 namespace aiots::lua {
 
 struct Limits {
-  std::uint64_t instructions = 10'000'000;  // per callback (and for loading a file)
+  std::uint64_t instructions = 10'000'000;  // per callback (and for loading a file); 0 = unmetered
   std::size_t memory_bytes = 64u << 20;      // per state
 };
 

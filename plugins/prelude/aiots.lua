@@ -11,11 +11,10 @@ for i = 1, #symbols do positions[i] = 0; avg_prices[i] = 0 end
 local symbol_index = {}
 for i, s in ipairs(symbols) do symbol_index[s] = i end
 local cash = raw.cash()
-local handles_by_symbol = {}   -- symbol index -> list of handles
-local values = {}              -- filled by the host: values[handle id * 8 + k]
+local current = 1             -- index of the symbol of the bar being handled
 
 local function resolve(symbol)
-  if symbol == nil then return symbol_index[ctx.symbol] end
+  if symbol == nil then return current end
   local i = symbol_index[symbol]
   if i == nil then error("unknown symbol '" .. tostring(symbol) .. "' (this run has " .. table.concat(symbols, ", ") .. ")", 3) end
   return i
@@ -64,7 +63,10 @@ function ctx:close(symbol)
   return self:order { symbol = symbols[i], side = q > 0 and "sell" or "buy", qty = math.abs(q), tag = "close" }
 end
 
-function ctx:position(symbol) return positions[resolve(symbol)] end
+function ctx:position(symbol)
+  if symbol == nil then return positions[current] end
+  return positions[resolve(symbol)]
+end
 function ctx:avg_price(symbol) return avg_prices[resolve(symbol)] end
 function ctx:cash() return cash end
 function ctx:last_price(symbol) return raw.last_price(resolve(symbol)) end
@@ -83,13 +85,10 @@ function ctx:indicator(name, ...)
     for k, a in ipairs(args) do parts[k] = tostring(a) end
     spec = name .. "(" .. table.concat(parts, ",") .. ")"
   end
-  local si = resolve(symbol)
-  local id, width, err = raw.indicator(spec, si)
-  if not id then error(err, 2) end
-  local h = { id = id, spec = spec, width = width, values = {} }
-  local list = handles_by_symbol[si] or {}
-  list[#list + 1] = h
-  handles_by_symbol[si] = list
+  local h = { spec = spec, values = {} }
+  -- The host keeps the handle and refreshes h.value and h.values before every on_bar.
+  local ok, err = raw.indicator(spec, resolve(symbol), h)
+  if not ok then error(err, 2) end
   return h
 end
 
@@ -110,7 +109,7 @@ function ctx:format_time(t) return raw.format_time(t or self.time) end
 
 
 local on_bar, on_fill, on_order = strategy.on_bar, strategy.on_fill, strategy.on_order
-local nan_free = function(x) if x ~= x then return nil end return x end
+local noop = function() end
 
 local dispatch = {}
 
@@ -118,24 +117,25 @@ function dispatch.start()
   if strategy.on_start then return strategy.on_start(ctx) end
 end
 
+-- The hot path: runs once per bar, under the instruction hook, so it does only stores.
+local bar_handler = on_bar or noop
 function dispatch.bar(si, t, o, h, l, c, v)
-  local sym = symbols[si]
-  ctx.symbol, ctx.time = sym, t
-  bar.symbol, bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume = sym, t, o, h, l, c, v
-  local list = handles_by_symbol[si]
-  if list then
-    for k = 1, #list do
-      local hd = list[k]
-      local base = hd.id * 8
-      hd.value = nan_free(values[base + 1])
-      if hd.width > 1 then
-        local vs = hd.values
-        for j = 1, hd.width do vs[j] = nan_free(values[base + j]) end
-      end
-    end
+  if si ~= current then
+    current = si
+    ctx.symbol = symbols[si]
+    bar.symbol = ctx.symbol
   end
-  if on_bar then return on_bar(ctx, bar) end
+  -- One store each (a multiple assignment would first copy every value into a register).
+  ctx.time = t
+  bar.time = t
+  bar.open = o
+  bar.high = h
+  bar.low = l
+  bar.close = c
+  bar.volume = v
+  return bar_handler(ctx, bar)
 end
+bar.symbol = symbols[1]
 
 function dispatch.fill(si, id, side, qty, price, commission, position, avg, new_cash, t)
   positions[si], avg_prices[si], cash = position, avg, new_cash
@@ -156,4 +156,4 @@ function dispatch.stop()
   if strategy.on_stop then return strategy.on_stop(ctx) end
 end
 
-return dispatch, values, ctx
+return dispatch, ctx

@@ -29,14 +29,22 @@ return {
     local diff = fast.value - s
     local before = prev_diff
     prev_diff = diff
+    -- Most bars do not cross: leave early and cheaply (every instruction is metered).
     if before == nil then return end
+    if diff > 0 then
+      if before > 0 then return end
+    elseif diff < 0 then
+      if before < 0 then return end
+    else
+      return
+    end
     local pos = ctx:position()
     local qty = ctx.params.qty
-    if before <= 0 and diff > 0 and pos <= 0 then
-      ctx:buy(qty - pos)                      -- from flat or short to long
-    elseif before >= 0 and diff < 0 and pos > 0 then
+    if diff > 0 and pos <= 0 then
+      ctx:buy(qty - pos)                      -- golden cross: from flat or short to long
+    elseif diff < 0 and pos > 0 then
       ctx:sell(ctx.params.short and pos + qty or pos)
-    elseif before >= 0 and diff < 0 and pos == 0 and ctx.params.short then
+    elseif diff < 0 and pos == 0 and ctx.params.short then
       ctx:sell(qty)
     end
   end,

@@ -7,10 +7,12 @@
 namespace aiots::bench {
 void run_market_data_benchmarks();
 void run_indicator_benchmarks();
+void run_backtest_benchmarks();
 }  // namespace aiots::bench
 
 int main() {
   std::printf("aiots benchmarks (single thread; figures are per second unless noted)\n");
+  aiots::bench::run_backtest_benchmarks();
   aiots::bench::run_market_data_benchmarks();
   aiots::bench::run_indicator_benchmarks();
   std::printf("\n%d target(s) missed\n", aiots::bench::missed_targets());

@@ -26,9 +26,13 @@ for sub in import list show export rm resample; do
   check_command aiots-data.1.scd data "$sub"
 done
 check_command aiots-indicators.1.scd indicators
+check_command aiots-backtest.1.scd backtest
+for sub in list show compare rerun rm; do
+  check_command aiots-runs.1.scd runs "$sub"
+done
 
 # Every command is in the overview page and the completions.
-for cmd in "data import" "data list" "data show" "data export" "data rm" "data resample" indicators help; do
+for cmd in "data import" "data list" "data show" "data export" "data rm" "data resample" indicators backtest runs help; do
   checks=$((checks + 1))
   grep -qF -- "*$cmd" "$MAN/aiots.1.scd" || fail "aiots(1) lacks $cmd"
 done
@@ -67,6 +71,8 @@ expect_eq "complete data subcommand" "$(complete_words aiots data re)" "resample
 expect_eq "complete import option" "$(complete_words aiots data import --sk)" "--skip-invalid "
 expect_eq "complete symbol" "$(complete_words aiots data show MS)" "MSFT "
 expect_eq "complete format" "$(complete_words aiots --format j)" "json "
+expect_eq "complete backtest option" "$(complete_words aiots backtest x.lua --comm)" "--commission "
+expect_eq "complete runs" "$(complete_words aiots runs re)" "rerun "
 
 # zsh and fish parse their completion files.
 if command -v zsh >/dev/null; then

@@ -48,9 +48,9 @@ TEST_CASE("Return metrics match the oracle on msft and ttrc", "[engine][metrics]
 }
 
 TEST_CASE("Daily sampling keeps the last point of each day", "[engine][metrics]") {
-  std::vector<EquityPoint> curve = {{k_ns_per_day + 1, Money::from(100), false},
-                                    {k_ns_per_day + 2, Money::from(101), false},
-                                    {2 * k_ns_per_day, Money::from(99), true}};
+  std::vector<EquityPoint> curve = {{k_ns_per_day + 1, Money::from(100)},
+                                    {k_ns_per_day + 2, Money::from(101)},
+                                    {2 * k_ns_per_day, Money::from(99)}};
   const DailySeries d = daily_series(curve);
   REQUIRE(d.value.size() == 2);
   CHECK(d.value[0] == 101);

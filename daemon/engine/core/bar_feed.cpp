@@ -8,6 +8,11 @@ void feed_bars(Engine& engine, std::span<const std::vector<Bar>> series) {
   std::vector<std::size_t> next(series.size(), 0);
   std::vector<SymbolBar> group;
   group.reserve(series.size());
+  std::size_t longest = 0;
+  for (const auto& s : series) {
+    longest = std::max(longest, s.size());
+  }
+  engine.reserve(longest);
   if (series.size() == 1) {
     // One symbol: no merging needed; this is the hot path of single-symbol backtests.
     for (const Bar& bar : series[0]) {

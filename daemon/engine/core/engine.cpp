@@ -64,8 +64,15 @@ void Engine::process(std::span<const SymbolBar> bars) {
   for (std::size_t s = 0; s < m_config.instruments.size() && !invested; ++s) {
     invested = m_portfolio.position(static_cast<SymbolId>(s)).quantity != 0;
   }
-  m_equity.push_back(EquityPoint{m_now, m_portfolio.equity(), invested});
+  m_equity.push_back(EquityPoint{m_now, m_portfolio.equity()});
+  m_invested.push_back(invested);
+  m_invested_bars += invested ? 1 : 0;
   ++m_bars;
+}
+
+void Engine::reserve(std::size_t bars) {
+  m_equity.reserve(bars);
+  m_invested.reserve(bars);
 }
 
 void Engine::finish() {

@@ -29,7 +29,6 @@ struct SymbolBar {
 struct EquityPoint {
   Timestamp ts = 0;
   Money equity;
-  bool invested = false;  // any open position at this point
 };
 
 // A round trip: from flat to flat (a reversal closes one trade and opens the next).
@@ -66,6 +65,8 @@ public:
   void process(std::span<const SymbolBar> bars);
   // Calls on_stop (unless the strategy already failed).
   void finish();
+  // Reserves room for `bars` equity points, when the driver knows how many will come.
+  void reserve(std::size_t bars);
 
   // Set once a strategy callback failed: "file:line: message". The driver stops feeding bars.
   const std::optional<std::string>& failure() const { return m_failure; }
@@ -74,6 +75,9 @@ public:
   const Portfolio& portfolio() const override { return m_portfolio; }
   const SimulatedBroker& broker() const { return m_broker; }
   const std::vector<EquityPoint>& equity_curve() const { return m_equity; }
+  // Whether any position was open at each equity point (same index).
+  const std::vector<bool>& invested() const { return m_invested; }
+  std::int64_t invested_bars() const { return m_invested_bars; }
   const std::vector<TradeRecord>& trades() const { return m_trades; }
   const std::vector<Fill>& fills() const { return m_fills; }
   const std::vector<OrderLogEntry>& order_log() const { return m_order_log; }
@@ -130,6 +134,8 @@ private:
   std::vector<IndicatorSlot> m_indicators;
   std::vector<OpenTrade> m_open_trades;
   std::vector<EquityPoint> m_equity;
+  std::vector<bool> m_invested;
+  std::int64_t m_invested_bars = 0;
   std::vector<TradeRecord> m_trades;
   std::vector<Fill> m_fills;
   std::vector<OrderLogEntry> m_order_log;

@@ -25,28 +25,26 @@ struct IndicatorDef {
   std::vector<ParamDef> params;
   std::vector<std::string_view> modes;  // first is the default; empty = no mode
   std::vector<std::string_view> outputs;  // column suffixes; "" = the base name itself
-  std::function<std::function<void(const Bar&, double*)>(const IndicatorSpec&)> build;
+  std::function<std::unique_ptr<Indicator>(const IndicatorSpec&)> build;
 };
 
 int as_int(double v) { return static_cast<int>(v); }
 
-// Wraps a closure `update(bar, out)` that writes the outputs into `out`.
-class ClosureIndicator : public Indicator {
+// Holds the streaming indicator inside the update closure itself: one virtual call per bar,
+// no std::function or shared_ptr hops on the hot path.
+template <class Update>
+class TypedIndicator final : public Indicator {
 public:
-  ClosureIndicator(std::vector<std::string> columns, std::function<void(const Bar&, double*)> update)
-      : m_update(std::move(update)) {
-    m_columns = std::move(columns);
-    m_values.assign(m_columns.size(), k_nan);
-  }
+  explicit TypedIndicator(Update update) : m_update(std::move(update)) {}
   void update(const Bar& bar) override { m_update(bar, m_values.data()); }
 
 private:
-  std::function<void(const Bar&, double*)> m_update;
+  Update m_update;
 };
 
-template <class T, class... Args>
-std::shared_ptr<T> make(Args... args) {
-  return std::make_shared<T>(args...);
+template <class Update>
+std::unique_ptr<Indicator> typed(Update update) {
+  return std::make_unique<TypedIndicator<Update>>(std::move(update));
 }
 
 const std::vector<IndicatorDef>& registry() {
@@ -54,100 +52,87 @@ const std::vector<IndicatorDef>& registry() {
       {{"sma", "sma(n=20)", "simple moving average of the close"},
        {{"n", 20, 1, true}}, {}, {""},
        [](const IndicatorSpec& s) {
-         auto x = make<Sma>(as_int(s.args[0]));
-         return [x](const Bar& b, double* out) { out[0] = x->update(b.close); };
+         return typed([x = Sma(as_int(s.args[0]))](const Bar& b, double* out) mutable { out[0] = x.update(b.close); });
        }},
       {{"ema", "ema(n=20)", "exponential moving average of the close, SMA-seeded"},
        {{"n", 20, 1, true}}, {}, {""},
        [](const IndicatorSpec& s) {
-         auto x = make<Ema>(as_int(s.args[0]), false);
-         return [x](const Bar& b, double* out) { out[0] = x->update(b.close); };
+         return typed([x = Ema(as_int(s.args[0]), false)](const Bar& b, double* out) mutable { out[0] = x.update(b.close); });
        }},
       {{"wma", "wma(n=20)", "linearly weighted moving average of the close"},
        {{"n", 20, 1, true}}, {}, {""},
        [](const IndicatorSpec& s) {
-         auto x = make<Wma>(as_int(s.args[0]));
-         return [x](const Bar& b, double* out) { out[0] = x->update(b.close); };
+         return typed([x = Wma(as_int(s.args[0]))](const Bar& b, double* out) mutable { out[0] = x.update(b.close); });
        }},
       {{"rsi", "rsi(n=14)", "Wilder's relative strength index, 0..100"},
        {{"n", 14, 1, true}}, {}, {""},
        [](const IndicatorSpec& s) {
-         auto x = make<Rsi>(as_int(s.args[0]));
-         return [x](const Bar& b, double* out) { out[0] = x->update(b.close); };
+         return typed([x = Rsi(as_int(s.args[0]))](const Bar& b, double* out) mutable { out[0] = x.update(b.close); });
        }},
       {{"macd", "macd(fast=12, slow=26, signal=9, abs|percent)",
         "MACD line, signal line and histogram; abs = EMA difference, percent = 100*(fast/slow-1)"},
        {{"fast", 12, 1, true}, {"slow", 26, 1, true}, {"signal", 9, 1, true}}, {"abs", "percent"},
        {"", "signal", "hist"},
        [](const IndicatorSpec& s) {
-         auto x = make<Macd>(as_int(s.args[0]), as_int(s.args[1]), as_int(s.args[2]), s.mode == "percent");
-         return [x](const Bar& b, double* out) {
-           x->update(b.close);
-           out[0] = x->macd();
-           out[1] = x->signal();
-           out[2] = x->histogram();
-         };
+         return typed([x = Macd(as_int(s.args[0]), as_int(s.args[1]), as_int(s.args[2]), s.mode == "percent")](const Bar& b, double* out) mutable {
+           x.update(b.close);
+           out[0] = x.macd();
+           out[1] = x.signal();
+           out[2] = x.histogram();
+         });
        }},
       {{"bbands", "bbands(n=20, k=2, close|hlc)",
         "Bollinger Bands (population sd) on the close or the typical price (H+L+C)/3"},
        {{"n", 20, 2, true}, {"k", 2, 0, false}}, {"close", "hlc"}, {"lower", "middle", "upper", "pctb"},
        [](const IndicatorSpec& s) {
-         auto x = make<Bollinger>(as_int(s.args[0]), s.args[1]);
          const bool typical = s.mode == "hlc";
-         return [x, typical](const Bar& b, double* out) {
-           x->update(typical ? (b.high + b.low + b.close) / 3 : b.close);
-           out[0] = x->lower();
-           out[1] = x->middle();
-           out[2] = x->upper();
-           out[3] = x->percent_b();
-         };
+         return typed([x = Bollinger(as_int(s.args[0]), s.args[1]), typical](const Bar& b, double* out) mutable {
+           x.update(typical ? (b.high + b.low + b.close) / 3 : b.close);
+           out[0] = x.lower();
+           out[1] = x.middle();
+           out[2] = x.upper();
+           out[3] = x.percent_b();
+         });
        }},
       {{"atr", "atr(n=14)", "average true range, Wilder-smoothed, in price units"},
        {{"n", 14, 1, true}}, {}, {""},
        [](const IndicatorSpec& s) {
-         auto x = make<Atr>(as_int(s.args[0]));
-         return [x](const Bar& b, double* out) { out[0] = x->update(b.high, b.low, b.close); };
+         return typed([x = Atr(as_int(s.args[0]))](const Bar& b, double* out) mutable { out[0] = x.update(b.high, b.low, b.close); });
        }},
       {{"sd", "sd(n=20, sample|population)", "rolling standard deviation of the close"},
        {{"n", 20, 2, true}}, {"sample", "population"}, {""},
        [](const IndicatorSpec& s) {
-         auto x = make<RollingStdDev>(as_int(s.args[0]), s.mode == "sample");
-         return [x](const Bar& b, double* out) { out[0] = x->update(b.close); };
+         return typed([x = RollingStdDev(as_int(s.args[0]), s.mode == "sample")](const Bar& b, double* out) mutable { out[0] = x.update(b.close); });
        }},
       {{"roc", "roc(n=10, continuous|discrete)", "rate of change: log(c/c[n]) or c/c[n]-1 (not in percent)"},
        {{"n", 10, 1, true}}, {"continuous", "discrete"}, {""},
        [](const IndicatorSpec& s) {
-         auto x = make<Roc>(as_int(s.args[0]), s.mode == "continuous");
-         return [x](const Bar& b, double* out) { out[0] = x->update(b.close); };
+         return typed([x = Roc(as_int(s.args[0]), s.mode == "continuous")](const Bar& b, double* out) mutable { out[0] = x.update(b.close); });
        }},
       {{"stoch", "stoch(k=14, d=3, slow=3)", "stochastic oscillator fastK, fastD, slowD as fractions 0..1"},
        {{"k", 14, 1, true}, {"d", 3, 1, true}, {"slow", 3, 1, true}}, {}, {"fastk", "fastd", "slowd"},
        [](const IndicatorSpec& s) {
-         auto x = make<Stochastic>(as_int(s.args[0]), as_int(s.args[1]), as_int(s.args[2]));
-         return [x](const Bar& b, double* out) {
-           x->update(b.high, b.low, b.close);
-           out[0] = x->fast_k();
-           out[1] = x->fast_d();
-           out[2] = x->slow_d();
-         };
+         return typed([x = Stochastic(as_int(s.args[0]), as_int(s.args[1]), as_int(s.args[2]))](const Bar& b, double* out) mutable {
+           x.update(b.high, b.low, b.close);
+           out[0] = x.fast_k();
+           out[1] = x.fast_d();
+           out[2] = x.slow_d();
+         });
        }},
       {{"vwap", "vwap(n=20)", "rolling volume-weighted average close over n bars"},
        {{"n", 20, 1, true}}, {}, {""},
        [](const IndicatorSpec& s) {
-         auto x = make<Vwap>(as_int(s.args[0]));
-         return [x](const Bar& b, double* out) { out[0] = x->update(b.close, b.volume); };
+         return typed([x = Vwap(as_int(s.args[0]))](const Bar& b, double* out) mutable { out[0] = x.update(b.close, b.volume); });
        }},
       {{"obv", "obv()", "on-balance volume"},
        {}, {}, {""},
        [](const IndicatorSpec&) {
-         auto x = make<Obv>();
-         return [x](const Bar& b, double* out) { out[0] = x->update(b.close, b.volume); };
+         return typed([x = Obv()](const Bar& b, double* out) mutable { out[0] = x.update(b.close, b.volume); });
        }},
       {{"rvol", "rvol(n=20, periods=252)", "annualised realized volatility of log returns over n bars"},
        {{"n", 20, 2, true}, {"periods", 252, 1, false}}, {}, {""},
        [](const IndicatorSpec& s) {
-         auto x = make<RealizedVolatility>(as_int(s.args[0]), s.args[1]);
-         return [x](const Bar& b, double* out) { out[0] = x->update(b.close); };
+         return typed([x = RealizedVolatility(as_int(s.args[0]), s.args[1])](const Bar& b, double* out) mutable { out[0] = x.update(b.close); });
        }},
   };
   return defs;
@@ -288,7 +273,9 @@ std::unique_ptr<Indicator> make_indicator(const IndicatorSpec& spec) {
   for (std::string_view suffix : def->outputs) {
     columns.push_back(suffix.empty() ? base : base + "_" + std::string(suffix));
   }
-  return std::make_unique<ClosureIndicator>(std::move(columns), def->build(spec));
+  std::unique_ptr<Indicator> indicator = def->build(spec);
+  indicator->shape(std::move(columns));
+  return indicator;
 }
 
 }  // namespace aiots

@@ -3,6 +3,7 @@
 // for the CLI and, later, strategy indicator handles.
 #pragma once
 
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -30,6 +31,11 @@ public:
   // Returns the output values after the latest update (NaN during warm-up), one per column.
   std::span<const double> values() const { return m_values; }
   const std::vector<std::string>& columns() const { return m_columns; }
+  // Names the output columns and sizes the values (NaN until warmed up); called once.
+  void shape(std::vector<std::string> columns) {
+    m_values.assign(columns.size(), std::numeric_limits<double>::quiet_NaN());
+    m_columns = std::move(columns);
+  }
 
 protected:
   std::vector<std::string> m_columns;

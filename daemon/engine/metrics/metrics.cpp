@@ -103,12 +103,9 @@ PerformanceMetrics compute_metrics(const Engine& engine) {
   PerformanceMetrics m;
   compute_return_metrics(daily_series(engine.equity_curve()), m);
   m.bars = engine.bars_processed();
-  std::size_t invested = 0;
-  for (const EquityPoint& p : engine.equity_curve()) {
-    invested += p.invested ? 1 : 0;
-  }
-  m.exposure = engine.equity_curve().empty() ? 0.0
-                                             : static_cast<double>(invested) / static_cast<double>(engine.equity_curve().size());
+  m.exposure = engine.equity_curve().empty()
+                   ? 0.0
+                   : static_cast<double>(engine.invested_bars()) / static_cast<double>(engine.equity_curve().size());
   const auto& trades = engine.trades();
   m.trades = trades.size();
   double wins = 0;
