@@ -1,5 +1,7 @@
 #include "output/format.hpp"
 
+#include "util/format_number.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -164,11 +166,7 @@ private:
 
 }  // namespace
 
-std::string format_double(double v) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, end);
-}
+std::string format_double(double v) { return format_number(v); }
 
 bool parse_format(std::string_view text, OutputFormat& out) {
   if (text == "table") out = OutputFormat::Table;

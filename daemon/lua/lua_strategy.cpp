@@ -1,5 +1,7 @@
 #include "lua/lua_strategy.hpp"
 
+#include "util/format_number.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -199,11 +201,7 @@ void push_value(lua_State* L, const ParamValue& v) {
 
 std::string to_string(const ParamValue& v) {
   if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
-  if (const auto* d = std::get_if<double>(&v)) {
-    char buf[32];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, *d);
-    return std::string(buf, end);
-  }
+  if (const auto* d = std::get_if<double>(&v)) return format_number(*d);
   if (const auto* s = std::get_if<std::string>(&v)) return *s;
   return std::get<bool>(v) ? "true" : "false";
 }

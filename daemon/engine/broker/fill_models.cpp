@@ -1,3 +1,4 @@
+#include "util/format_number.hpp"
 #include "engine/broker/fill_models.hpp"
 
 #include <algorithm>
@@ -30,14 +31,6 @@ bool to_number(std::string_view s, double& out) {
   return ec == std::errc() && end == s.data() + s.size() && std::isfinite(out) && out >= 0;
 }
 
-std::string fmt(double v) {
-  if (std::isnan(v)) {
-    return "nan";
-  }
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, end);
-}
 
 }  // namespace
 
@@ -74,9 +67,9 @@ double SlippageModel::apply(double price, Side side, const Bar& bar, double tick
 std::string SlippageModel::describe() const {
   switch (kind) {
     case Kind::None: return "none";
-    case Kind::Bps: return "bps=" + fmt(amount);
-    case Kind::Ticks: return "ticks=" + fmt(amount);
-    case Kind::Range: return "range=" + fmt(amount);
+    case Kind::Bps: return "bps=" + format_number(amount);
+    case Kind::Ticks: return "ticks=" + format_number(amount);
+    case Kind::Range: return "range=" + format_number(amount);
   }
   return "none";
 }
@@ -138,10 +131,10 @@ std::string CommissionModel::describe() const {
   switch (kind) {
     case Kind::None: return "none";
     case Kind::PerShare:
-      return "per-share=" + fmt(rate) + (min > 0 ? ",min=" + fmt(min) : "") +
-             (max > 0 ? ",max=" + fmt(max) + (max_is_percent ? "%" : "") : "");
-    case Kind::PerContract: return "per-contract=" + fmt(rate);
-    case Kind::Percent: return "percent=" + fmt(rate);
+      return "per-share=" + format_number(rate) + (min > 0 ? ",min=" + format_number(min) : "") +
+             (max > 0 ? ",max=" + format_number(max) + (max_is_percent ? "%" : "") : "");
+    case Kind::PerContract: return "per-contract=" + format_number(rate);
+    case Kind::Percent: return "percent=" + format_number(rate);
   }
   return "none";
 }

@@ -1,3 +1,4 @@
+#include "util/format_number.hpp"
 #include "engine/broker/simulated_broker.hpp"
 
 #include <algorithm>
@@ -7,14 +8,6 @@
 namespace aiots {
 namespace {
 
-std::string fmt(double v) {
-  if (std::isnan(v)) {
-    return "nan";
-  }
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, end);
-}
 
 bool positive(double v) { return std::isfinite(v) && v > 0; }
 
@@ -47,15 +40,15 @@ std::string SimulatedBroker::validate(const OrderRequest& r) const {
     return "UNKNOWN_SYMBOL: symbol index " + std::to_string(r.symbol) + " is not in this run";
   }
   if (!positive(r.quantity) || r.quantity != std::floor(r.quantity) || r.quantity > 1e12) {
-    return "INVALID_QUANTITY: quantity must be a positive whole number, got " + fmt(r.quantity);
+    return "INVALID_QUANTITY: quantity must be a positive whole number, got " + format_number(r.quantity);
   }
   const bool needs_limit = r.type == OrderType::Limit || r.type == OrderType::StopLimit;
   const bool needs_stop = r.type == OrderType::Stop || r.type == OrderType::StopLimit;
   if (needs_limit && !positive(r.limit)) {
-    return "INVALID_PRICE: limit price must be a positive number, got " + fmt(r.limit);
+    return "INVALID_PRICE: limit price must be a positive number, got " + format_number(r.limit);
   }
   if (needs_stop && !positive(r.stop)) {
-    return "INVALID_PRICE: stop price must be a positive number, got " + fmt(r.stop);
+    return "INVALID_PRICE: stop price must be a positive number, got " + format_number(r.stop);
   }
   if (r.type == OrderType::TrailingStop) {
     const bool amount = std::isfinite(r.trail_amount);
@@ -72,13 +65,13 @@ std::string SimulatedBroker::validate(const OrderRequest& r) const {
   }
   for (auto [price, name] : {std::pair{r.take_profit, "take_profit"}, std::pair{r.stop_loss, "stop_loss"}}) {
     if (!std::isnan(price) && !positive(price)) {
-      return std::string("INVALID_PRICE: ") + name + " must be a positive number, got " + fmt(price);
+      return std::string("INVALID_PRICE: ") + name + " must be a positive number, got " + format_number(price);
     }
   }
   if (positive(r.take_profit) && positive(r.stop_loss) &&
       (r.side == Side::Buy ? r.take_profit <= r.stop_loss : r.take_profit >= r.stop_loss)) {
-    return "INVALID_PRICE: take_profit " + fmt(r.take_profit) + " must be on the profit side of stop_loss " +
-           fmt(r.stop_loss);
+    return "INVALID_PRICE: take_profit " + format_number(r.take_profit) + " must be on the profit side of stop_loss " +
+           format_number(r.stop_loss);
   }
   return {};
 }

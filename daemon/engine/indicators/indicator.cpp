@@ -1,5 +1,7 @@
 #include "engine/indicators/indicator.hpp"
 
+#include "util/format_number.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <functional>
@@ -157,11 +159,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string format_number(double v) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, end);
-}
 
 Expected<IndicatorSpec> parse_one(std::string_view text) {
   const std::string quoted = "'" + std::string(text) + "'";

@@ -1,0 +1,17 @@
+#include "util/format_number.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace aiots {
+
+std::string format_number(double v) {
+  if (std::isnan(v)) {
+    return "nan";  // not "-nan": the sign of a NaN means nothing to a reader
+  }
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
+}
+
+}  // namespace aiots

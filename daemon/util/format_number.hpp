@@ -1,0 +1,11 @@
+// Numbers as text: the shortest form that reads back to the same double.
+#pragma once
+
+#include <string>
+
+namespace aiots {
+
+// Formats `v` in its shortest round-trip form ("0.1", "1e-07", "63.4375"); "nan" for NaN.
+std::string format_number(double v);
+
+}  // namespace aiots
