@@ -125,6 +125,8 @@ public:
   double value() const { return m_hi + m_lo; }
   // Returns the sum as a normalised double-double.
   DoubleDouble exact() const { return two_sum(m_hi, m_lo); }
+  // Returns the raw pair: the plain running sum and its accumulated exact error.
+  DoubleDouble parts() const { return {m_hi, m_lo}; }
 
 private:
   double m_hi = 0;

@@ -15,6 +15,7 @@ public:
   RollingStdDev(int n, bool sample)
       : m_window(static_cast<std::size_t>(n)),
         m_n(n),
+        m_inv_n(1.0 / n),
         m_inv_denominator(1.0 / (static_cast<double>(n) * (sample ? n - 1 : n))) {}
   double update(double x) {
     // The ring keeps each value's exact square, so a step squares one value, not two.
@@ -26,20 +27,21 @@ public:
     if (!m_window.full()) {
       return m_value;
     }
+    // n*Q - S^2 = n*(qh + ql) - (sh + sl)^2, with the two large terms n*qh and sh^2 formed
+    // exactly; their difference cancels without loss (Sterbenz) and the small terms follow.
     using namespace numeric;
-    const DoubleDouble s = m_sum.exact();
-    const DoubleDouble q = m_squares.exact();
-    DoubleDouble nq = two_prod_small(q.hi, m_n);
-    nq.lo += q.lo * m_n;
-    DoubleDouble ss = two_square(s.hi);
-    ss.lo += 2 * s.hi * s.lo;
-    const double spread = dd_add(nq, {-ss.hi, -ss.lo}).hi;  // n^2 * population variance
+    const DoubleDouble sum = m_sum.parts();
+    const DoubleDouble squares = m_squares.parts();
+    const DoubleDouble nq = two_prod_small(squares.hi, m_n);
+    const DoubleDouble ss = two_square(sum.hi);
+    const double spread = (nq.hi - ss.hi) + ((nq.lo - ss.lo) + (squares.lo * m_n - 2 * sum.hi * sum.lo) -
+                                              sum.lo * sum.lo);  // n^2 * population variance
     m_value = spread > 0 ? std::sqrt(spread * m_inv_denominator) : 0.0;
     return m_value;
   }
   double value() const { return m_value; }
   // Returns the window mean (valid once ready).
-  double mean() const { return m_sum.value() / m_n; }
+  double mean() const { return m_sum.value() * m_inv_n; }
   bool ready() const { return m_window.full(); }
 
 private:
@@ -51,6 +53,7 @@ private:
   numeric::ExactSum m_sum;
   numeric::ExactSum m_squares;
   double m_n;
+  double m_inv_n;
   double m_inv_denominator;
   double m_value = k_nan;
 };
