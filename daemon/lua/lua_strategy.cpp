@@ -1,5 +1,7 @@
 #include "lua/lua_strategy.hpp"
 
+#include "lua/lua_json.hpp"
+
 #include "util/format_number.hpp"
 
 #include <charconv>
@@ -392,7 +394,7 @@ Expected<void> LuaStrategy::start_prelude(std::uint64_t seed) {
   if (auto r = m_sandbox.call(5, 2); !r) {
     return tl::unexpected(r.error());
   }
-  lua_pop(L, 1);  // ctx: the prelude keeps it
+  m_ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);  // ctx, for ctx.state
   for (auto [name, ref] : {std::pair{"start", &m_start_ref}, std::pair{"bar", &m_bar_ref}, std::pair{"fill", &m_fill_ref},
                            std::pair{"order", &m_order_ref}, std::pair{"stop", &m_stop_ref}}) {
     lua_getfield(L, -1, name);
@@ -400,6 +402,23 @@ Expected<void> LuaStrategy::start_prelude(std::uint64_t seed) {
   }
   lua_pop(L, 1);
   return {};
+}
+
+Expected<nlohmann::json> LuaStrategy::export_state() {
+  lua_State* L = m_sandbox.state();
+  lua_rawgeti(L, LUA_REGISTRYINDEX, m_ctx_ref);
+  lua_getfield(L, -1, "state");
+  auto j = to_json(L, -1);
+  lua_pop(L, 2);
+  return j;
+}
+
+void LuaStrategy::import_state(const nlohmann::json& state) {
+  lua_State* L = m_sandbox.state();
+  lua_rawgeti(L, LUA_REGISTRYINDEX, m_ctx_ref);
+  push_json(L, state.is_object() ? state : nlohmann::json::object());
+  lua_setfield(L, -2, "state");
+  lua_pop(L, 1);
 }
 
 void LuaStrategy::add_handle(SymbolId symbol, std::size_t handle, std::size_t width) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,10 @@ public:
   // The parameter values of this run, defaults filled in, ordered by name.
   const std::map<std::string, ParamValue>& values() const { return m_values; }
   std::size_t memory_used() const { return m_sandbox.memory_used(); }
+  // Returns ctx.state as JSON, or a data error naming what cannot be saved.
+  Expected<nlohmann::json> export_state();
+  // Replaces ctx.state with `state` (before on_start, so on_start can read it).
+  void import_state(const nlohmann::json& state);
 
   Expected<void> on_start(StrategyContext& ctx) override;
   Expected<void> on_bar(StrategyContext& ctx, SymbolId symbol, const Bar& bar) override;
@@ -86,6 +91,7 @@ private:
   std::vector<std::vector<LuaHandle>> m_handles;  // per symbol
   bool m_has_on_order = false;
   int m_strategy_ref = -1;
+  int m_ctx_ref = -1;
   int m_start_ref = -1, m_bar_ref = -1, m_fill_ref = -1, m_order_ref = -1, m_stop_ref = -1;
 };
 

@@ -84,7 +84,21 @@ void SimulatedBroker::emit(Order& order, OrderEventKind kind, Timestamp ts, std:
   m_listener.on_order_event(event, order);
 }
 
-OrderId SimulatedBroker::submit(const OrderRequest& request, Timestamp now) {
+void SimulatedBroker::restore(std::vector<Order> orders) {
+  m_orders.assign(orders.begin(), orders.end());
+  for (auto& open : m_open) {
+    open.clear();
+  }
+  for (const Order& o : m_orders) {
+    if (o.is_open()) {
+      m_open[static_cast<std::size_t>(o.request.symbol)].push_back(o.id);
+    }
+    m_rejected += o.status == OrderStatus::Rejected ? 1 : 0;
+    m_next_oco = std::max(m_next_oco, o.request.oco_group + 1);
+  }
+}
+
+OrderId SimulatedBroker::submit(const OrderRequest& request, Timestamp now, const std::string& veto) {
   Order order;
   order.id = static_cast<OrderId>(m_orders.size()) + 1;
   order.request = request;
@@ -93,7 +107,7 @@ OrderId SimulatedBroker::submit(const OrderRequest& request, Timestamp now) {
   m_orders.push_back(order);
   Order& o = m_orders.back();
   emit(o, OrderEventKind::Submitted, now);
-  if (std::string why = validate(request); !why.empty()) {
+  if (std::string why = veto.empty() ? validate(request) : veto; !why.empty()) {
     ++m_rejected;
     emit(o, OrderEventKind::Rejected, now, std::move(why));
     return o.id;

@@ -51,8 +51,11 @@ public:
   SimulatedBroker(BrokerConfig config, std::vector<Instrument> instruments, BrokerListener& listener);
 
   // Validates `request` at time `now`: emits Submitted then Accepted, or Submitted then Rejected
-  // with a stable code ("INVALID_QUANTITY: ..."). Returns the order id either way.
-  OrderId submit(const OrderRequest& request, Timestamp now);
+  // with a stable code ("INVALID_QUANTITY: ..."). A non-empty `veto` (from risk checks or a
+  // halt) rejects with that reason. Returns the order id either way.
+  OrderId submit(const OrderRequest& request, Timestamp now, const std::string& veto = {});
+  // Puts back orders rebuilt from a journal (ids 1..n in order), open ones working again.
+  void restore(std::vector<Order> orders);
   // Cancels an open order; an error with ORDER_NOT_FOUND or ORDER_NOT_OPEN otherwise.
   Expected<void> cancel(OrderId id, Timestamp now, std::string reason = "CANCELLED_BY_STRATEGY");
   // Handles the bar `bar` of `symbol`: triggers and fills orders placed before it.

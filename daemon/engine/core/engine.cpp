@@ -6,10 +6,11 @@ namespace aiots {
 
 Engine::Engine(EngineConfig config, Strategy& strategy)
     : m_config(std::move(config)),
-      m_strategy(strategy),
+      m_strategy(&strategy),
       m_portfolio(m_config.initial_cash, m_config.instruments),
       m_broker(m_config.broker, m_config.instruments, *this),
-      m_open_trades(m_config.instruments.size()) {}
+      m_open_trades(m_config.instruments.size()),
+      m_history(m_config.instruments.size()) {}
 
 template <class Call>
 void Engine::call_strategy(Call&& call) {
@@ -29,7 +30,7 @@ void Engine::fail(const Error& error) {
 }
 
 Expected<void> Engine::start() {
-  call_strategy([&] { return m_strategy.on_start(*this); });
+  call_strategy([&] { return m_strategy->on_start(*this); });
   if (m_failure) {
     return runtime_error(*m_failure);
   }
@@ -54,8 +55,20 @@ void Engine::process(std::span<const SymbolBar> bars) {
       }
     }
   }
+  if (m_observer != nullptr) {
+    // Only the daemon swaps strategies in, so only it pays for keeping history.
+    for (const SymbolBar& b : bars) {
+      auto& h = m_history[static_cast<std::size_t>(b.symbol)];
+      if (h.size() == k_history) {
+        h.erase(h.begin());
+      }
+      h.push_back(b.bar);
+    }
+  }
   for (const SymbolBar& b : bars) {
-    call_strategy([&] { return m_strategy.on_bar(*this, b.symbol, b.bar); });
+    if (!m_paused) {
+      call_strategy([&] { return m_strategy->on_bar(*this, b.symbol, b.bar); });
+    }
   }
   for (const SymbolBar& b : bars) {
     m_broker.on_close(b.symbol, b.bar);
@@ -76,12 +89,12 @@ void Engine::reserve(std::size_t bars) {
 }
 
 void Engine::finish() {
-  call_strategy([&] { return m_strategy.on_stop(*this); });
+  call_strategy([&] { return m_strategy->on_stop(*this); });
 }
 
 OrderId Engine::submit(const OrderRequest& request) {
   // The risk engine will sit here, between every strategy and the broker.
-  return m_broker.submit(request, m_now);
+  return m_broker.submit(request, m_now, m_halted ? "HALTED: trading is halted (aiots resume)" : "");
 }
 
 Expected<void> Engine::cancel(OrderId id) { return m_broker.cancel(id, m_now); }
@@ -97,7 +110,37 @@ std::vector<OrderId> Engine::open_orders(SymbolId symbol) const { return m_broke
 
 std::size_t Engine::add_indicator(const IndicatorSpec& spec, SymbolId symbol) {
   m_indicators.push_back(IndicatorSlot{make_indicator(spec), symbol});
+  // Warm up on the bars already seen, so a strategy loaded or reloaded mid-stream starts ready.
+  for (const Bar& b : m_history[static_cast<std::size_t>(symbol)]) {
+    m_indicators.back().indicator->update(b);
+  }
   return m_indicators.size() - 1;
+}
+
+Expected<void> Engine::swap_strategy(Strategy& next) {
+  Strategy* previous = m_strategy;
+  std::vector<IndicatorSlot> previous_indicators = std::move(m_indicators);
+  m_indicators.clear();
+  m_strategy = &next;
+  auto started = next.on_start(*this);
+  if (!started) {
+    m_indicators = std::move(previous_indicators);
+    m_strategy = previous;
+    return started;
+  }
+  m_failure.reset();
+  return {};
+}
+
+void Engine::restore(const std::vector<Fill>& fills, std::vector<Order> orders) {
+  for (const Fill& f : fills) {
+    const std::int64_t before = m_portfolio.position(f.symbol).quantity;
+    const Money realized_before = m_portfolio.realized();
+    m_portfolio.apply(f);
+    m_fills.push_back(f);
+    track_trade(f, before, m_portfolio.realized() - realized_before);
+  }
+  m_broker.restore(std::move(orders));
 }
 
 std::span<const double> Engine::indicator_values(std::size_t handle) const {
@@ -111,16 +154,27 @@ const std::vector<std::string>& Engine::indicator_columns(std::size_t handle) co
 void Engine::signal(SignalRecord record) {
   record.ts = m_now;
   m_signals.push_back(std::move(record));
+  if (m_observer != nullptr) {
+    m_observer->on_signal(m_signals.back());
+  }
 }
 
-void Engine::log(std::string_view message) { m_log.emplace_back(message); }
+void Engine::log(std::string_view message) {
+  m_log.emplace_back(message);
+  if (m_observer != nullptr) {
+    m_observer->on_log(message);
+  }
+}
 
 void Engine::on_order_event(const OrderEvent& event, const Order& order) {
   m_order_log.push_back(OrderLogEntry{event, order.request.symbol, order.request.side, order.request.type, order.quantity});
+  if (m_observer != nullptr) {
+    m_observer->on_order_event(event, order);
+  }
   if (event.kind == OrderEventKind::Submitted) {
     return;  // the strategy knows: it just submitted
   }
-  call_strategy([&] { return m_strategy.on_order(*this, event, order); });
+  call_strategy([&] { return m_strategy->on_order(*this, event, order); });
 }
 
 void Engine::on_fill(const Fill& fill, const Order&) {
@@ -129,7 +183,10 @@ void Engine::on_fill(const Fill& fill, const Order&) {
   m_portfolio.apply(fill);
   m_fills.push_back(fill);
   track_trade(fill, before, m_portfolio.realized() - realized_before);
-  call_strategy([&] { return m_strategy.on_fill(*this, fill); });
+  if (m_observer != nullptr) {
+    m_observer->on_fill(fill);
+  }
+  call_strategy([&] { return m_strategy->on_fill(*this, fill); });
 }
 
 void Engine::track_trade(const Fill& fill, std::int64_t before, Money realized_delta) {

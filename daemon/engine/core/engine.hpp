@@ -54,9 +54,34 @@ struct OrderLogEntry {
   std::int64_t quantity = 0;
 };
 
+// Sees what the engine books, after it booked it: the daemon's journal and notifications.
+class EngineObserver {
+public:
+  virtual ~EngineObserver() = default;
+  virtual void on_order_event(const OrderEvent& event, const Order& order) = 0;
+  virtual void on_fill(const Fill& fill) = 0;
+  virtual void on_signal(const SignalRecord& signal) = 0;
+  virtual void on_log(std::string_view line) = 0;
+};
+
 class Engine final : public StrategyContext, private BrokerListener {
 public:
   Engine(EngineConfig config, Strategy& strategy);
+
+  void set_observer(EngineObserver* observer) { m_observer = observer; }
+  // While halted, every new order is rejected with HALTED (a durable kill switch lives above).
+  void set_halted(bool halted) { m_halted = halted; }
+  // While paused, bars still mark positions, warm indicators and fill working orders, but the
+  // strategy is not called.
+  void set_paused(bool paused) { m_paused = paused; }
+  // Replaces the strategy between events: the new one's on_start runs against this engine
+  // (positions, orders and bar history stay); on failure the old one stays, untouched.
+  Expected<void> swap_strategy(Strategy& next);
+  // Rebuilds positions and cash from `fills` and the broker's orders from `orders`, as
+  // journaled; counts neither as new events.
+  void restore(const std::vector<Fill>& fills, std::vector<Order> orders);
+  // Makes the strategy callable again after a failure (e.g. after a successful reload).
+  void clear_failure() { m_failure.reset(); }
 
   // Calls on_start; an error stops the run before the first bar.
   Expected<void> start();
@@ -115,6 +140,7 @@ private:
     std::unique_ptr<Indicator> indicator;
     SymbolId symbol = 0;
   };
+  static constexpr std::size_t k_history = 512;  // bars per symbol kept to warm new indicators
 
   void on_order_event(const OrderEvent& event, const Order& order) override;
   void on_fill(const Fill& fill, const Order& order) override;
@@ -124,7 +150,11 @@ private:
   void call_strategy(Call&& call);
 
   EngineConfig m_config;
-  Strategy& m_strategy;
+  Strategy* m_strategy;
+  EngineObserver* m_observer = nullptr;
+  bool m_halted = false;
+  bool m_paused = false;
+  std::vector<std::vector<Bar>> m_history;  // per symbol, at most k_history, oldest first
   Portfolio m_portfolio;
   SimulatedBroker m_broker;
   Timestamp m_now = 0;

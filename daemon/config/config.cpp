@@ -1,0 +1,205 @@
+#include "config/config.hpp"
+
+#include <cstdlib>
+#include <toml++/toml.h>
+#include <optional>
+#include <sstream>
+#include <unistd.h>
+
+#include "util/format_number.hpp"
+
+namespace aiots {
+namespace {
+
+constexpr ConfigKey k_keys[] = {
+    {"socket", ConfigType::String, "", "Unix socket of aiotsd. Default: $XDG_RUNTIME_DIR/aiots/aiotsd.sock, else /tmp/aiots-$UID/aiotsd.sock"},
+    {"store", ConfigType::String, "", "Market-data store. Default: $AIOTS_DB, else $XDG_DATA_HOME/aiots/aiots.db"},
+    {"journal", ConfigType::String, "", "Journal of orders, fills and plugin events. Default: $XDG_DATA_HOME/aiots/journal.db"},
+    {"log_file", ConfigType::String, "", "Log file. Default: $XDG_STATE_HOME/aiots/aiotsd.log"},
+    {"log_level", ConfigType::String, "\"info\"", "Lowest level logged: trace, debug, info, warn, error"},
+    {"plugin_dirs", ConfigType::StringList, "[]", "Directories searched for strategy files given by name"},
+    {"metrics_listen", ConfigType::String, "\"\"", "Serve /metrics over HTTP on this loopback address:port (empty: off)"},
+    {"lua.instructions", ConfigType::Integer, "10000000", "Instruction budget per strategy callback"},
+    {"lua.memory_mb", ConfigType::Integer, "64", "Memory cap per strategy Lua state, MiB"},
+    {"broker.cash", ConfigType::Float, "100000.0", "Starting cash of each paper-trading strategy"},
+    {"broker.commission", ConfigType::String, "\"none\"", "Commission model of the paper broker (as aiots-backtest(1))"},
+    {"broker.slippage", ConfigType::String, "\"none\"", "Slippage model of the paper broker (as aiots-backtest(1))"},
+    {"broker.fill", ConfigType::String, "\"open\"", "Market orders fill at the next bar's open or this bar's close"},
+    {"feed.speed", ConfigType::String, "\"max\"", "Default replay speed: a multiplier such as 60x, or max"},
+};
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v == '/' ? std::string(v) : fallback;
+}
+
+std::string home() {
+  const char* h = std::getenv("HOME");
+  return h != nullptr ? h : "/tmp";
+}
+
+std::string computed_default(std::string_view key) {
+  if (key == "socket") {
+    const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+    if (runtime != nullptr && *runtime == '/') {
+      return std::string(runtime) + "/aiots/aiotsd.sock";
+    }
+    return "/tmp/aiots-" + std::to_string(getuid()) + "/aiotsd.sock";
+  }
+  if (key == "store") {
+    const char* db = std::getenv("AIOTS_DB");
+    if (db != nullptr && *db != '\0') {
+      return db;
+    }
+    return env_or("XDG_DATA_HOME", home() + "/.local/share") + "/aiots/aiots.db";
+  }
+  if (key == "journal") {
+    return env_or("XDG_DATA_HOME", home() + "/.local/share") + "/aiots/journal.db";
+  }
+  return env_or("XDG_STATE_HOME", home() + "/.local/state") + "/aiots/aiotsd.log";
+}
+
+std::string type_name(ConfigType t) {
+  switch (t) {
+    case ConfigType::Integer: return "an integer";
+    case ConfigType::Float: return "a number";
+    case ConfigType::Bool: return "a boolean";
+    case ConfigType::String: return "a string";
+    case ConfigType::StringList: return "a list of strings";
+  }
+  return "?";
+}
+
+// Converts a TOML node to the key's type; nullopt if it is not one.
+std::optional<ConfigValue> convert(const toml::node& node, ConfigType type) {
+  switch (type) {
+    case ConfigType::Integer:
+      if (auto v = node.value_exact<std::int64_t>()) return ConfigValue{*v};
+      break;
+    case ConfigType::Float:
+      if (node.is_integer() || node.is_floating_point()) return ConfigValue{*node.value<double>()};
+      break;
+    case ConfigType::Bool:
+      if (auto v = node.value_exact<bool>()) return ConfigValue{*v};
+      break;
+    case ConfigType::String:
+      if (auto v = node.value_exact<std::string>()) return ConfigValue{*v};
+      break;
+    case ConfigType::StringList: {
+      const toml::array* arr = node.as_array();
+      if (arr == nullptr) break;
+      std::vector<std::string> out;
+      for (const toml::node& item : *arr) {
+        auto s = item.value_exact<std::string>();
+        if (!s) return std::nullopt;
+        out.push_back(*s);
+      }
+      return ConfigValue{out};
+    }
+  }
+  return std::nullopt;
+}
+
+const ConfigKey* find_key(std::string_view name) {
+  for (const ConfigKey& k : k_keys) {
+    if (k.name == name) {
+      return &k;
+    }
+  }
+  return nullptr;
+}
+
+Expected<void> read_table(const toml::table& table, const std::string& prefix, const std::string& path, Config& out,
+                          std::map<std::string, ConfigValue, std::less<>>& values,
+                          std::map<std::string, std::string, std::less<>>& origins) {
+  for (auto&& [k, node] : table) {
+    const std::string name = prefix + std::string(k.str());
+    const std::string where = path + ":" + std::to_string(node.source().begin.line);
+    if (const toml::table* sub = node.as_table(); sub != nullptr && find_key(name) == nullptr) {
+      AIOTS_TRY(read_table(*sub, name + ".", path, out, values, origins));
+      continue;
+    }
+    const ConfigKey* key = find_key(name);
+    if (key == nullptr) {
+      return usage_error(where + ": unknown key '" + name + "' (see aiots config show, aiots.toml(5))");
+    }
+    auto v = convert(node, key->type);
+    if (!v) {
+      return usage_error(where + ": key '" + name + "' must be " + type_name(key->type));
+    }
+    values[name] = *v;
+    origins[name] = path;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::span<const ConfigKey> config_keys() { return k_keys; }
+
+std::string Config::default_path() {
+  return env_or("XDG_CONFIG_HOME", home() + "/.config") + "/aiots/aiots.toml";
+}
+
+Config Config::defaults() {
+  Config c;
+  for (const ConfigKey& k : k_keys) {
+    c.m_origins[std::string(k.name)] = "default";
+    if (k.fallback.empty()) {
+      c.m_values[std::string(k.name)] = computed_default(k.name);
+      continue;
+    }
+    const auto parsed = toml::parse("v = " + std::string(k.fallback));
+    c.m_values[std::string(k.name)] = *convert(*parsed.get("v"), k.type);
+  }
+  return c;
+}
+
+Expected<Config> Config::load(const std::string& path) {
+  Config c = defaults();
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    if (e.source().begin.line == 0) {
+      return usage_error(path + ": cannot read the configuration: " + std::string(e.description()));
+    }
+    return usage_error(path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+  }
+  AIOTS_TRY(read_table(table, "", path, c, c.m_values, c.m_origins));
+  const std::string level = c.string("log_level");
+  if (level != "trace" && level != "debug" && level != "info" && level != "warn" && level != "error") {
+    return usage_error(path + ": key 'log_level' must be trace, debug, info, warn or error, not '" + level + "'");
+  }
+  return c;
+}
+
+std::string Config::string(std::string_view key) const { return std::get<std::string>(m_values.find(key)->second); }
+std::int64_t Config::integer(std::string_view key) const { return std::get<std::int64_t>(m_values.find(key)->second); }
+double Config::number(std::string_view key) const { return std::get<double>(m_values.find(key)->second); }
+std::vector<std::string> Config::list(std::string_view key) const {
+  return std::get<std::vector<std::string>>(m_values.find(key)->second);
+}
+
+std::string to_toml(const ConfigValue& value) {
+  if (const auto* i = std::get_if<std::int64_t>(&value)) return std::to_string(*i);
+  if (const auto* d = std::get_if<double>(&value)) {
+    std::string s = format_number(*d);
+    return s.find_first_of(".e") == std::string::npos ? s + ".0" : s;
+  }
+  if (const auto* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
+  if (const auto* s = std::get_if<std::string>(&value)) {
+    std::ostringstream os;
+    os << toml::value<std::string>(*s);
+    return os.str();
+  }
+  std::string out = "[";
+  for (const std::string& s : std::get<std::vector<std::string>>(value)) {
+    std::ostringstream os;
+    os << toml::value<std::string>(s);
+    out += (out.size() > 1 ? ", " : "") + os.str();
+  }
+  return out + "]";
+}
+
+}  // namespace aiots

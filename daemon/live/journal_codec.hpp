@@ -1,0 +1,26 @@
+// How engine events become journal records and back: the journal can rebuild any order.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/trading/order.hpp"
+#include "engine/trading/portfolio.hpp"
+
+namespace aiots {
+
+// An order event as a journal record; "submitted" also carries the whole request.
+nlohmann::json encode_order_event(const OrderEvent& event, const Order& order, const std::vector<std::string>& symbols);
+nlohmann::json encode_fill(const Fill& fill, const std::vector<std::string>& symbols);
+
+// Applies one journaled order record to `orders` (creating the order on "submitted"); a data
+// error if it does not fit (unknown order, illegal transition, unknown symbol).
+Expected<void> apply_order_record(const nlohmann::json& data, const std::vector<std::string>& symbols,
+                                  std::vector<Order>& orders);
+Expected<Fill> decode_fill(const nlohmann::json& data, const std::vector<std::string>& symbols);
+
+// An order as shown to clients.
+nlohmann::json describe_order(const Order& order, const std::vector<std::string>& symbols);
+
+}  // namespace aiots

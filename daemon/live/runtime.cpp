@@ -1,0 +1,375 @@
+#include "live/runtime.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "live/journal_codec.hpp"
+#include "util/sha256.hpp"
+
+namespace aiots {
+namespace {
+
+constexpr std::size_t k_latency_samples = 200'000;
+
+// Stands in for a strategy whose file cannot be loaded any more, so that its journaled
+// positions and orders stay visible and keep being marked.
+class NullStrategy final : public Strategy {
+public:
+  Expected<void> on_start(StrategyContext&) override { return {}; }
+  Expected<void> on_bar(StrategyContext&, SymbolId, const Bar&) override { return {}; }
+  Expected<void> on_order(StrategyContext&, const OrderEvent&, const Order&) override { return {}; }
+  Expected<void> on_fill(StrategyContext&, const Fill&) override { return {}; }
+  Expected<void> on_stop(StrategyContext&) override { return {}; }
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+lua::LuaStrategy* StrategySlot::lua() const { return dynamic_cast<lua::LuaStrategy*>(strategy.get()); }
+
+void StrategySlot::on_order_event(const OrderEvent& event, const Order& order) {
+  if (event.kind == OrderEventKind::Submitted) {
+    runtime->count_latency(std::chrono::duration<double>(std::chrono::steady_clock::now() - bar_started).count());
+  }
+  auto data = encode_order_event(event, order, symbols);
+  runtime->record(event.ts, "order", name, std::move(data), "orders");
+}
+
+void StrategySlot::on_fill(const Fill& fill) {
+  runtime->record(fill.ts, "fill", name, encode_fill(fill, symbols), "fills");
+}
+
+void StrategySlot::on_signal(const SignalRecord& s) {
+  runtime->record(s.ts, "signal", name,
+                  {{"symbol", symbols[static_cast<std::size_t>(s.symbol)]}, {"side", s.side},
+                   {"confidence", s.confidence}, {"reason", s.reason}},
+                  "signals");
+}
+
+void StrategySlot::on_log(std::string_view line) {
+  runtime->logger().info("plugin", line, {{"strategy", name}});
+}
+
+Runtime::Runtime(Config config, Journal journal, Logger& logger)
+    : m_config(std::move(config)), m_journal(std::move(journal)), m_logger(logger) {}
+
+Runtime::~Runtime() = default;
+
+void Runtime::record(Timestamp ts, std::string_view kind, const std::string& strategy, nlohmann::json data,
+                     std::string_view topic) {
+  if (auto r = m_journal.append(ts, kind, strategy, data); !r) {
+    // A journal that cannot be written must stop trading: nothing may be acted on unjournaled.
+    m_logger.error("journal", r.error().message);
+    m_halted = true;
+    m_halt_reason = "JOURNAL_FAILED: " + r.error().message;
+    for (auto& [n, slot] : m_slots) {
+      slot->engine->set_halted(true);
+    }
+  }
+  data["kind"] = kind;
+  data["strategy"] = strategy;
+  if (ts != 0) {
+    data["time"] = format_time(ts);
+  }
+  m_outbox.emplace_back(std::string(topic), std::move(data));
+}
+
+void Runtime::count_latency(double seconds) {
+  if (m_latencies.size() >= k_latency_samples) {
+    m_latencies.erase(m_latencies.begin(), m_latencies.begin() + k_latency_samples / 2);
+  }
+  m_latencies.push_back(seconds);
+}
+
+Expected<void> Runtime::commit() {
+  AIOTS_TRY(m_journal.commit());
+  // Only now, with the events durable, may anyone hear of them.
+  if (m_publish) {
+    for (const auto& [topic, event] : m_outbox) {
+      m_publish(topic, event);
+    }
+  }
+  m_outbox.clear();
+  return {};
+}
+
+std::string Runtime::resolve_plugin(const std::string& file) const {
+  if (file.find('/') != std::string::npos || std::filesystem::exists(file)) {
+    return std::filesystem::absolute(file).lexically_normal().string();
+  }
+  for (const std::string& dir : m_config.list("plugin_dirs")) {
+    for (const std::string& candidate : {dir + "/" + file, dir + "/" + file + ".lua", dir + "/" + file + "/main.lua"}) {
+      if (std::filesystem::exists(candidate)) {
+        return std::filesystem::absolute(candidate).lexically_normal().string();
+      }
+    }
+  }
+  return std::filesystem::absolute(file).lexically_normal().string();
+}
+
+Expected<std::unique_ptr<StrategySlot>> Runtime::build_slot(const std::string& name, const std::string& file,
+                                                            const std::vector<std::string>& symbols,
+                                                            const std::map<std::string, std::string>& params,
+                                                            double cash) {
+  auto slot = std::make_unique<StrategySlot>();
+  slot->runtime = this;
+  slot->name = name;
+  slot->file = file;
+  slot->symbols = symbols;
+  slot->params = params;
+  slot->cash = cash;
+  slot->sha256 = sha256_hex(read_file(file));
+  const lua::Limits limits{static_cast<std::uint64_t>(m_config.integer("lua.instructions")),
+                           static_cast<std::size_t>(m_config.integer("lua.memory_mb")) << 20};
+  AIOTS_TRY_ASSIGN(strategy, lua::LuaStrategy::load(file, symbols, params, limits, 0));
+  slot->strategy = std::move(strategy);
+  EngineConfig cfg;
+  cfg.initial_cash = Money::from(cash);
+  AIOTS_TRY_ASSIGN(commission, CommissionModel::parse(m_config.string("broker.commission")));
+  AIOTS_TRY_ASSIGN(slippage, SlippageModel::parse(m_config.string("broker.slippage")));
+  cfg.broker.commission = commission;
+  cfg.broker.slippage = slippage;
+  cfg.broker.timing = m_config.string("broker.fill") == "close" ? FillTiming::Close : FillTiming::NextOpen;
+  for (const std::string& s : symbols) {
+    cfg.instruments.push_back(Instrument{s, 1.0, 0.01, Timeframe{60}});
+  }
+  slot->engine = std::make_unique<Engine>(cfg, *slot->strategy);
+  slot->engine->set_observer(slot.get());
+  slot->engine->set_halted(m_halted);
+  return slot;
+}
+
+Expected<StrategySlot*> Runtime::find(const std::string& name) const {
+  auto it = m_slots.find(name);
+  if (it == m_slots.end()) {
+    std::string known;
+    for (const auto& [n, s] : m_slots) {
+      known += (known.empty() ? "" : ", ") + n;
+    }
+    return data_error("STRATEGY_NOT_FOUND: no strategy '" + name + "' (loaded: " + (known.empty() ? "none" : known) + ")");
+  }
+  return it->second.get();
+}
+
+Expected<nlohmann::json> Runtime::load_strategy(const std::string& file_arg, const std::vector<std::string>& symbols_arg,
+                                                const std::map<std::string, std::string>& params, std::string name) {
+  if (symbols_arg.empty()) {
+    return usage_error("INVALID_PARAMS: a strategy needs at least one symbol");
+  }
+  std::vector<std::string> symbols;
+  for (std::string s : symbols_arg) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
+    symbols.push_back(s);
+  }
+  const std::string file = resolve_plugin(file_arg);
+  if (!std::filesystem::exists(file)) {
+    return data_error("FILE_NOT_FOUND: " + file_arg + ": no such strategy file");
+  }
+  const double cash = m_config.number("broker.cash");
+  AIOTS_TRY_ASSIGN(slot, build_slot(name.empty() ? "" : name, file, symbols, params, cash));
+  if (name.empty()) {
+    name = slot->lua()->name();
+  }
+  if (m_slots.count(name) != 0) {
+    return data_error("STRATEGY_EXISTS: a strategy named '" + name + "' is loaded; pass --name");
+  }
+  slot->name = name;
+  if (auto started = slot->engine->start(); !started) {
+    return tl::unexpected(started.error());
+  }
+  nlohmann::json data = {{"name", name},      {"file", file},       {"sha256", slot->sha256},
+                         {"symbols", symbols}, {"params", params},   {"cash", cash}};
+  record(0, "strategy.loaded", name, data, "plugins");
+  m_logger.info("strategy", "loaded", {{"strategy", name}, {"file", file}});
+  StrategySlot& s = *slot;
+  m_slots[name] = std::move(slot);
+  snapshot_state(s);
+  return data;
+}
+
+Expected<nlohmann::json> Runtime::unload_strategy(const std::string& name) {
+  AIOTS_TRY_ASSIGN(slot, find(name));
+  slot->engine->finish();
+  record(0, "strategy.unloaded", name, {{"name", name}}, "plugins");
+  m_logger.info("strategy", "unloaded", {{"strategy", name}});
+  m_slots.erase(name);
+  return nlohmann::json{{"name", name}, {"unloaded", true}};
+}
+
+Expected<nlohmann::json> Runtime::reload_strategy(const std::string& name) {
+  AIOTS_TRY_ASSIGN(slot, find(name));
+  const lua::Limits limits{static_cast<std::uint64_t>(m_config.integer("lua.instructions")),
+                           static_cast<std::size_t>(m_config.integer("lua.memory_mb")) << 20};
+  const auto fail = [&](const Error& e) -> Expected<nlohmann::json> {
+    slot->reload_error = e.message;
+    record(0, "strategy.reload_failed", name, {{"name", name}, {"error", e.message}}, "plugins");
+    m_logger.error("strategy", "reload failed; the old version keeps running", {{"strategy", name}, {"error", e.message}});
+    return data_error("RELOAD_FAILED: " + e.message);
+  };
+  auto next = lua::LuaStrategy::load(slot->file, slot->symbols, slot->params, limits, 0);
+  if (!next) {
+    return fail(next.error());
+  }
+  // Carry ctx.state over: the new version starts from the old one's state.
+  if (lua::LuaStrategy* old = slot->lua(); old != nullptr) {
+    auto state = old->export_state();
+    if (!state) {
+      return fail(state.error());
+    }
+    (*next)->import_state(*state);
+  }
+  if (auto swapped = slot->engine->swap_strategy(**next); !swapped) {
+    return fail(swapped.error());
+  }
+  slot->strategy = std::move(*next);
+  slot->sha256 = sha256_hex(read_file(slot->file));
+  slot->failure.clear();
+  slot->reload_error.clear();
+  ++slot->reloads;
+  record(0, "strategy.reloaded", name, {{"name", name}, {"sha256", slot->sha256}}, "plugins");
+  m_logger.info("strategy", "reloaded", {{"strategy", name}, {"sha256", slot->sha256}});
+  snapshot_state(*slot);
+  return nlohmann::json{{"name", name}, {"reloaded", true}, {"sha256", slot->sha256}};
+}
+
+Expected<nlohmann::json> Runtime::set_paused(const std::string& name, bool paused) {
+  AIOTS_TRY_ASSIGN(slot, find(name));
+  slot->paused = paused;
+  slot->engine->set_paused(paused);
+  record(0, paused ? "strategy.paused" : "strategy.resumed", name, {{"name", name}}, "plugins");
+  return nlohmann::json{{"name", name}, {"paused", paused}};
+}
+
+void Runtime::snapshot_state(StrategySlot& slot) {
+  lua::LuaStrategy* l = slot.lua();
+  if (l == nullptr) {
+    return;
+  }
+  auto state = l->export_state();
+  if (state) {
+    record(0, "strategy.state", slot.name, {{"state", *state}}, "state");
+  }
+}
+
+Expected<nlohmann::json> Runtime::halt(const std::string& reason) {
+  m_halted = true;
+  m_halt_reason = reason.empty() ? "halted by operator" : reason;
+  for (auto& [n, slot] : m_slots) {
+    slot->engine->set_halted(true);
+  }
+  record(0, "halt", "", {{"reason", m_halt_reason}}, "risk");
+  m_logger.warn("risk", "trading halted", {{"reason", m_halt_reason}});
+  return nlohmann::json{{"halted", true}, {"reason", m_halt_reason}};
+}
+
+Expected<nlohmann::json> Runtime::resume_trading() {
+  m_halted = false;
+  m_halt_reason.clear();
+  for (auto& [n, slot] : m_slots) {
+    slot->engine->set_halted(false);
+  }
+  record(0, "resume", "", nlohmann::json::object(), "risk");
+  m_logger.info("risk", "trading resumed");
+  return nlohmann::json{{"halted", false}};
+}
+
+Expected<nlohmann::json> Runtime::rebuild() {
+  AIOTS_TRY_ASSIGN(records, m_journal.read_all());
+  struct Spec {
+    nlohmann::json loaded;
+    std::vector<nlohmann::json> orders;
+    std::vector<nlohmann::json> fills;
+    nlohmann::json state = nlohmann::json::object();
+    bool paused = false;
+  };
+  std::map<std::string, Spec> specs;
+  for (const JournalRecord& r : records) {
+    if (r.kind == "strategy.loaded") {
+      specs[r.strategy] = Spec{r.data, {}, {}, nlohmann::json::object(), false};
+    } else if (r.kind == "strategy.unloaded") {
+      specs.erase(r.strategy);
+    } else if (r.kind == "halt") {
+      m_halted = true;
+      m_halt_reason = r.data.value("reason", "");
+    } else if (r.kind == "resume") {
+      m_halted = false;
+      m_halt_reason.clear();
+    }
+    auto it = specs.find(r.strategy);
+    if (it == specs.end()) {
+      continue;
+    }
+    if (r.kind == "order") it->second.orders.push_back(r.data);
+    else if (r.kind == "fill") it->second.fills.push_back(r.data);
+    else if (r.kind == "strategy.state") it->second.state = r.data.value("state", nlohmann::json::object());
+    else if (r.kind == "strategy.paused") it->second.paused = true;
+    else if (r.kind == "strategy.resumed") it->second.paused = false;
+  }
+  nlohmann::json restored = nlohmann::json::array();
+  for (auto& [name, spec] : specs) {
+    const auto& l = spec.loaded;
+    const std::string file = l.at("file");
+    const auto symbols = l.at("symbols").get<std::vector<std::string>>();
+    const auto params = l.at("params").get<std::map<std::string, std::string>>();
+    const double cash = l.at("cash");
+    auto built = build_slot(name, file, symbols, params, cash);
+    std::unique_ptr<StrategySlot> slot;
+    if (built) {
+      slot = std::move(*built);
+    } else {
+      // Keep positions and orders visible even when the code is gone or broken now.
+      slot = std::make_unique<StrategySlot>();
+      slot->runtime = this;
+      slot->name = name;
+      slot->file = file;
+      slot->symbols = symbols;
+      slot->params = params;
+      slot->cash = cash;
+      slot->failure = "cannot load " + file + " after restart: " + built.error().message;
+      slot->strategy = std::make_unique<NullStrategy>();
+      EngineConfig cfg;
+      cfg.initial_cash = Money::from(cash);
+      for (const std::string& s : symbols) {
+        cfg.instruments.push_back(Instrument{s, 1.0, 0.01, Timeframe{60}});
+      }
+      slot->engine = std::make_unique<Engine>(cfg, *slot->strategy);
+      slot->engine->set_observer(slot.get());
+      m_logger.error("strategy", slot->failure, {{"strategy", name}});
+    }
+    std::vector<Order> orders;
+    for (const auto& o : spec.orders) {
+      AIOTS_TRY(apply_order_record(o, symbols, orders));
+    }
+    std::vector<Fill> fills;
+    for (const auto& f : spec.fills) {
+      AIOTS_TRY_ASSIGN(fill, decode_fill(f, symbols));
+      fills.push_back(fill);
+    }
+    slot->engine->restore(fills, std::move(orders));
+    if (lua::LuaStrategy* lua = slot->lua(); lua != nullptr) {
+      lua->import_state(spec.state);
+    }
+    slot->paused = spec.paused;
+    slot->engine->set_paused(spec.paused);
+    slot->engine->set_halted(m_halted);
+    if (auto started = slot->engine->start(); !started) {
+      slot->failure = started.error().message;
+    }
+    restored.push_back({{"name", name}, {"fills", fills.size()}, {"orders", spec.orders.size()}});
+    m_slots[name] = std::move(slot);
+  }
+  record(0, "daemon.started", "", {{"records", records.size()}, {"strategies", restored}}, "plugins");
+  AIOTS_TRY(commit());
+  m_logger.info("journal", "rebuilt from journal", {{"records", std::to_string(records.size())},
+                                                     {"strategies", std::to_string(restored.size())}});
+  return nlohmann::json{{"records", records.size()}, {"strategies", restored}, {"halted", m_halted}};
+}
+
+}  // namespace aiots

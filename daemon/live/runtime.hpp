@@ -1,0 +1,157 @@
+// The daemon's state around the engine: loaded strategies (each an Engine with its own paper
+// broker and portfolio), the journal, the replay feed, halts, metrics and event notifications.
+// RPC handlers call it; it never touches sockets. Everything runs on one thread.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "engine/core/engine.hpp"
+#include "journal/journal.hpp"
+#include "log/logger.hpp"
+#include "lua/lua_strategy.hpp"
+
+namespace aiots {
+
+class Runtime;
+
+// One loaded strategy: its code, its engine, and what it has been told.
+struct StrategySlot final : EngineObserver {
+  Runtime* runtime = nullptr;
+  std::string name;
+  std::string file;
+  std::string sha256;
+  std::vector<std::string> symbols;
+  std::map<std::string, std::string> params;
+  double cash = 0;
+  bool paused = false;
+  std::string failure;      // set when a callback failed or the file cannot be loaded
+  std::string reload_error; // of the last failed reload (file:line)
+  std::int64_t reloads = 0;
+  std::unique_ptr<Strategy> strategy;  // LuaStrategy, or a null one when the file is unusable
+  std::unique_ptr<Engine> engine;
+  std::chrono::steady_clock::time_point bar_started;
+
+  lua::LuaStrategy* lua() const;
+  void on_order_event(const OrderEvent& event, const Order& order) override;
+  void on_fill(const Fill& fill) override;
+  void on_signal(const SignalRecord& signal) override;
+  void on_log(std::string_view line) override;
+};
+
+class Runtime {
+public:
+  Runtime(Config config, Journal journal, Logger& logger);
+  ~Runtime();
+
+  // Rebuilds strategies, positions, cash, open orders, ctx.state and the halt flag from the
+  // journal; call once at start.
+  Expected<nlohmann::json> rebuild();
+
+  Expected<nlohmann::json> load_strategy(const std::string& file, const std::vector<std::string>& symbols,
+                                         const std::map<std::string, std::string>& params, std::string name);
+  Expected<nlohmann::json> unload_strategy(const std::string& name);
+  // Loads the file anew into a fresh state, runs on_start there, and swaps it in only if that
+  // worked; ctx.state and open orders carry over.
+  Expected<nlohmann::json> reload_strategy(const std::string& name);
+  Expected<nlohmann::json> set_paused(const std::string& name, bool paused);
+  nlohmann::json list_strategies() const;
+  Expected<nlohmann::json> show_strategy(const std::string& name) const;
+
+  nlohmann::json orders(bool open_only) const;
+  nlohmann::json positions() const;
+  nlohmann::json pnl() const;
+  nlohmann::json signals(std::size_t limit) const;
+  Expected<nlohmann::json> halt(const std::string& reason);
+  Expected<nlohmann::json> resume_trading();
+  nlohmann::json status() const;
+  Expected<nlohmann::json> verify();
+  std::string metrics_text() const;
+
+  // Starts replaying stored bars (or quotes, as one-price bars) at `speed` (0 = max).
+  Expected<nlohmann::json> start_replay(const std::vector<std::string>& symbols, double speed, const std::string& from,
+                                        const std::string& to, const std::string& timeframe);
+  // Starts a deterministic simulated random-walk feed of `bars` bars.
+  Expected<nlohmann::json> start_sim(const std::string& symbol, std::int64_t bars, std::uint64_t seed, double speed);
+  Expected<nlohmann::json> stop_feed();
+  nlohmann::json feed_status() const;
+  bool feed_running() const { return m_feed.running; }
+  // Processes the next feed bars: up to `max_groups` at max speed, or those due by now.
+  // Returns the wall-clock delay until the next bar is due (zero: call again soon).
+  std::chrono::nanoseconds pump(std::size_t max_groups);
+  // Processes one group of bars closing at the same time, from any feed (live adapters too).
+  void on_bars(const std::vector<std::pair<std::string, Bar>>& bars);
+
+  // Makes journaled events durable, then hands queued notifications to `publish`.
+  Expected<void> commit();
+  void set_publisher(std::function<void(const std::string& topic, const nlohmann::json& event)> publish) {
+    m_publish = std::move(publish);
+  }
+  // Called when a feed finishes (for deferred replies).
+  void on_feed_done(std::function<void(const nlohmann::json&)> done) { m_feed_done.push_back(std::move(done)); }
+
+  // Journals an event of a strategy and queues its notification on `topic`.
+  void record(Timestamp ts, std::string_view kind, const std::string& strategy, nlohmann::json data,
+              std::string_view topic);
+  void count_latency(double seconds);
+  const Config& config() const { return m_config; }
+  void set_config(Config config) { m_config = std::move(config); }
+  Logger& logger() { return m_logger; }
+  Journal& journal() { return m_journal; }
+  std::int64_t rpc_requests = 0;
+  std::int64_t rpc_errors = 0;
+
+private:
+  struct FeedState {
+    bool running = false;
+    std::string kind;  // replay | sim
+    std::vector<std::string> symbols;
+    std::vector<std::vector<Bar>> bars;
+    std::vector<std::size_t> next;
+    double speed = 0;
+    Timeframe timeframe;
+    std::int64_t events = 0;
+    std::int64_t total = 0;
+    std::chrono::steady_clock::time_point started;
+    std::chrono::steady_clock::time_point next_due;
+    Timestamp last_ts = 0;
+  };
+
+  Expected<std::unique_ptr<StrategySlot>> build_slot(const std::string& name, const std::string& file,
+                                                     const std::vector<std::string>& symbols,
+                                                     const std::map<std::string, std::string>& params, double cash);
+  Expected<StrategySlot*> find(const std::string& name) const;
+  std::string resolve_plugin(const std::string& file) const;
+  void start_feed(FeedState feed);
+  void snapshot_state(StrategySlot& slot);
+
+  Config m_config;
+  Journal m_journal;
+  Logger& m_logger;
+  std::map<std::string, std::unique_ptr<StrategySlot>> m_slots;
+  FeedState m_feed;
+  bool m_halted = false;
+  std::string m_halt_reason;
+  std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
+  std::vector<std::pair<std::string, nlohmann::json>> m_outbox;
+  std::function<void(const std::string&, const nlohmann::json&)> m_publish;
+  std::vector<std::function<void(const nlohmann::json&)>> m_feed_done;
+  std::deque<nlohmann::json> m_recent_signals;
+  // Metrics.
+  std::int64_t m_bar_events = 0;
+  std::int64_t m_plugin_errors = 0;
+  std::vector<double> m_latencies;  // bar-to-order, seconds (bounded)
+};
+
+// Buckets of the latency histograms, in seconds.
+std::vector<double> latency_buckets();
+
+}  // namespace aiots

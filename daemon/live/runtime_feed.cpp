@@ -1,0 +1,217 @@
+// The feeds that drive the live engines: replay of stored bars and a simulated market.
+#include <algorithm>
+#include <limits>
+#include <random>
+
+#include "engine/bars/resample.hpp"
+#include "live/runtime.hpp"
+#include "store/market_store.hpp"
+#include "util/format_number.hpp"
+
+namespace aiots {
+
+void Runtime::on_bars(const std::vector<std::pair<std::string, Bar>>& bars) {
+  if (bars.empty()) {
+    return;
+  }
+  std::vector<SymbolBar> group;
+  for (auto& [name, slot] : m_slots) {
+    group.clear();
+    for (const auto& [symbol, bar] : bars) {
+      const auto it = std::find(slot->symbols.begin(), slot->symbols.end(), symbol);
+      if (it != slot->symbols.end()) {
+        group.push_back(SymbolBar{static_cast<SymbolId>(it - slot->symbols.begin()), bar});
+      }
+    }
+    if (group.empty() || !slot->engine->running()) {
+      continue;
+    }
+    slot->bar_started = std::chrono::steady_clock::now();
+    slot->engine->process(group);
+    if (slot->engine->failure() && slot->failure.empty()) {
+      slot->failure = *slot->engine->failure();
+      ++m_plugin_errors;
+      record(bars.front().second.ts, "strategy.failed", name, {{"name", name}, {"error", slot->failure}}, "plugins");
+      m_logger.error("strategy", "stopped after an error; reload it to resume", {{"strategy", name}, {"error", slot->failure}});
+    }
+  }
+  m_bar_events += static_cast<std::int64_t>(bars.size());
+}
+
+std::chrono::nanoseconds Runtime::pump(std::size_t max_groups) {
+  if (!m_feed.running) {
+    return std::chrono::nanoseconds::zero();
+  }
+  std::vector<std::pair<std::string, Bar>> group;
+  for (std::size_t n = 0; n < max_groups; ++n) {
+    Timestamp ts = std::numeric_limits<Timestamp>::max();
+    for (std::size_t s = 0; s < m_feed.bars.size(); ++s) {
+      if (m_feed.next[s] < m_feed.bars[s].size()) {
+        ts = std::min(ts, m_feed.bars[s][m_feed.next[s]].ts);
+      }
+    }
+    if (ts == std::numeric_limits<Timestamp>::max()) {
+      m_feed.running = false;
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_feed.started).count();
+      nlohmann::json done = {{"kind", m_feed.kind}, {"bars", m_feed.events}, {"seconds", secs},
+                             {"bars_per_second", secs > 0 ? static_cast<double>(m_feed.events) / secs : 0.0}};
+      record(0, "feed.done", "", done, "feed");
+      m_logger.info("feed", "finished", {{"bars", std::to_string(m_feed.events)}});
+      (void)commit();
+      for (auto& f : m_feed_done) {
+        f(done);
+      }
+      m_feed_done.clear();
+      return std::chrono::nanoseconds::zero();
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (m_feed.speed > 0) {
+      if (m_feed.last_ts != 0) {
+        const auto gap = std::chrono::nanoseconds(static_cast<std::int64_t>(static_cast<double>(ts - m_feed.last_ts) / m_feed.speed));
+        m_feed.next_due = std::max(m_feed.next_due, now - std::chrono::milliseconds(100)) + gap;
+        if (m_feed.next_due > now) {
+          const auto wait = m_feed.next_due - now;
+          m_feed.next_due -= gap;  // not sent yet: the same gap is due again on the next call
+          return wait;
+        }
+      } else {
+        m_feed.next_due = now;
+      }
+    }
+    group.clear();
+    for (std::size_t s = 0; s < m_feed.bars.size(); ++s) {
+      if (m_feed.next[s] < m_feed.bars[s].size() && m_feed.bars[s][m_feed.next[s]].ts == ts) {
+        group.emplace_back(m_feed.symbols[s], m_feed.bars[s][m_feed.next[s]++]);
+      }
+    }
+    m_feed.last_ts = ts;
+    m_feed.events += static_cast<std::int64_t>(group.size());
+    on_bars(group);
+  }
+  return std::chrono::nanoseconds::zero();
+}
+
+void Runtime::start_feed(FeedState feed) {
+  feed.running = true;
+  feed.next.assign(feed.bars.size(), 0);
+  feed.started = std::chrono::steady_clock::now();
+  feed.next_due = feed.started;
+  for (const auto& b : feed.bars) {
+    feed.total += static_cast<std::int64_t>(b.size());
+  }
+  m_feed = std::move(feed);
+  m_logger.info("feed", "started", {{"kind", m_feed.kind}, {"bars", std::to_string(m_feed.total)}});
+}
+
+Expected<nlohmann::json> Runtime::start_replay(const std::vector<std::string>& symbols, double speed,
+                                               const std::string& from, const std::string& to,
+                                               const std::string& timeframe) {
+  if (m_feed.running) {
+    return data_error("FEED_BUSY: a feed is already running (aiots feed stop)");
+  }
+  if (symbols.empty()) {
+    return usage_error("INVALID_PARAMS: name at least one symbol to replay");
+  }
+  AIOTS_TRY_ASSIGN(store, MarketStore::open(m_config.string("store")));
+  TimeRange range;
+  if (!from.empty()) {
+    auto t = parse_time(from);
+    if (!t) return usage_error("INVALID_PARAMS: from '" + from + "' is not a time");
+    range.from = t->ts;
+  }
+  if (!to.empty()) {
+    auto t = parse_time(to);
+    if (!t) return usage_error("INVALID_PARAMS: to '" + to + "' is not a time");
+    range.to = t->date_only ? t->ts + k_ns_per_day - 1 : t->ts;
+  }
+  std::optional<Timeframe> tf;
+  if (!timeframe.empty()) {
+    tf = Timeframe::parse(timeframe);
+    if (!tf) return usage_error("INVALID_PARAMS: timeframe '" + timeframe + "' is not a timeframe");
+  }
+  FeedState feed;
+  feed.kind = "replay";
+  feed.speed = speed;
+  for (std::string symbol : symbols) {
+    std::transform(symbol.begin(), symbol.end(), symbol.begin(), [](unsigned char c) { return std::toupper(c); });
+    AIOTS_TRY_ASSIGN(series, store.resolve(symbol, tf));
+    std::vector<Bar> bars;
+    if (series.kind == SeriesKind::Quotes) {
+      // A quote stream goes out tick by tick, each tick a one-price bar.
+      AIOTS_TRY_ASSIGN(quotes, store.load_quotes(series.id, range));
+      for (const Quote& q : quotes) {
+        const double p = quote_price(q);
+        bars.push_back(Bar{q.ts, p, p, p, p, 0});
+      }
+    } else {
+      AIOTS_TRY_ASSIGN(loaded, store.load_bars(series.id, range));
+      bars = std::move(loaded);
+    }
+    if (bars.empty()) {
+      return data_error("NO_DATA: no bars for " + symbol + " in the given range");
+    }
+    feed.symbols.push_back(symbol);
+    feed.bars.push_back(std::move(bars));
+    feed.timeframe = series.timeframe;
+  }
+  start_feed(std::move(feed));
+  return feed_status();
+}
+
+Expected<nlohmann::json> Runtime::start_sim(const std::string& symbol_arg, std::int64_t count, std::uint64_t seed,
+                                            double speed) {
+  if (m_feed.running) {
+    return data_error("FEED_BUSY: a feed is already running (aiots feed stop)");
+  }
+  if (count <= 0 || count > 50'000'000) {
+    return usage_error("INVALID_PARAMS: bars must be between 1 and 50000000");
+  }
+  std::string symbol = symbol_arg;
+  std::transform(symbol.begin(), symbol.end(), symbol.begin(), [](unsigned char c) { return std::toupper(c); });
+  FeedState feed;
+  feed.kind = "sim";
+  feed.speed = speed;
+  feed.timeframe = Timeframe{60};
+  feed.symbols = {symbol};
+  // A seeded random walk of one-minute bars: the same seed gives the same market.
+  std::mt19937_64 rng(seed);
+  std::vector<Bar> bars(static_cast<std::size_t>(count));
+  double p = 100;
+  const Timestamp t0 = 1'577'836'800 * k_ns_per_second;  // 2020-01-01T00:00:00Z
+  for (std::size_t i = 0; i < bars.size(); ++i) {
+    const double o = p;
+    p = std::max(1.0, p + static_cast<double>(static_cast<int>(rng() % 201) - 100) / 1000);
+    bars[i] = Bar{t0 + static_cast<Timestamp>(i) * 60 * k_ns_per_second, o, std::max(o, p) + 0.01,
+                  std::min(o, p) - 0.01, p, static_cast<double>(1000 + rng() % 9000)};
+  }
+  feed.bars.push_back(std::move(bars));
+  start_feed(std::move(feed));
+  return feed_status();
+}
+
+Expected<nlohmann::json> Runtime::stop_feed() {
+  if (!m_feed.running) {
+    return data_error("NO_FEED: no feed is running");
+  }
+  m_feed.running = false;
+  record(0, "feed.stopped", "", {{"bars", m_feed.events}}, "feed");
+  for (auto& f : m_feed_done) {
+    f(nlohmann::json{{"kind", m_feed.kind}, {"bars", m_feed.events}, {"stopped", true}});
+  }
+  m_feed_done.clear();
+  return feed_status();
+}
+
+nlohmann::json Runtime::feed_status() const {
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_feed.started).count();
+  return {{"running", m_feed.running},
+          {"kind", m_feed.kind},
+          {"symbols", m_feed.symbols},
+          {"speed", m_feed.speed > 0 ? format_number(m_feed.speed) + "x" : std::string("max")},
+          {"bars_done", m_feed.events},
+          {"bars_total", m_feed.total},
+          {"last_time", m_feed.last_ts != 0 ? nlohmann::json(format_time(m_feed.last_ts)) : nlohmann::json(nullptr)},
+          {"bars_per_second", secs > 0 && m_feed.events > 0 ? static_cast<double>(m_feed.events) / secs : 0.0}};
+}
+
+}  // namespace aiots

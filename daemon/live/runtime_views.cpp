@@ -1,0 +1,270 @@
+// What clients can see of the runtime: strategies, orders, positions, P&L, status, metrics,
+// and the journal check.
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "live/journal_codec.hpp"
+#include "live/runtime.hpp"
+#include "util/format_number.hpp"
+
+namespace aiots {
+namespace {
+
+double quantile(std::vector<double> v, double q) {
+  if (v.empty()) {
+    return 0;
+  }
+  const auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
+}
+
+void histogram(std::ostringstream& os, const std::string& name, const std::string& help, const std::vector<double>& v) {
+  os << "# HELP " << name << " " << help << "\n# TYPE " << name << " histogram\n";
+  double sum = 0;
+  for (double x : v) {
+    sum += x;
+  }
+  for (double b : latency_buckets()) {
+    const auto n = std::count_if(v.begin(), v.end(), [b](double x) { return x <= b; });
+    os << name << "_bucket{le=\"" << format_number(b) << "\"} " << n << "\n";
+  }
+  os << name << "_bucket{le=\"+Inf\"} " << v.size() << "\n";
+  os << name << "_sum " << format_number(sum) << "\n" << name << "_count " << v.size() << "\n";
+}
+
+}  // namespace
+
+std::vector<double> latency_buckets() { return {1e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2, 0.1}; }
+
+nlohmann::json Runtime::list_strategies() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [name, s] : m_slots) {
+    const std::string state = !s->failure.empty() ? "failed" : s->paused ? "paused" : "running";
+    out.push_back({{"name", name},
+                   {"state", state},
+                   {"file", s->file},
+                   {"symbols", s->symbols},
+                   {"equity", s->engine->portfolio().equity().value()},
+                   {"open_orders", s->engine->open_orders(-1).size()},
+                   {"fills", s->engine->fills().size()},
+                   {"error", s->failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(s->failure)},
+                   {"reload_error", s->reload_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s->reload_error)}});
+  }
+  return out;
+}
+
+Expected<nlohmann::json> Runtime::show_strategy(const std::string& name) const {
+  AIOTS_TRY_ASSIGN(s, find(name));
+  nlohmann::json j = list_strategies();
+  nlohmann::json out;
+  for (const auto& item : j) {
+    if (item["name"] == name) {
+      out = item;
+    }
+  }
+  out["sha256"] = s->sha256;
+  out["params"] = s->params;
+  out["reloads"] = s->reloads;
+  out["cash"] = s->engine->portfolio().cash().value();
+  out["trades"] = s->engine->trades().size();
+  if (lua::LuaStrategy* l = s->lua(); l != nullptr) {
+    auto state = l->export_state();
+    out["state"] = state ? *state : nlohmann::json(state.error().message);
+    out["version"] = l->version();
+    out["lua_memory_bytes"] = l->memory_used();
+  }
+  return out;
+}
+
+nlohmann::json Runtime::orders(bool open_only) const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [name, s] : m_slots) {
+    const SimulatedBroker& b = s->engine->broker();
+    for (OrderId id = 1; id <= static_cast<OrderId>(b.order_count()); ++id) {
+      const Order& o = b.order(id);
+      if (open_only && !o.is_open()) {
+        continue;
+      }
+      nlohmann::json j = describe_order(o, s->symbols);
+      j["strategy"] = name;
+      out.push_back(std::move(j));
+    }
+  }
+  return out;
+}
+
+nlohmann::json Runtime::positions() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [name, s] : m_slots) {
+    const Portfolio& p = s->engine->portfolio();
+    for (std::size_t i = 0; i < s->symbols.size(); ++i) {
+      const Position& pos = p.position(static_cast<SymbolId>(i));
+      if (pos.quantity == 0) {
+        continue;
+      }
+      const Money value = p.market_value(static_cast<SymbolId>(i));
+      out.push_back({{"strategy", name},
+                     {"symbol", s->symbols[i]},
+                     {"qty", pos.quantity},
+                     {"avg_price", pos.average_price(1.0)},
+                     {"last_price", p.last_price(static_cast<SymbolId>(i))},
+                     {"market_value", value.value()},
+                     {"unrealized", (value - pos.cost).value()}});
+    }
+  }
+  return out;
+}
+
+nlohmann::json Runtime::pnl() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [name, s] : m_slots) {
+    const Portfolio& p = s->engine->portfolio();
+    out.push_back({{"strategy", name},
+                   {"cash", p.cash().value()},
+                   {"equity", p.equity().value()},
+                   {"realized", p.realized().value()},
+                   {"unrealized", p.unrealized().value()},
+                   {"commissions", p.commissions().value()},
+                   {"return", p.equity().value() / s->cash - 1}});
+  }
+  return out;
+}
+
+nlohmann::json Runtime::signals(std::size_t limit) const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [name, s] : m_slots) {
+    for (const SignalRecord& r : s->engine->signals()) {
+      out.push_back({{"strategy", name}, {"time", format_time(r.ts)}, {"symbol", s->symbols[static_cast<std::size_t>(r.symbol)]},
+                     {"side", r.side}, {"confidence", r.confidence}, {"reason", r.reason}});
+    }
+  }
+  if (out.size() > limit) {
+    out.erase(out.begin(), out.end() - static_cast<std::ptrdiff_t>(limit));
+  }
+  return out;
+}
+
+nlohmann::json Runtime::status() const {
+  double equity = 0;
+  nlohmann::json strategies = nlohmann::json::array();
+  for (const auto& [name, s] : m_slots) {
+    equity += s->engine->portfolio().equity().value();
+    strategies.push_back({{"name", name},
+                          {"state", !s->failure.empty() ? "failed" : s->paused ? "paused" : "running"},
+                          {"error", s->failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(s->failure)},
+                          {"reload_error", s->reload_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s->reload_error)}});
+  }
+  return {{"uptime_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count()},
+          {"halted", m_halted},
+          {"halt_reason", m_halt_reason},
+          {"equity", equity},
+          {"strategies", strategies},
+          {"feed", feed_status()},
+          {"journal", {{"path", m_journal.path()}, {"records", m_journal.committed_records()}}}};
+}
+
+Expected<nlohmann::json> Runtime::verify() {
+  AIOTS_TRY(commit());
+  AIOTS_TRY_ASSIGN(records, m_journal.read_all());
+  std::map<std::string, std::vector<nlohmann::json>> fills;
+  std::map<std::string, std::vector<nlohmann::json>> orders;
+  for (const JournalRecord& r : records) {
+    if (r.kind == "strategy.loaded") {
+      fills[r.strategy].clear();
+      orders[r.strategy].clear();
+    } else if (r.kind == "fill") {
+      fills[r.strategy].push_back(r.data);
+    } else if (r.kind == "order") {
+      orders[r.strategy].push_back(r.data);
+    }
+  }
+  bool ok = true;
+  nlohmann::json report = nlohmann::json::array();
+  for (const auto& [name, s] : m_slots) {
+    // Recompute from the journal alone, then compare with what the daemon holds.
+    Portfolio recomputed(Money::from(s->cash), s->engine->portfolio().instruments());
+    std::vector<std::string> problems;
+    for (const auto& f : fills[name]) {
+      auto fill = decode_fill(f, s->symbols);
+      if (!fill) {
+        problems.push_back(fill.error().message);
+        continue;
+      }
+      recomputed.apply(*fill);
+    }
+    std::vector<Order> rebuilt;
+    for (const auto& o : orders[name]) {
+      if (auto r = apply_order_record(o, s->symbols, rebuilt); !r) {
+        problems.push_back(r.error().message);
+      }
+    }
+    const Portfolio& live = s->engine->portfolio();
+    if (recomputed.cash() != live.cash()) {
+      problems.push_back("cash " + format_number(live.cash().value()) + " != " +
+                         format_number(recomputed.cash().value()) + " from the journal");
+    }
+    for (std::size_t i = 0; i < s->symbols.size(); ++i) {
+      const auto id = static_cast<SymbolId>(i);
+      if (recomputed.position(id).quantity != live.position(id).quantity ||
+          recomputed.position(id).cost != live.position(id).cost) {
+        problems.push_back("position " + s->symbols[i] + " " + std::to_string(live.position(id).quantity) +
+                           " != " + std::to_string(recomputed.position(id).quantity) + " from the journal");
+      }
+    }
+    const SimulatedBroker& b = s->engine->broker();
+    if (rebuilt.size() != b.order_count()) {
+      problems.push_back("orders " + std::to_string(b.order_count()) + " != " + std::to_string(rebuilt.size()) +
+                         " in the journal");
+    } else {
+      for (const Order& o : rebuilt) {
+        if (o.filled != b.order(o.id).filled || o.status != b.order(o.id).status) {
+          problems.push_back("order " + std::to_string(o.id) + " differs from the journal");
+          break;
+        }
+      }
+    }
+    ok = ok && problems.empty();
+    report.push_back({{"strategy", name}, {"ok", problems.empty()}, {"fills", fills[name].size()},
+                      {"orders", rebuilt.size()}, {"cash", live.cash().value()}, {"problems", problems}});
+  }
+  return nlohmann::json{{"ok", ok}, {"records", records.size()}, {"strategies", report}};
+}
+
+std::string Runtime::metrics_text() const {
+  std::ostringstream os;
+  const auto counter = [&](const std::string& name, const std::string& help, double v) {
+    os << "# HELP " << name << " " << help << "\n# TYPE " << name << " counter\n" << name << " " << format_number(v) << "\n";
+  };
+  const auto gauge = [&](const std::string& name, const std::string& help, double v) {
+    os << "# HELP " << name << " " << help << "\n# TYPE " << name << " gauge\n" << name << " " << format_number(v) << "\n";
+  };
+  counter("aiots_bar_events_total", "Bars processed by the live engines.", static_cast<double>(m_bar_events));
+  counter("aiots_journal_records_total", "Records committed to the journal.", static_cast<double>(m_journal.committed_records()));
+  counter("aiots_journal_commits_total", "Journal commits (group commits).", static_cast<double>(m_journal.commits()));
+  counter("aiots_plugin_errors_total", "Strategy callbacks that failed.", static_cast<double>(m_plugin_errors));
+  counter("aiots_rpc_requests_total", "JSON-RPC requests handled.", static_cast<double>(rpc_requests));
+  counter("aiots_rpc_errors_total", "JSON-RPC requests answered with an error.", static_cast<double>(rpc_errors));
+  std::map<std::string, std::int64_t> by_state;
+  double equity = 0;
+  for (const auto& [name, s] : m_slots) {
+    const SimulatedBroker& b = s->engine->broker();
+    for (OrderId id = 1; id <= static_cast<OrderId>(b.order_count()); ++id) {
+      ++by_state[std::string(to_string(b.order(id).status))];
+    }
+    equity += s->engine->portfolio().equity().value();
+  }
+  os << "# HELP aiots_orders Orders by state.\n# TYPE aiots_orders gauge\n";
+  for (const char* st : {"accepted", "partially_filled", "filled", "cancelled", "expired", "rejected"}) {
+    os << "aiots_orders{state=\"" << st << "\"} " << by_state[st] << "\n";
+  }
+  gauge("aiots_equity", "Equity of all strategies at the last prices.", equity);
+  gauge("aiots_strategies", "Loaded strategies.", static_cast<double>(m_slots.size()));
+  gauge("aiots_halted", "1 while trading is halted.", m_halted ? 1 : 0);
+  histogram(os, "aiots_bar_to_order_seconds", "From a bar reaching the engine to an order it caused.", m_latencies);
+  histogram(os, "aiots_journal_commit_seconds", "Journal commit latency.", m_journal.commit_latencies());
+  return os.str();
+}
+
+}  // namespace aiots

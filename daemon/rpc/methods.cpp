@@ -1,0 +1,222 @@
+#include "rpc/methods.hpp"
+
+#include <charconv>
+
+namespace aiots::rpc {
+namespace {
+
+using json = nlohmann::json;
+
+std::string name_param(const json& p) { return p.at("name").get<std::string>(); }
+
+// Parses "max", "60x" or "60" into a multiplier (0 = max).
+Expected<double> parse_speed(const json& p, double fallback) {
+  if (!p.contains("speed")) {
+    return fallback;
+  }
+  std::string s = p.at("speed").get<std::string>();
+  if (s == "max") {
+    return 0.0;
+  }
+  if (!s.empty() && s.back() == 'x') {
+    s.pop_back();
+  }
+  double v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || !(v > 0)) {
+    return usage_error("INVALID_PARAMS: speed must be max or a positive multiplier such as 60x");
+  }
+  return v;
+}
+
+double default_speed(const Runtime& rt) {
+  auto s = parse_speed(json{{"speed", rt.config().string("feed.speed")}}, 0);
+  return s ? *s : 0.0;
+}
+
+// A feed method: starts the feed, and with wait=true answers only when it is done.
+Expected<json> feed_reply(Call& c, Expected<json> started) {
+  if (!started) {
+    return started;
+  }
+  c.start_feed();
+  if (c.params.value("wait", false)) {
+    c.deferred = true;
+    c.runtime.on_feed_done([complete = c.complete](const json& done) { complete(done); });
+  }
+  return started;
+}
+
+const std::vector<MethodDef>& table() {
+  static const std::vector<MethodDef> defs = {
+      {"daemon.status", {}, false, "Uptime, feed, strategies and their state, equity, halted or not",
+       [](Call& c) -> Expected<json> { return c.runtime.status(); }},
+      {"daemon.stop", {}, true, "Stop the daemon gracefully (finish the event in hand, commit, exit)",
+       [](Call& c) -> Expected<json> {
+         c.stop_daemon();
+         return json{{"stopping", true}};
+       }},
+      {"daemon.reload_config", {}, true, "Re-read aiots.toml and reopen the log (as SIGHUP)",
+       [](Call& c) -> Expected<json> { return c.reload_config(); }},
+      {"strategy.load",
+       {{"file", "string", true}, {"symbols", "array", true}, {"params", "object"}, {"name", "string"}},
+       true, "Load a Lua strategy for paper trading on the given symbols",
+       [](Call& c) -> Expected<json> {
+         std::map<std::string, std::string> params;
+         for (const auto& [k, v] : c.params.value("params", json::object()).items()) {
+           params[k] = v.is_string() ? v.get<std::string>() : v.dump();
+         }
+         return c.runtime.load_strategy(c.params.at("file"), c.params.at("symbols").get<std::vector<std::string>>(),
+                                        params, c.params.value("name", ""));
+       }},
+      {"strategy.list", {}, false, "Loaded strategies with state, equity and errors",
+       [](Call& c) -> Expected<json> { return c.runtime.list_strategies(); }},
+      {"strategy.show", {{"name", "string", true}}, false, "One strategy in detail, including ctx.state",
+       [](Call& c) -> Expected<json> { return c.runtime.show_strategy(name_param(c.params)); }},
+      {"strategy.unload", {{"name", "string", true}}, true, "Stop and remove a strategy (positions stay in the journal)",
+       [](Call& c) -> Expected<json> { return c.runtime.unload_strategy(name_param(c.params)); }},
+      {"strategy.reload", {{"name", "string", true}}, true, "Reload from its file; on failure the old version keeps running",
+       [](Call& c) -> Expected<json> { return c.runtime.reload_strategy(name_param(c.params)); }},
+      {"strategy.pause", {{"name", "string", true}}, true, "Stop calling the strategy (orders still work)",
+       [](Call& c) -> Expected<json> { return c.runtime.set_paused(name_param(c.params), true); }},
+      {"strategy.resume", {{"name", "string", true}}, true, "Call the strategy again",
+       [](Call& c) -> Expected<json> { return c.runtime.set_paused(name_param(c.params), false); }},
+      {"orders.list", {{"open", "boolean"}}, false, "Orders of every strategy (only open ones with open=true)",
+       [](Call& c) -> Expected<json> { return c.runtime.orders(c.params.value("open", false)); }},
+      {"positions.list", {}, false, "Open positions of every strategy",
+       [](Call& c) -> Expected<json> { return c.runtime.positions(); }},
+      {"pnl.get", {}, false, "Cash, equity, realized and unrealized P&L per strategy",
+       [](Call& c) -> Expected<json> { return c.runtime.pnl(); }},
+      {"signals.list", {{"limit", "integer"}}, false, "Recent signals (default the last 100)",
+       [](Call& c) -> Expected<json> {
+         return c.runtime.signals(static_cast<std::size_t>(std::max<std::int64_t>(1, c.params.value("limit", 100))));
+       }},
+      {"feed.replay",
+       {{"symbols", "array", true}, {"speed", "string"}, {"from", "string"}, {"to", "string"}, {"timeframe", "string"},
+        {"wait", "boolean"}},
+       true, "Replay stored bars (quotes as one-price bars) at a speed such as 60x or max",
+       [](Call& c) -> Expected<json> {
+         AIOTS_TRY_ASSIGN(speed, parse_speed(c.params, default_speed(c.runtime)));
+         return feed_reply(c, c.runtime.start_replay(c.params.at("symbols").get<std::vector<std::string>>(), speed,
+                                                     c.params.value("from", ""), c.params.value("to", ""),
+                                                     c.params.value("timeframe", "")));
+       }},
+      {"feed.sim",
+       {{"symbol", "string", true}, {"bars", "integer"}, {"seed", "integer"}, {"speed", "string"}, {"wait", "boolean"}},
+       true, "Run a deterministic simulated market (seeded random walk of one-minute bars)",
+       [](Call& c) -> Expected<json> {
+         AIOTS_TRY_ASSIGN(speed, parse_speed(c.params, default_speed(c.runtime)));
+         return feed_reply(c, c.runtime.start_sim(c.params.at("symbol"), c.params.value("bars", std::int64_t{1000}),
+                                                  c.params.value("seed", std::uint64_t{0}), speed));
+       }},
+      {"feed.status", {}, false, "The running (or last) feed",
+       [](Call& c) -> Expected<json> { return c.runtime.feed_status(); }},
+      {"feed.stop", {}, true, "Stop the running feed", [](Call& c) -> Expected<json> { return c.runtime.stop_feed(); }},
+      {"trading.halt", {{"reason", "string"}}, true, "Halt trading: every new order is rejected (durable)",
+       [](Call& c) -> Expected<json> { return c.runtime.halt(c.params.value("reason", "")); }},
+      {"trading.resume", {}, true, "Resume trading after a halt",
+       [](Call& c) -> Expected<json> { return c.runtime.resume_trading(); }},
+      {"journal.verify", {}, false, "Recompute positions, cash and orders from the journal and compare",
+       [](Call& c) -> Expected<json> { return c.runtime.verify(); }},
+      {"metrics.get", {}, false, "Prometheus text exposition (in result.text)",
+       [](Call& c) -> Expected<json> { return json{{"text", c.runtime.metrics_text()}}; }},
+      {"events.subscribe", {{"topics", "array", true}}, false,
+       "Receive notifications: orders, fills, signals, plugins, risk, feed, state (or all)",
+       [](Call& c) -> Expected<json> {
+         static const std::vector<std::string> known = {"orders", "fills", "signals", "plugins", "risk", "feed", "state", "all"};
+         auto topics = c.params.at("topics").get<std::vector<std::string>>();
+         for (const std::string& t : topics) {
+           if (std::find(known.begin(), known.end(), t) == known.end()) {
+             return usage_error("INVALID_PARAMS: unknown topic '" + t +
+                                "' (orders, fills, signals, plugins, risk, feed, state, all)");
+           }
+         }
+         c.subscribe(topics);
+         return json{{"subscribed", topics}};
+       }},
+      {"rpc.list", {}, false, "These methods, their parameters and flags",
+       [](Call&) -> Expected<json> {
+         json out = json::array();
+         for (const MethodDef& d : table()) {
+           json params = json::array();
+           for (const ParamSpec& p : d.params) {
+             params.push_back({{"name", p.name}, {"type", p.type}, {"required", p.required}});
+           }
+           out.push_back({{"name", d.name}, {"params", params}, {"mutates", d.mutates}, {"summary", d.summary}});
+         }
+         return out;
+       }},
+  };
+  return defs;
+}
+
+bool type_fits(const json& v, std::string_view type) {
+  if (type == "string") return v.is_string();
+  if (type == "integer") return v.is_number_integer();
+  if (type == "number") return v.is_number();
+  if (type == "boolean") return v.is_boolean();
+  if (type == "array") return v.is_array();
+  return v.is_object();
+}
+
+}  // namespace
+
+std::span<const MethodDef> methods() { return table(); }
+
+const MethodDef* find_method(std::string_view name) {
+  for (const MethodDef& d : table()) {
+    if (d.name == name) {
+      return &d;
+    }
+  }
+  return nullptr;
+}
+
+std::string check_params(const MethodDef& def, const json& params) {
+  if (!params.is_object()) {
+    return "params must be an object";
+  }
+  for (const auto& [k, v] : params.items()) {
+    const auto it = std::find_if(def.params.begin(), def.params.end(), [&](const ParamSpec& p) { return p.name == k; });
+    if (it == def.params.end()) {
+      std::string known;
+      for (const ParamSpec& p : def.params) {
+        known += (known.empty() ? "" : ", ") + std::string(p.name);
+      }
+      return "unknown param '" + k + "' for " + std::string(def.name) + " (" + (known.empty() ? "takes none" : known) + ")";
+    }
+    if (!type_fits(v, it->type)) {
+      return "param '" + k + "' must be " + std::string(it->type == "integer" || it->type == "array" || it->type == "object" ? "an " : "a ") +
+             std::string(it->type);
+    }
+  }
+  for (const ParamSpec& p : def.params) {
+    if (p.required && !params.contains(p.name)) {
+      return "missing param '" + std::string(p.name) + "'";
+    }
+  }
+  return {};
+}
+
+json error_response(const json& id, int code, const std::string& message, const json& data) {
+  json err = {{"code", code}, {"message", message}};
+  if (!data.is_null()) {
+    err["data"] = data;
+  }
+  return {{"jsonrpc", "2.0"}, {"id", id}, {"error", err}};
+}
+
+json error_response(const json& id, const Error& error) {
+  const int code = error.kind == ErrorKind::Data ? k_data_error
+                   : error.kind == ErrorKind::Usage ? k_invalid_params
+                                                    : k_runtime_error;
+  json data = {{"kind", error.kind == ErrorKind::Data ? "data" : error.kind == ErrorKind::Usage ? "usage" : "runtime"}};
+  const auto colon = error.message.find(": ");
+  if (colon != std::string::npos && colon > 0 &&
+      error.message.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == colon) {
+    data["code"] = error.message.substr(0, colon);
+  }
+  return error_response(id, code, error.message, data);
+}
+
+}  // namespace aiots::rpc
