@@ -1,6 +1,7 @@
 #include "context.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <cstdlib>
 #include <iostream>
 #include <unistd.h>
@@ -34,6 +35,15 @@ Expected<std::unique_ptr<RowWriter>> Context::writer(std::vector<std::string> co
 std::string Context::store_path() const { return options.db.empty() ? default_store_path() : options.db; }
 
 Expected<MarketStore> Context::open_store() const { return MarketStore::open(store_path()); }
+
+std::string Context::config_path() const { return options.config.empty() ? Config::default_path() : options.config; }
+
+Expected<Config> Context::daemon_config() const {
+  if (options.config.empty() && !std::filesystem::exists(config_path())) {
+    return Config::defaults();
+  }
+  return Config::load(config_path());
+}
 
 std::string normalize_symbol(std::string_view symbol) {
   std::string s(symbol);

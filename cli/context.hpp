@@ -8,6 +8,7 @@
 #include <string>
 
 #include "output/format.hpp"
+#include "config/config.hpp"
 #include "store/market_store.hpp"
 #include "util/error.hpp"
 
@@ -18,6 +19,7 @@ struct GlobalOptions {
   std::string format;  // --format; empty = table on a terminal, csv otherwise
   bool json = false;   // --json, same as --format json
   bool quiet = false;  // -q: no summaries on stdout
+  std::string config;  // --config: aiots.toml of the daemon
 };
 
 class Context {
@@ -35,6 +37,9 @@ public:
   // Returns a row writer on stdout in the chosen format.
   Expected<std::unique_ptr<RowWriter>> writer(std::vector<std::string> columns) const;
   Expected<MarketStore> open_store() const;
+  // Returns the daemon configuration (--config, else the default file if present, else defaults).
+  Expected<Config> daemon_config() const;
+  std::string config_path() const;
   std::string store_path() const;
 
   bool stdout_is_tty() const { return m_stdout_tty; }

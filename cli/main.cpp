@@ -42,12 +42,20 @@ int main(int argc, char** argv) {
   app.add_option("--format", ctx.options.format, "Output: table, csv or json (default: table on a terminal, else csv)");
   app.add_flag("--json", ctx.options.json, "Same as --format json");
   app.add_flag("-q,--quiet", ctx.options.quiet, "Print no summaries, only data and errors");
+  app.add_option("--config", ctx.options.config, "Daemon configuration (default: $XDG_CONFIG_HOME/aiots/aiots.toml)");
   app.fallthrough();
   app.require_subcommand(1);
   aiots::cli::setup_data(app, ctx);
   aiots::cli::setup_indicators(app, ctx);
   aiots::cli::setup_backtest(app, ctx);
   aiots::cli::setup_runs(app, ctx);
+  aiots::cli::setup_daemon(app, ctx);
+  aiots::cli::setup_strategy(app, ctx);
+  aiots::cli::setup_feed(app, ctx);
+  aiots::cli::setup_live_views(app, ctx);
+  aiots::cli::setup_logs(app, ctx);
+  aiots::cli::setup_config(app, ctx);
+  aiots::cli::setup_doctor(app, ctx);
   setup_help(app, ctx);
 
   try {

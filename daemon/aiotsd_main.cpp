@@ -6,6 +6,7 @@
 
 #include <boost/asio.hpp>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
@@ -66,6 +67,11 @@ int take_lock(const std::string& socket_path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A client that hangs up mid-reply must cost an error code, not the process.
+  ::signal(SIGPIPE, SIG_IGN);
+  // Keep fds 0-2 taken, so that no socket or database ever lands on them.
+  for (int fd = ::open("/dev/null", O_RDWR); fd >= 0 && fd <= 2; fd = ::open("/dev/null", O_RDWR)) {
+  }
   const Args args = parse_args(argc, argv);
   if (args.version) {
     std::cout << "aiotsd " << AIOTS_VERSION << "\n";

@@ -17,6 +17,13 @@ void setup_data_resample(CLI::App& data, Context& ctx);
 void setup_indicators(CLI::App& app, Context& ctx);
 void setup_backtest(CLI::App& app, Context& ctx);
 void setup_runs(CLI::App& app, Context& ctx);
+void setup_daemon(CLI::App& app, Context& ctx);
+void setup_strategy(CLI::App& app, Context& ctx);
+void setup_feed(CLI::App& app, Context& ctx);
+void setup_live_views(CLI::App& app, Context& ctx);
+void setup_logs(CLI::App& app, Context& ctx);
+void setup_config(CLI::App& app, Context& ctx);
+void setup_doctor(CLI::App& app, Context& ctx);
 
 // Writes bars as rows (time, open, high, low, close, volume) to `writer`; daily and longer
 // bars print their date alone. Shared by show, export and indicators.

@@ -63,7 +63,8 @@ const std::vector<MethodDef>& table() {
        true, "Load a Lua strategy for paper trading on the given symbols",
        [](Call& c) -> Expected<json> {
          std::map<std::string, std::string> params;
-         for (const auto& [k, v] : c.params.value("params", json::object()).items()) {
+         const json given = c.params.value("params", json::object());  // keep it alive for items()
+         for (const auto& [k, v] : given.items()) {
            params[k] = v.is_string() ? v.get<std::string>() : v.dump();
          }
          return c.runtime.load_strategy(c.params.at("file"), c.params.at("symbols").get<std::vector<std::string>>(),

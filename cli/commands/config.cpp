@@ -1,0 +1,44 @@
+// aiots config check | show | path: the daemon's aiots.toml.
+#include <iostream>
+
+#include "commands/commands.hpp"
+#include "config/config.hpp"
+
+namespace aiots::cli {
+
+void setup_config(CLI::App& app, Context& ctx) {
+  CLI::App* cmd = app.add_subcommand("config", "Check and show aiots.toml (the daemon's configuration)");
+  cmd->require_subcommand(1);
+  cmd->add_subcommand("path", "Print the configuration file's path")->callback([&ctx] {
+    ctx.command_name = "config path";
+    ctx.action = [&ctx]() -> Expected<void> {
+      std::cout << ctx.config_path() << "\n";
+      return {};
+    };
+  });
+  cmd->add_subcommand("check", "Parse the configuration; errors name the key and line")->callback([&ctx] {
+    ctx.command_name = "config check";
+    ctx.action = [&ctx]() -> Expected<void> {
+      AIOTS_TRY(ctx.daemon_config());
+      if (!ctx.options.quiet) {
+        std::cout << ctx.config_path() << ": ok\n";
+      }
+      return {};
+    };
+  });
+  cmd->add_subcommand("show", "Every key with its value, origin and meaning")->callback([&ctx] {
+    ctx.command_name = "config show";
+    ctx.action = [&ctx]() -> Expected<void> {
+      AIOTS_TRY_ASSIGN(config, ctx.daemon_config());
+      AIOTS_TRY_ASSIGN(w, ctx.writer({"key", "value", "origin", "doc"}));
+      for (const ConfigKey& k : config_keys()) {
+        const std::string name(k.name);
+        w->row({name, to_toml(config.values().find(name)->second), config.origins().find(name)->second, std::string(k.doc)});
+      }
+      w->finish();
+      return {};
+    };
+  });
+}
+
+}  // namespace aiots::cli

@@ -1,0 +1,91 @@
+// aiots feed replay | sim | status | stop: drive aiotsd's paper trading with market data.
+#include <iostream>
+
+#include "commands/commands.hpp"
+#include "commands/live_common.hpp"
+
+namespace aiots::cli {
+namespace {
+
+struct FeedOptions {
+  std::vector<std::string> symbols;
+  std::string speed;
+  std::string from;
+  std::string to;
+  std::string timeframe;
+  std::int64_t bars = 1000;
+  std::uint64_t seed = 0;
+  bool detach = false;
+};
+
+Expected<void> report(const Context& ctx, const nlohmann::json& r, bool detached) {
+  if (ctx.options.json) {
+    return print_object(ctx, r);
+  }
+  if (!ctx.options.quiet) {
+    if (detached) {
+      std::cout << "feed started: " << r["bars_total"].get<std::int64_t>() << " bars (aiots feed status)\n";
+    } else {
+      std::cout << "fed " << r.value("bars", std::int64_t{0}) << " bars in " << r.value("seconds", 0.0) << " s ("
+                << static_cast<std::int64_t>(r.value("bars_per_second", 0.0)) << " bars/s)\n";
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+void setup_feed(CLI::App& app, Context& ctx) {
+  CLI::App* cmd = app.add_subcommand("feed", "Feed market data to aiotsd: replay stored bars or simulate a market");
+  cmd->require_subcommand(1);
+  auto o = std::make_shared<FeedOptions>();
+  CLI::App* replay = cmd->add_subcommand("replay", "Replay stored bars (quotes as one-price bars); waits until done");
+  replay->add_option("symbols", o->symbols, "Symbols in the store")->required();
+  replay->add_option("--speed", o->speed, "Multiplier such as 1x, 60x, 200x, or max (default: feed.speed)");
+  replay->add_option("--from", o->from, "First bar to replay");
+  replay->add_option("--to", o->to, "Last bar to replay");
+  replay->add_option("-t,--timeframe", o->timeframe, "Timeframe of the stored symbols (default: finest)");
+  replay->add_flag("--detach", o->detach, "Return at once instead of waiting for the end");
+  replay->callback([&ctx, o] {
+    ctx.command_name = "feed replay";
+    ctx.action = [&ctx, o]() -> Expected<void> {
+      nlohmann::json p = {{"symbols", o->symbols}, {"wait", !o->detach}};
+      for (auto [k, v] : {std::pair{"speed", &o->speed}, {"from", &o->from}, {"to", &o->to}, {"timeframe", &o->timeframe}}) {
+        if (!v->empty()) p[k] = *v;
+      }
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "feed.replay", p));
+      return report(ctx, r, o->detach);
+    };
+  });
+  CLI::App* sim = cmd->add_subcommand("sim", "A deterministic simulated market (seeded one-minute random walk)");
+  sim->add_option("symbol", o->symbols, "Symbol name to trade it under")->required()->expected(1);
+  sim->add_option("--bars", o->bars, "How many bars (default 1000)");
+  sim->add_option("--seed", o->seed, "Seed: the same seed gives the same market (default 0)");
+  sim->add_option("--speed", o->speed, "Multiplier such as 60x, or max (default: feed.speed)");
+  sim->add_flag("--detach", o->detach, "Return at once instead of waiting for the end");
+  sim->callback([&ctx, o] {
+    ctx.command_name = "feed sim";
+    ctx.action = [&ctx, o]() -> Expected<void> {
+      nlohmann::json p = {{"symbol", o->symbols.front()}, {"bars", o->bars}, {"seed", o->seed}, {"wait", !o->detach}};
+      if (!o->speed.empty()) p["speed"] = o->speed;
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "feed.sim", p));
+      return report(ctx, r, o->detach);
+    };
+  });
+  cmd->add_subcommand("status", "The running (or last) feed")->callback([&ctx] {
+    ctx.command_name = "feed status";
+    ctx.action = [&ctx]() -> Expected<void> {
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "feed.status"));
+      return print_object(ctx, r);
+    };
+  });
+  cmd->add_subcommand("stop", "Stop the running feed")->callback([&ctx] {
+    ctx.command_name = "feed stop";
+    ctx.action = [&ctx]() -> Expected<void> {
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "feed.stop"));
+      return print_object(ctx, r);
+    };
+  });
+}
+
+}  // namespace aiots::cli

@@ -1,0 +1,169 @@
+// aiots orders | positions | pnl | signals | status | watch | halt | resume | metrics |
+// journal verify: what aiotsd holds, read over its socket.
+#include <csignal>
+#include <iostream>
+
+#include "commands/commands.hpp"
+#include "commands/live_common.hpp"
+#include "rpc_client.hpp"
+
+namespace aiots::cli {
+namespace {
+
+// Prints one event line for people: time, topic, kind, then the interesting fields.
+void print_event(const nlohmann::json& params, bool json) {
+  if (json) {
+    std::cout << params.dump() << std::endl;
+    return;
+  }
+  const auto& e = params["event"];
+  std::string line = params["topic"].get<std::string>() + " " + e.value("kind", "");
+  if (e.contains("time")) line = e["time"].get<std::string>() + " " + line;
+  if (!e.value("strategy", "").empty()) line += " " + e["strategy"].get<std::string>();
+  for (const char* k : {"event", "symbol", "side", "qty", "price", "fill_qty", "fill_price", "reason", "error", "name", "bars"}) {
+    if (e.contains(k) && !e[k].is_null()) {
+      line += std::string(" ") + k + "=" + (e[k].is_string() ? e[k].get<std::string>() : e[k].dump());
+    }
+  }
+  std::cout << line << std::endl;
+}
+
+Expected<void> follow(const Context& ctx, const std::vector<std::string>& topics) {
+  AIOTS_TRY_ASSIGN(config, ctx.daemon_config());
+  AIOTS_TRY_ASSIGN(client, RpcClient::connect(config.string("socket")));
+  AIOTS_TRY(client.call("events.subscribe", {{"topics", topics}}));
+  while (auto note = client.next_notification()) {
+    print_event((*note)["params"], ctx.options.json || ctx.options.format == "json");
+  }
+  return {};
+}
+
+void simple(CLI::App& app, Context& ctx, const char* name, const char* help, const char* method,
+            std::vector<std::string> columns) {
+  app.add_subcommand(name, help)->callback([&ctx, name, method, columns] {
+    ctx.command_name = name;
+    ctx.action = [&ctx, method, columns]() -> Expected<void> {
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, method));
+      return print_rows(ctx, r, columns);
+    };
+  });
+}
+
+}  // namespace
+
+void setup_live_views(CLI::App& app, Context& ctx) {
+  auto open_only = std::make_shared<bool>(false);
+  CLI::App* orders = app.add_subcommand("orders", "Orders of the strategies in aiotsd");
+  orders->add_flag("--open", *open_only, "Only open orders");
+  orders->callback([&ctx, open_only] {
+    ctx.command_name = "orders";
+    ctx.action = [&ctx, open_only]() -> Expected<void> {
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "orders.list", {{"open", *open_only}}));
+      return print_rows(ctx, r, {"strategy", "id", "symbol", "side", "type", "qty", "filled", "avg_fill_price", "status", "reason"});
+    };
+  });
+  simple(app, ctx, "positions", "Open positions in aiotsd", "positions.list",
+         {"strategy", "symbol", "qty", "avg_price", "last_price", "market_value", "unrealized"});
+  simple(app, ctx, "pnl", "Cash, equity and P&L per strategy in aiotsd", "pnl.get",
+         {"strategy", "cash", "equity", "realized", "unrealized", "commissions", "return"});
+
+  auto follow_signals = std::make_shared<bool>(false);
+  CLI::App* signals = app.add_subcommand("signals", "Recent signals of the strategies in aiotsd");
+  signals->add_flag("-f,--follow", *follow_signals, "Keep printing signals as they come");
+  signals->callback([&ctx, follow_signals] {
+    ctx.command_name = "signals";
+    ctx.action = [&ctx, follow_signals]() -> Expected<void> {
+      if (*follow_signals) {
+        return follow(ctx, {"signals"});
+      }
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "signals.list"));
+      return print_rows(ctx, r, {"time", "strategy", "symbol", "side", "confidence", "reason"});
+    };
+  });
+
+  auto topics = std::make_shared<std::vector<std::string>>();
+  CLI::App* watch = app.add_subcommand("watch", "Print one line per event in aiotsd as it happens (--json: JSON lines)");
+  watch->add_option("--topics", *topics, "orders, fills, signals, plugins, risk, feed, state (default: all)")->delimiter(',');
+  watch->callback([&ctx, topics] {
+    ctx.command_name = "watch";
+    ctx.action = [&ctx, topics]() -> Expected<void> {
+      return follow(ctx, topics->empty() ? std::vector<std::string>{"all"} : *topics);
+    };
+  });
+
+  app.add_subcommand("status", "aiotsd at a glance: uptime, feed, strategies, equity, halted")->callback([&ctx] {
+    ctx.command_name = "status";
+    ctx.action = [&ctx]() -> Expected<void> {
+      AIOTS_TRY_ASSIGN(s, call_daemon(ctx, "daemon.status"));
+      if (ctx.options.json || ctx.options.format == "json") {
+        std::cout << s.dump(2) << "\n";
+        return {};
+      }
+      std::cout << "uptime   " << static_cast<long>(s["uptime_seconds"].get<double>()) << " s\n";
+      std::cout << "trading  " << (s["halted"].get<bool>() ? "HALTED: " + s["halt_reason"].get<std::string>() : "active") << "\n";
+      std::cout << "equity   " << s["equity"].get<double>() << "\n";
+      const auto& f = s["feed"];
+      std::cout << "feed     " << (f["running"].get<bool>() ? "running " : "idle ") << f["kind"].get<std::string>() << " "
+                << f["bars_done"].get<std::int64_t>() << "/" << f["bars_total"].get<std::int64_t>() << " bars\n";
+      for (const auto& st : s["strategies"]) {
+        std::cout << "strategy " << st["name"].get<std::string>() << " " << st["state"].get<std::string>();
+        if (!st["error"].is_null()) std::cout << ": " << st["error"].get<std::string>();
+        if (!st["reload_error"].is_null()) std::cout << " (last reload failed: " << st["reload_error"].get<std::string>() << ")";
+        std::cout << "\n";
+      }
+      return {};
+    };
+  });
+
+  auto reason = std::make_shared<std::string>();
+  CLI::App* halt = app.add_subcommand("halt", "Halt trading in aiotsd: every new order is rejected (durable)");
+  halt->add_option("--reason", *reason, "Why (journaled)");
+  halt->callback([&ctx, reason] {
+    ctx.command_name = "halt";
+    ctx.action = [&ctx, reason]() -> Expected<void> {
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "trading.halt", {{"reason", *reason}}));
+      return print_object(ctx, r);
+    };
+  });
+  app.add_subcommand("resume", "Resume trading in aiotsd after a halt")->callback([&ctx] {
+    ctx.command_name = "resume";
+    ctx.action = [&ctx]() -> Expected<void> {
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "trading.resume"));
+      return print_object(ctx, r);
+    };
+  });
+  app.add_subcommand("metrics", "Prometheus text exposition of aiotsd")->callback([&ctx] {
+    ctx.command_name = "metrics";
+    ctx.action = [&ctx]() -> Expected<void> {
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "metrics.get"));
+      std::cout << r["text"].get<std::string>();
+      return {};
+    };
+  });
+  CLI::App* journal = app.add_subcommand("journal", "The journal of aiotsd");
+  journal->require_subcommand(1);
+  journal->add_subcommand("verify", "Recompute positions, cash and orders from the journal and compare")->callback([&ctx] {
+    ctx.command_name = "journal verify";
+    ctx.action = [&ctx]() -> Expected<void> {
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "journal.verify"));
+      if (ctx.options.json || ctx.options.format == "json") {
+        std::cout << r.dump(2) << "\n";
+      } else if (!ctx.options.quiet) {
+        for (const auto& s : r["strategies"]) {
+          std::cout << s["strategy"].get<std::string>() << ": " << (s["ok"].get<bool>() ? "ok" : "MISMATCH") << ", "
+                    << s["fills"].get<std::int64_t>() << " fills, " << s["orders"].get<std::int64_t>() << " orders\n";
+          for (const auto& p : s["problems"]) {
+            std::cout << "  " << p.get<std::string>() << "\n";
+          }
+        }
+        std::cout << "journal: " << r["records"].get<std::int64_t>() << " records, " << (r["ok"].get<bool>() ? "consistent" : "INCONSISTENT") << "\n";
+      }
+      if (!r["ok"].get<bool>()) {
+        return data_error("the journal and the daemon's state differ (see above)");
+      }
+      return {};
+    };
+  });
+}
+
+}  // namespace aiots::cli
