@@ -17,6 +17,7 @@
 
 #include "config/config.hpp"
 #include "live/runtime.hpp"
+#include "server/plugin_watcher.hpp"
 #include "server/server.hpp"
 
 namespace {
@@ -121,6 +122,7 @@ int main(int argc, char** argv) {
     stopping = true;
     logger.info("daemon", "stopping");
     server.stop();
+    runtime.snapshot_states();
     if (auto c = runtime.commit(); !c) {
       logger.error("journal", c.error().message);
     }
@@ -147,6 +149,8 @@ int main(int argc, char** argv) {
     std::cerr << "aiotsd: " << l.error().message << "\n";
     return 1;
   }
+  aiots::PluginWatcher watcher(io, runtime, logger);
+  watcher.start();
   boost::asio::signal_set terminate(io, SIGTERM, SIGINT);
   terminate.async_wait([&](boost::system::error_code, int) { shutdown(); });
   boost::asio::signal_set hangup(io, SIGHUP);

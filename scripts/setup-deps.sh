@@ -15,6 +15,8 @@ packages=(
   catch2 libbenchmark-dev scdoc sqlite3 bash-completion python3 zsh fish
   # the HTML report test renders with headless chromium
   chromium
+  # daemon tests: a raw socket client, and promtool to check the metrics exposition
+  socat prometheus
 )
 
 missing=()

@@ -15,6 +15,7 @@ struct FeedOptions {
   std::string timeframe;
   std::int64_t bars = 1000;
   std::uint64_t seed = 0;
+  std::string start;
   bool detach = false;
 };
 
@@ -62,12 +63,14 @@ void setup_feed(CLI::App& app, Context& ctx) {
   sim->add_option("--bars", o->bars, "How many bars (default 1000)");
   sim->add_option("--seed", o->seed, "Seed: the same seed gives the same market (default 0)");
   sim->add_option("--speed", o->speed, "Multiplier such as 60x, or max (default: feed.speed)");
+  sim->add_option("--start", o->start, "Time of the first bar (default 2020-01-01T00:00:00Z)");
   sim->add_flag("--detach", o->detach, "Return at once instead of waiting for the end");
   sim->callback([&ctx, o] {
     ctx.command_name = "feed sim";
     ctx.action = [&ctx, o]() -> Expected<void> {
       nlohmann::json p = {{"symbol", o->symbols.front()}, {"bars", o->bars}, {"seed", o->seed}, {"wait", !o->detach}};
       if (!o->speed.empty()) p["speed"] = o->speed;
+      if (!o->start.empty()) p["start"] = o->start;
       AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "feed.sim", p));
       return report(ctx, r, o->detach);
     };

@@ -191,6 +191,9 @@ Expected<nlohmann::json> Runtime::load_strategy(const std::string& file_arg, con
   StrategySlot& s = *slot;
   m_slots[name] = std::move(slot);
   snapshot_state(s);
+  if (on_strategies_changed) {
+    on_strategies_changed();
+  }
   return data;
 }
 
@@ -253,8 +256,19 @@ void Runtime::snapshot_state(StrategySlot& slot) {
     return;
   }
   auto state = l->export_state();
-  if (state) {
+  if (!state) {
+    return;
+  }
+  std::string text = state->dump();
+  if (text != slot.last_state) {
     record(0, "strategy.state", slot.name, {{"state", *state}}, "state");
+    slot.last_state = std::move(text);
+  }
+}
+
+void Runtime::snapshot_states() {
+  for (auto& [name, slot] : m_slots) {
+    snapshot_state(*slot);
   }
 }
 

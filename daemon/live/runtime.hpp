@@ -35,6 +35,7 @@ struct StrategySlot final : EngineObserver {
   bool paused = false;
   std::string failure;      // set when a callback failed or the file cannot be loaded
   std::string reload_error; // of the last failed reload (file:line)
+  std::string last_state;   // the last journaled ctx.state, as JSON text
   std::int64_t reloads = 0;
   std::unique_ptr<Strategy> strategy;  // LuaStrategy, or a null one when the file is unusable
   std::unique_ptr<Engine> engine;
@@ -80,7 +81,8 @@ public:
   Expected<nlohmann::json> start_replay(const std::vector<std::string>& symbols, double speed, const std::string& from,
                                         const std::string& to, const std::string& timeframe);
   // Starts a deterministic simulated random-walk feed of `bars` bars.
-  Expected<nlohmann::json> start_sim(const std::string& symbol, std::int64_t bars, std::uint64_t seed, double speed);
+  Expected<nlohmann::json> start_sim(const std::string& symbol, std::int64_t bars, std::uint64_t seed, double speed,
+                                     const std::string& start);
   Expected<nlohmann::json> stop_feed();
   nlohmann::json feed_status() const;
   bool feed_running() const { return m_feed.running; }
@@ -90,11 +92,15 @@ public:
   // Processes one group of bars closing at the same time, from any feed (live adapters too).
   void on_bars(const std::vector<std::pair<std::string, Bar>>& bars);
 
+  // Journals the ctx.state of every strategy whose state changed since its last snapshot.
+  void snapshot_states();
   // Makes journaled events durable, then hands queued notifications to `publish`.
   Expected<void> commit();
   void set_publisher(std::function<void(const std::string& topic, const nlohmann::json& event)> publish) {
     m_publish = std::move(publish);
   }
+  // Called after a strategy is loaded, so that its file gets watched at once.
+  std::function<void()> on_strategies_changed;
   // Called when a feed finishes (for deferred replies).
   void on_feed_done(std::function<void(const nlohmann::json&)> done) { m_feed_done.push_back(std::move(done)); }
 

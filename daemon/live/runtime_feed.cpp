@@ -159,7 +159,7 @@ Expected<nlohmann::json> Runtime::start_replay(const std::vector<std::string>& s
 }
 
 Expected<nlohmann::json> Runtime::start_sim(const std::string& symbol_arg, std::int64_t count, std::uint64_t seed,
-                                            double speed) {
+                                            double speed, const std::string& start) {
   if (m_feed.running) {
     return data_error("FEED_BUSY: a feed is already running (aiots feed stop)");
   }
@@ -177,7 +177,14 @@ Expected<nlohmann::json> Runtime::start_sim(const std::string& symbol_arg, std::
   std::mt19937_64 rng(seed);
   std::vector<Bar> bars(static_cast<std::size_t>(count));
   double p = 100;
-  const Timestamp t0 = 1'577'836'800 * k_ns_per_second;  // 2020-01-01T00:00:00Z
+  Timestamp t0 = 1'577'836'800 * k_ns_per_second;  // 2020-01-01T00:00:00Z
+  if (!start.empty()) {
+    const auto t = parse_time(start);
+    if (!t) {
+      return usage_error("INVALID_PARAMS: start '" + start + "' is not a time");
+    }
+    t0 = t->ts;
+  }
   for (std::size_t i = 0; i < bars.size(); ++i) {
     const double o = p;
     p = std::max(1.0, p + static_cast<double>(static_cast<int>(rng() % 201) - 100) / 1000);

@@ -71,7 +71,7 @@ Expected<nlohmann::json> Runtime::show_strategy(const std::string& name) const {
   out["trades"] = s->engine->trades().size();
   if (lua::LuaStrategy* l = s->lua(); l != nullptr) {
     auto state = l->export_state();
-    out["state"] = state ? *state : nlohmann::json(state.error().message);
+    out["ctx_state"] = state ? *state : nlohmann::json(state.error().message);
     out["version"] = l->version();
     out["lua_memory_bytes"] = l->memory_used();
   }

@@ -103,12 +103,14 @@ const std::vector<MethodDef>& table() {
                                                      c.params.value("timeframe", "")));
        }},
       {"feed.sim",
-       {{"symbol", "string", true}, {"bars", "integer"}, {"seed", "integer"}, {"speed", "string"}, {"wait", "boolean"}},
+       {{"symbol", "string", true}, {"bars", "integer"}, {"seed", "integer"}, {"speed", "string"}, {"start", "string"},
+        {"wait", "boolean"}},
        true, "Run a deterministic simulated market (seeded random walk of one-minute bars)",
        [](Call& c) -> Expected<json> {
          AIOTS_TRY_ASSIGN(speed, parse_speed(c.params, default_speed(c.runtime)));
          return feed_reply(c, c.runtime.start_sim(c.params.at("symbol"), c.params.value("bars", std::int64_t{1000}),
-                                                  c.params.value("seed", std::uint64_t{0}), speed));
+                                                  c.params.value("seed", std::uint64_t{0}), speed,
+                                                  c.params.value("start", "")));
        }},
       {"feed.status", {}, false, "The running (or last) feed",
        [](Call& c) -> Expected<json> { return c.runtime.feed_status(); }},

@@ -106,6 +106,8 @@ void Server::pump() {
   // A batch of bars, then a commit (group commit), then back to the loop so that requests
   // are served between batches.
   const auto wait = m_runtime.pump(256);
+  // ctx.state goes into the same commit as the fills it reflects.
+  m_runtime.snapshot_states();
   if (auto c = m_runtime.commit(); !c) {
     m_logger.error("journal", c.error().message);
   }

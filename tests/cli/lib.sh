@@ -54,3 +54,17 @@ finish() {
   echo "$checks checks, $failures failed"
   [[ $failures == 0 ]]
 }
+
+# daemon_env: a private aiotsd for this suite (its own XDG dirs, socket, journal, log); the
+# daemon is killed when the suite exits, whatever happens.
+daemon_env() {
+  export XDG_RUNTIME_DIR="$WORK/run" XDG_DATA_HOME="$WORK/data" XDG_STATE_HOME="$WORK/state" XDG_CONFIG_HOME="$WORK/config"
+  export AIOTS_DB="$WORK/data/aiots/aiots.db"
+  export AIOTSD="${AIOTS_BUILD:?set AIOTS_BUILD}/daemon/aiotsd"
+  SOCKET="$WORK/run/aiots/aiotsd.sock"
+  JOURNAL="$WORK/data/aiots/journal.db"
+  trap 'kill -9 $(cat "$SOCKET.pid" 2>/dev/null) 2>/dev/null; rm -rf "$WORK"' EXIT
+}
+
+# rpc JSON: one raw JSON-RPC request line to the daemon, the reply line on stdout.
+rpc() { printf '%s\n' "$1" | socat -t2 - "UNIX-CONNECT:$SOCKET"; }
