@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# kill -9 aiotsd at random moments of a replay with orders flowing, 20 times. After every
+# restart the journal must verify (positions, cash and orders recomputed from journaled fills
+# equal the daemon's), and every fill that a client was told about must be in the journal.
+source "$(dirname "$0")/lib.sh"
+daemon_env
+STRAT="$AIOTS_SRC/plugins/strategies"
+RANDOM=42  # reproducible kill moments
+
+"$AIOTS" -q daemon start
+"$AIOTS" -q strategy load "$STRAT/sma_crossover.lua" --symbols SIM --name fast -p fast=2 -p slow=5
+"$AIOTS" -q strategy load "$STRAT/rsi_mean_reversion.lua" --symbols SIM --name rsi -p period=5 -p max_hold=3
+
+for round in $(seq 1 20); do
+  start=$(date -u -d "2020-01-01 + $((round * 60)) days" +%Y-%m-%dT%H:%M:%SZ)
+  timeout 20 "$AIOTS" --json watch --topics fills > "$WORK/seen.$round" &
+  watcher=$!
+  sleep 0.1
+  "$AIOTS" -q feed sim SIM --bars 60000 --seed "$round" --start "$start" --detach
+  sleep "0.$((RANDOM % 30 + 5))"
+  pid=$(cat "$SOCKET.pid")
+  kill -9 "$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done  # SIGKILL is delivered asynchronously
+  wait "$watcher" 2>/dev/null || true
+  expect_exit 0 "$AIOTS" -q daemon start
+  expect_exit 0 "$AIOTS" journal verify
+  [[ $failures == 0 ]] || { echo "round $round: $OUT" >&2; break; }
+done
+
+# Every fill a client saw (it is notified only after the commit) is in the journal.
+missing=$(python3 - "$JOURNAL" "$WORK"/seen.* <<'PY'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+journal = set()
+for strategy, data in db.execute("SELECT strategy, data FROM journal WHERE kind = 'fill'"):
+    d = json.loads(data)
+    journal.add((strategy, d["order_id"], d["ts"], d["qty"], d["price"]))
+seen = 0
+missing = 0
+for path in sys.argv[2:]:
+    for line in open(path):
+        e = json.loads(line)["event"]
+        seen += 1
+        if (e["strategy"], e["order_id"], e["ts"], e["qty"], e["price"]) not in journal:
+            missing += 1
+print(f"{missing} of {seen}")
+PY
+)
+expect_eq "no acknowledged fill lost" "${missing%% of *}" "0"
+checks=$((checks + 1))
+[[ ${missing##* of } -gt 100 ]] || fail "too few fills seen to mean anything: $missing"
+expect_exit 0 "$AIOTS" --json pnl
+echo "crash test: $missing fills missing; final: $(python3 -c 'import json,sys; print([(r["strategy"], r["equity"]) for r in json.load(sys.stdin)])' <<<"$OUT")"
+"$AIOTS" -q daemon stop
+finish
