@@ -108,6 +108,8 @@ public:
   void record(Timestamp ts, std::string_view kind, const std::string& strategy, nlohmann::json data,
               std::string_view topic);
   void count_latency(double seconds);
+  // Bar-to-order latencies seen so far, seconds (the newest, bounded).
+  const std::vector<double>& bar_to_order_latencies() const { return m_latencies; }
   const Config& config() const { return m_config; }
   void set_config(Config config) { m_config = std::move(config); }
   Logger& logger() { return m_logger; }

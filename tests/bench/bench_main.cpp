@@ -8,6 +8,7 @@ namespace aiots::bench {
 void run_market_data_benchmarks();
 void run_indicator_benchmarks();
 void run_backtest_benchmarks();
+void run_daemon_benchmarks();
 }  // namespace aiots::bench
 
 int main() {
@@ -15,6 +16,7 @@ int main() {
   aiots::bench::run_backtest_benchmarks();
   aiots::bench::run_market_data_benchmarks();
   aiots::bench::run_indicator_benchmarks();
+  aiots::bench::run_daemon_benchmarks();
   std::printf("\n%d target(s) missed\n", aiots::bench::missed_targets());
   return 0;
 }
