@@ -13,11 +13,16 @@ _aiots() {
     words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD
   fi
 
-  local global_opts="--db --format --json -q --quiet -V --version -h --help"
+  local global_opts="--db --config --format --json -q --quiet -V --version -h --help"
   local timeframes="1m 5m 15m 30m 1h 4h 1d 1w tick"
 
   # Values of options that take one.
   case $prev in
+    --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --level) COMPREPLY=($(compgen -W "trace debug info warn error" -- "$cur")); return ;;
+    --topics) COMPREPLY=($(compgen -W "orders fills signals plugins risk feed state all" -- "$cur")); return ;;
+    --speed) COMPREPLY=($(compgen -W "max 1x 60x 200x" -- "$cur")); return ;;
+    --symbols|--name|--reason|--bars|--seed|--start|-n|--lines) return ;;
     --db|-o|--output|--trades|--equity|--orders|--report) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --fill) COMPREPLY=($(compgen -W "open close" -- "$cur")); return ;;
     --commission) COMPREPLY=($(compgen -W "none per-share= per-contract= percent=" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
@@ -43,7 +48,7 @@ _aiots() {
   for ((i = 1; i < cword; i++)); do
     w=${words[i]}
     case $w in
-      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report)
+      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--level|-n|--lines|--topics)
         ((i++)); continue ;;
       -*) continue ;;
     esac
@@ -52,8 +57,37 @@ _aiots() {
 
   local opts=""
   case $cmd in
-    "") COMPREPLY=($(compgen -W "data indicators backtest runs help $global_opts" -- "$cur")); return ;;
-    help) COMPREPLY=($(compgen -W "data indicators backtest runs" -- "$cur")); return ;;
+    "") COMPREPLY=($(compgen -W "data indicators backtest runs daemon strategy feed status orders positions pnl signals watch halt resume metrics journal logs doctor config help $global_opts" -- "$cur")); return ;;
+    help) COMPREPLY=($(compgen -W "data indicators backtest runs daemon strategy feed status orders positions pnl signals watch halt resume metrics journal logs doctor config" -- "$cur")); return ;;
+    daemon) [[ -z $sub ]] && COMPREPLY=($(compgen -W "start stop status restart" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
+    journal) [[ -z $sub ]] && COMPREPLY=($(compgen -W "verify" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
+    config) [[ -z $sub ]] && COMPREPLY=($(compgen -W "check show path" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
+    strategy)
+      if [[ -z $sub ]]; then
+        COMPREPLY=($(compgen -W "load list show unload reload pause resume" -- "$cur"))
+      elif [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "-s --symbols -p --param --name $global_opts" -- "$cur"))
+      elif [[ $sub == load ]]; then
+        COMPREPLY=($(compgen -f -X '!*.lua' -- "$cur") $(compgen -d -- "$cur"))
+      else
+        COMPREPLY=($(compgen -W "$(aiots --format csv strategy list 2>/dev/null | tail -n +2 | cut -d, -f1)" -- "$cur"))
+      fi
+      return ;;
+    feed)
+      if [[ -z $sub ]]; then
+        COMPREPLY=($(compgen -W "replay sim status stop" -- "$cur"))
+      elif [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "--speed --from --to -t --timeframe --detach --bars --seed --start $global_opts" -- "$cur"))
+      else
+        COMPREPLY=($(compgen -W "$(_aiots_symbols)" -- "$cur"))
+      fi
+      return ;;
+    orders) COMPREPLY=($(compgen -W "--open $global_opts" -- "$cur")); return ;;
+    signals) COMPREPLY=($(compgen -W "-f --follow $global_opts" -- "$cur")); return ;;
+    watch) COMPREPLY=($(compgen -W "--topics $global_opts" -- "$cur")); return ;;
+    halt) COMPREPLY=($(compgen -W "--reason $global_opts" -- "$cur")); return ;;
+    logs) COMPREPLY=($(compgen -W "-f --follow --level -n --lines $global_opts" -- "$cur")); return ;;
+    status|positions|pnl|resume|metrics|doctor) COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     backtest)
       opts="-d --data --wide -t --timeframe --from --to -p --param --cash --commission --slippage --fill --volume-cap --seed --instructions --memory-mb --trades --equity --orders --report --no-record"
       if [[ $cur == -* ]]; then

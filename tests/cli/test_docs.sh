@@ -30,9 +30,43 @@ check_command aiots-backtest.1.scd backtest
 for sub in list show compare rerun rm; do
   check_command aiots-runs.1.scd runs "$sub"
 done
+check_command aiots-strategy.1.scd strategy load
+for sub in replay sim status stop; do
+  check_command aiots-feed.1.scd feed "$sub"
+done
+for cmd in orders positions pnl signals watch status halt resume metrics logs doctor; do
+  check_command aiots-daemon.1.scd "$cmd"
+done
+
+# Every RPC method in the daemon's own table is documented, and every configuration key.
+methods=$(cd "$WORK" && AIOTS_DOCS_DUMMY=1 python3 - "$AIOTS_BUILD/daemon/aiotsd" <<'PY'
+import json, os, socket, subprocess, sys, tempfile, time
+d = tempfile.mkdtemp()
+open(f"{d}/a.toml", "w").write(f'socket = "{d}/s"\njournal = "{d}/j.db"\nlog_file = "{d}/l"\nstore = "{d}/st.db"\n')
+p = subprocess.Popen([sys.argv[1], "--config", f"{d}/a.toml"], stderr=subprocess.DEVNULL)
+for _ in range(200):
+    try:
+        s = socket.socket(socket.AF_UNIX); s.connect(f"{d}/s"); break
+    except OSError:
+        time.sleep(0.02)
+s.sendall(b'{"jsonrpc":"2.0","id":1,"method":"rpc.list"}\n')
+print(" ".join(m["name"] for m in json.loads(s.makefile().readline())["result"]))
+p.terminate(); p.wait()
+PY
+)
+checks=$((checks + 1))
+[[ $(wc -w <<<"$methods") -gt 20 ]] || fail "rpc.list returned too little: $methods"
+for m in $methods; do
+  checks=$((checks + 1))
+  grep -qF -- "*$m*" "$MAN/aiots-rpc.7.scd" || fail "aiots-rpc(7) does not document $m"
+done
+for key in $("$AIOTS" --format csv config show | tail -n +2 | cut -d, -f1); do
+  checks=$((checks + 1))
+  grep -qF -- "*$key*" "$MAN/aiots.toml.5.scd" || fail "aiots.toml(5) does not document $key"
+done
 
 # Every command is in the overview page and the completions.
-for cmd in "data import" "data list" "data show" "data export" "data rm" "data resample" indicators backtest runs help; do
+for cmd in "data import" "data list" "data show" "data export" "data rm" "data resample" indicators backtest runs daemon strategy feed status orders positions pnl signals watch halt resume metrics "journal verify" logs doctor config help; do
   checks=$((checks + 1))
   grep -qF -- "*$cmd" "$MAN/aiots.1.scd" || fail "aiots(1) lacks $cmd"
 done
@@ -66,7 +100,7 @@ complete_words() {
     _aiots aiots "${COMP_WORDS[-1]}" "${COMP_WORDS[-2]}"
     printf "%s\n" "${COMPREPLY[@]}"' _ "$COMP/aiots.bash" "$@" | sort | tr '\n' ' '
 }
-expect_eq "complete command" "$(complete_words aiots da)" "data "
+expect_eq "complete command" "$(complete_words aiots da)" "daemon data "
 expect_eq "complete data subcommand" "$(complete_words aiots data re)" "resample "
 expect_eq "complete import option" "$(complete_words aiots data import --sk)" "--skip-invalid "
 expect_eq "complete symbol" "$(complete_words aiots data show MS)" "MSFT "
