@@ -17,6 +17,7 @@
 
 #include "config/config.hpp"
 #include "live/runtime.hpp"
+#include "server/metrics_http.hpp"
 #include "server/plugin_watcher.hpp"
 #include "server/server.hpp"
 
@@ -148,6 +149,14 @@ int main(int argc, char** argv) {
     logger.error("rpc", l.error().message);
     std::cerr << "aiotsd: " << l.error().message << "\n";
     return 1;
+  }
+  aiots::MetricsHttp metrics(io, runtime, logger);
+  if (const std::string listen = config->string("metrics_listen"); !listen.empty()) {
+    if (auto m = metrics.listen(listen); !m) {
+      logger.error("metrics", m.error().message);
+      std::cerr << "aiotsd: " << m.error().message << "\n";
+      return m.error().kind == aiots::ErrorKind::Usage ? 2 : 1;
+    }
   }
   aiots::PluginWatcher watcher(io, runtime, logger);
   watcher.start();
