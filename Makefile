@@ -28,7 +28,7 @@ test-asan: deps
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS) -L unit
 
 demo: build
-	@AIOTS_BIN=$(BUILD)/cli/aiots scripts/demo.sh
+	@AIOTS_BIN=$(BUILD)/cli/aiots AIOTSD_BIN=$(BUILD)/daemon/aiotsd scripts/demo.sh
 
 bench: build
 	@$(BUILD)/tests/bench/aiots_bench

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # The aiots tour on bundled real data, in a throw-away store: import, inspect, resample,
-# indicators, a backtest with its HTML report, the run record. Run through `make demo`.
+# indicators, a backtest with its HTML report, the run record, then the daemon: paper trading
+# on a replay, positions and P&L, the journal check. Run through `make demo`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 AIOTS=${AIOTS_BIN:-build/cli/aiots}
 DATA=examples/data
 store_dir=$(mktemp -d)
-trap 'rm -rf "$store_dir"' EXIT
 export AIOTS_DB="$store_dir/aiots.db"
+# A private daemon for the tour: its own socket, journal and log.
+export XDG_RUNTIME_DIR="$store_dir/run" XDG_DATA_HOME="$store_dir/data" XDG_STATE_HOME="$store_dir/state"
+export XDG_CONFIG_HOME="$store_dir/config"
+export AIOTSD="${AIOTSD_BIN:-$(dirname "$AIOTS")/../daemon/aiotsd}"
+trap '"$AIOTS" -q daemon stop >/dev/null 2>&1; rm -rf "$store_dir"' EXIT
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 
@@ -24,5 +29,16 @@ step "$AIOTS" backtest plugins/strategies/sma_crossover.lua --data MSFT -p fast=
   --commission per-share=0.005,min=1 --report "$report"
 step "$AIOTS" backtest plugins/strategies/momentum_rotation.lua --data "$DATA/dowjones30_close.csv" --wide
 step "$AIOTS" --format table runs list
+
+echo
+echo "--- the daemon: the same engine, paper trading live"
+step "$AIOTS" daemon start
+step "$AIOTS" strategy load plugins/strategies/sma_crossover.lua --symbols MSFT -p fast=10 -p slow=30
+step "$AIOTS" feed replay MSFT --speed max
+step "$AIOTS" --format table orders
+step "$AIOTS" --format table pnl
+step "$AIOTS" journal verify
+step "$AIOTS" status
+step "$AIOTS" daemon stop
 echo
 echo "HTML report of the MSFT backtest: $report"

@@ -35,6 +35,18 @@ std::string find_aiotsd() {
   return bp::search_path("aiotsd").string();
 }
 
+// True while `pid` runs; a zombie waiting for whoever adopted it to reap it counts as gone.
+bool alive(long pid) {
+  if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) != 0) {
+    return false;
+  }
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const auto paren = line.rfind(')');
+  return paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] != 'Z';
+}
+
 long read_pid(const std::string& socket) {
   std::ifstream in(socket + ".pid");
   long pid = 0;
@@ -92,7 +104,7 @@ Expected<void> start(const Context& ctx) {
       }
       return {};
     }
-    if (::kill(pid, 0) != 0) {
+    if (!alive(pid)) {
       break;  // it exited: show why
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -120,7 +132,7 @@ Expected<void> stop(const Context& ctx) {
     ::kill(static_cast<pid_t>(pid), SIGTERM);
   }
   for (int i = 0; i < 1000; ++i) {
-    if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) != 0) {
+    if (!alive(pid)) {
       if (!ctx.options.quiet) {
         std::cout << "aiotsd stopped\n";
       }

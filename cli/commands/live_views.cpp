@@ -1,6 +1,7 @@
 // aiots orders | positions | pnl | signals | status | watch | halt | resume | metrics |
 // journal verify: what aiotsd holds, read over its socket.
 #include <csignal>
+#include <cstdio>
 #include <iostream>
 
 #include "commands/commands.hpp"
@@ -101,7 +102,9 @@ void setup_live_views(CLI::App& app, Context& ctx) {
       }
       std::cout << "uptime   " << static_cast<long>(s["uptime_seconds"].get<double>()) << " s\n";
       std::cout << "trading  " << (s["halted"].get<bool>() ? "HALTED: " + s["halt_reason"].get<std::string>() : "active") << "\n";
-      std::cout << "equity   " << s["equity"].get<double>() << "\n";
+      char equity[64];
+      std::snprintf(equity, sizeof equity, "%.2f", s["equity"].get<double>());
+      std::cout << "equity   " << equity << "\n";
       const auto& f = s["feed"];
       std::cout << "feed     " << (f["running"].get<bool>() ? "running " : "idle ") << f["kind"].get<std::string>() << " "
                 << f["bars_done"].get<std::int64_t>() << "/" << f["bars_total"].get<std::int64_t>() << " bars\n";

@@ -63,7 +63,7 @@ daemon_env() {
   export AIOTSD="${AIOTS_BUILD:?set AIOTS_BUILD}/daemon/aiotsd"
   SOCKET="$WORK/run/aiots/aiotsd.sock"
   JOURNAL="$WORK/data/aiots/journal.db"
-  trap 'kill -9 $(cat "$SOCKET.pid" 2>/dev/null) 2>/dev/null; rm -rf "$WORK"' EXIT
+  trap 'kill -9 $(cat "$SOCKET.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 }
 
 # rpc JSON: one raw JSON-RPC request line to the daemon, the reply line on stdout.

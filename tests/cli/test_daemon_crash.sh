@@ -20,7 +20,8 @@ for round in $(seq 1 20); do
   sleep "0.$((RANDOM % 30 + 5))"
   pid=$(cat "$SOCKET.pid")
   kill -9 "$pid"
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done  # SIGKILL is delivered asynchronously
+  # SIGKILL is delivered asynchronously; a zombie (not yet reaped by whoever adopted it) is dead.
+  while kill -0 "$pid" 2>/dev/null && [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) != Z ]]; do sleep 0.01; done
   wait "$watcher" 2>/dev/null || true
   expect_exit 0 "$AIOTS" -q daemon start
   expect_exit 0 "$AIOTS" journal verify
