@@ -130,20 +130,33 @@ Expected<std::unique_ptr<StrategySlot>> Runtime::build_slot(const std::string& n
                            static_cast<std::size_t>(m_config.integer("lua.memory_mb")) << 20};
   AIOTS_TRY_ASSIGN(strategy, lua::LuaStrategy::load(file, symbols, params, limits, 0));
   slot->strategy = std::move(strategy);
-  EngineConfig cfg;
-  cfg.initial_cash = Money::from(cash);
-  AIOTS_TRY_ASSIGN(commission, CommissionModel::parse(m_config.string("broker.commission")));
-  AIOTS_TRY_ASSIGN(slippage, SlippageModel::parse(m_config.string("broker.slippage")));
-  cfg.broker.commission = commission;
-  cfg.broker.slippage = slippage;
-  cfg.broker.timing = m_config.string("broker.fill") == "close" ? FillTiming::Close : FillTiming::NextOpen;
-  for (const std::string& s : symbols) {
-    cfg.instruments.push_back(Instrument{s, 1.0, 0.01, Timeframe{60}});
+  std::string broker_error;
+  const EngineConfig cfg = engine_config(symbols, cash, broker_error);
+  if (!broker_error.empty()) {
+    return usage_error(broker_error);
   }
   slot->engine = std::make_unique<Engine>(cfg, *slot->strategy);
   slot->engine->set_observer(slot.get());
   slot->engine->set_halted(m_halted);
   return slot;
+}
+
+EngineConfig Runtime::engine_config(const std::vector<std::string>& symbols, double cash, std::string& broker_error) const {
+  EngineConfig cfg;
+  cfg.initial_cash = Money::from(cash);
+  auto commission = CommissionModel::parse(m_config.string("broker.commission"));
+  auto slippage = SlippageModel::parse(m_config.string("broker.slippage"));
+  if (!commission || !slippage) {
+    broker_error = "broker settings in aiots.toml: " + (commission ? slippage.error().message : commission.error().message);
+  } else {
+    cfg.broker.commission = *commission;
+    cfg.broker.slippage = *slippage;
+  }
+  cfg.broker.timing = m_config.string("broker.fill") == "close" ? FillTiming::Close : FillTiming::NextOpen;
+  for (const std::string& s : symbols) {
+    cfg.instruments.push_back(Instrument{s, 1.0, 0.01, Timeframe{60}});
+  }
+  return cfg;
 }
 
 Expected<StrategySlot*> Runtime::find(const std::string& name) const {
@@ -348,12 +361,8 @@ Expected<nlohmann::json> Runtime::rebuild() {
       slot->cash = cash;
       slot->failure = "cannot load " + file + " after restart: " + built.error().message;
       slot->strategy = std::make_unique<NullStrategy>();
-      EngineConfig cfg;
-      cfg.initial_cash = Money::from(cash);
-      for (const std::string& s : symbols) {
-        cfg.instruments.push_back(Instrument{s, 1.0, 0.01, Timeframe{60}});
-      }
-      slot->engine = std::make_unique<Engine>(cfg, *slot->strategy);
+      std::string ignored;  // a broken broker setting is already why the slot failed
+      slot->engine = std::make_unique<Engine>(engine_config(symbols, cash, ignored), *slot->strategy);
       slot->engine->set_observer(slot.get());
       m_logger.error("strategy", slot->failure, {{"strategy", name}});
     }

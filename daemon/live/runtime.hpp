@@ -137,6 +137,9 @@ private:
                                                      const std::vector<std::string>& symbols,
                                                      const std::map<std::string, std::string>& params, double cash);
   Expected<StrategySlot*> find(const std::string& name) const;
+  // The engine settings of a strategy on `symbols`: paper broker from the configuration (a bad
+  // broker setting leaves the default and explains itself in `broker_error`).
+  EngineConfig engine_config(const std::vector<std::string>& symbols, double cash, std::string& broker_error) const;
   std::string resolve_plugin(const std::string& file) const;
   void start_feed(FeedState feed);
   void snapshot_state(StrategySlot& slot);
