@@ -94,7 +94,15 @@ Expected<void> start(const Context& ctx) {
   }
   const int pid = child.id();
   child.detach();
-  for (int i = 0; i < 500; ++i) {
+  // Rebuilding from a long journal takes a while (about 6 us per record): wait as long as the
+  // process lives, up to two minutes.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  bool told = false;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!told && !ctx.options.quiet && std::chrono::steady_clock::now() > deadline - std::chrono::seconds(117)) {
+      std::cerr << "aiots: daemon start: aiotsd (pid " << pid << ") is rebuilding from its journal...\n";
+      told = true;
+    }
     if (daemon_status(socket)) {
       fs::remove(errors, ec);
       if (ctx.options.json) {
