@@ -118,17 +118,9 @@ Expected<std::unique_ptr<StrategySlot>> Runtime::build_slot(const std::string& n
                                                             const std::vector<std::string>& symbols,
                                                             const std::map<std::string, std::string>& params,
                                                             double cash) {
-  auto slot = std::make_unique<StrategySlot>();
-  slot->runtime = this;
-  slot->name = name;
-  slot->file = file;
-  slot->symbols = symbols;
-  slot->params = params;
-  slot->cash = cash;
+  auto slot = new_slot(name, file, symbols, params, cash);
   slot->sha256 = sha256_hex(read_file(file));
-  const lua::Limits limits{static_cast<std::uint64_t>(m_config.integer("lua.instructions")),
-                           static_cast<std::size_t>(m_config.integer("lua.memory_mb")) << 20};
-  AIOTS_TRY_ASSIGN(strategy, lua::LuaStrategy::load(file, symbols, params, limits, 0));
+  AIOTS_TRY_ASSIGN(strategy, lua::LuaStrategy::load(file, symbols, params, lua_limits(), 0));
   slot->strategy = std::move(strategy);
   std::string broker_error;
   const EngineConfig cfg = engine_config(symbols, cash, broker_error);
@@ -139,6 +131,24 @@ Expected<std::unique_ptr<StrategySlot>> Runtime::build_slot(const std::string& n
   slot->engine->set_observer(slot.get());
   slot->engine->set_halted(m_halted);
   return slot;
+}
+
+std::unique_ptr<StrategySlot> Runtime::new_slot(const std::string& name, const std::string& file,
+                                               const std::vector<std::string>& symbols,
+                                               const std::map<std::string, std::string>& params, double cash) {
+  auto slot = std::make_unique<StrategySlot>();
+  slot->runtime = this;
+  slot->name = name;
+  slot->file = file;
+  slot->symbols = symbols;
+  slot->params = params;
+  slot->cash = cash;
+  return slot;
+}
+
+lua::Limits Runtime::lua_limits() const {
+  return lua::Limits{static_cast<std::uint64_t>(m_config.integer("lua.instructions")),
+                     static_cast<std::size_t>(m_config.integer("lua.memory_mb")) << 20};
 }
 
 EngineConfig Runtime::engine_config(const std::vector<std::string>& symbols, double cash, std::string& broker_error) const {
@@ -221,15 +231,13 @@ Expected<nlohmann::json> Runtime::unload_strategy(const std::string& name) {
 
 Expected<nlohmann::json> Runtime::reload_strategy(const std::string& name) {
   AIOTS_TRY_ASSIGN(slot, find(name));
-  const lua::Limits limits{static_cast<std::uint64_t>(m_config.integer("lua.instructions")),
-                           static_cast<std::size_t>(m_config.integer("lua.memory_mb")) << 20};
   const auto fail = [&](const Error& e) -> Expected<nlohmann::json> {
     slot->reload_error = e.message;
     record(0, "strategy.reload_failed", name, {{"name", name}, {"error", e.message}}, "plugins");
     m_logger.error("strategy", "reload failed; the old version keeps running", {{"strategy", name}, {"error", e.message}});
     return data_error("RELOAD_FAILED: " + e.message);
   };
-  auto next = lua::LuaStrategy::load(slot->file, slot->symbols, slot->params, limits, 0);
+  auto next = lua::LuaStrategy::load(slot->file, slot->symbols, slot->params, lua_limits(), 0);
   if (!next) {
     return fail(next.error());
   }
@@ -352,13 +360,7 @@ Expected<nlohmann::json> Runtime::rebuild() {
       slot = std::move(*built);
     } else {
       // Keep positions and orders visible even when the code is gone or broken now.
-      slot = std::make_unique<StrategySlot>();
-      slot->runtime = this;
-      slot->name = name;
-      slot->file = file;
-      slot->symbols = symbols;
-      slot->params = params;
-      slot->cash = cash;
+      slot = new_slot(name, file, symbols, params, cash);
       slot->failure = "cannot load " + file + " after restart: " + built.error().message;
       slot->strategy = std::make_unique<NullStrategy>();
       std::string ignored;  // a broken broker setting is already why the slot failed

@@ -137,6 +137,11 @@ private:
                                                      const std::vector<std::string>& symbols,
                                                      const std::map<std::string, std::string>& params, double cash);
   Expected<StrategySlot*> find(const std::string& name) const;
+  // A slot with its identity filled in (no code or engine yet).
+  std::unique_ptr<StrategySlot> new_slot(const std::string& name, const std::string& file,
+                                         const std::vector<std::string>& symbols,
+                                         const std::map<std::string, std::string>& params, double cash);
+  lua::Limits lua_limits() const;
   // The engine settings of a strategy on `symbols`: paper broker from the configuration (a bad
   // broker setting leaves the default and explains itself in `broker_error`).
   EngineConfig engine_config(const std::vector<std::string>& symbols, double cash, std::string& broker_error) const;
