@@ -34,6 +34,8 @@ public:
 
   // Returns the format asked for, or the default for this stdout.
   Expected<OutputFormat> format() const;
+  // True when the chosen format is JSON (--json or --format json).
+  bool json() const { return format().value_or(OutputFormat::Table) == OutputFormat::Json; }
   // Returns a row writer on stdout in the chosen format.
   Expected<std::unique_ptr<RowWriter>> writer(std::vector<std::string> columns) const;
   Expected<MarketStore> open_store() const;

@@ -96,16 +96,16 @@ Expected<void> start(const Context& ctx) {
   child.detach();
   // Rebuilding from a long journal takes a while (about 6 us per record): wait as long as the
   // process lives, up to two minutes.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  const auto started = std::chrono::steady_clock::now();
   bool told = false;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (!told && !ctx.options.quiet && std::chrono::steady_clock::now() > deadline - std::chrono::seconds(117)) {
+  while (std::chrono::steady_clock::now() - started < std::chrono::seconds(120)) {
+    if (!told && !ctx.options.quiet && std::chrono::steady_clock::now() - started > std::chrono::seconds(3)) {
       std::cerr << "aiots: daemon start: aiotsd (pid " << pid << ") is rebuilding from its journal...\n";
       told = true;
     }
     if (daemon_status(socket)) {
       fs::remove(errors, ec);
-      if (ctx.options.json) {
+      if (ctx.json()) {
         std::cout << nlohmann::json{{"pid", pid}, {"socket", socket}}.dump() << "\n";
       } else if (!ctx.options.quiet) {
         std::cout << "aiotsd started (pid " << pid << ") on " << socket << "\n";
@@ -154,7 +154,7 @@ Expected<void> stop(const Context& ctx) {
 Expected<void> status(const Context& ctx) {
   AIOTS_TRY_ASSIGN(socket, socket_of(ctx));
   AIOTS_TRY_ASSIGN(s, daemon_status(socket));
-  if (ctx.options.json) {
+  if (ctx.json()) {
     std::cout << s.dump(2) << "\n";
     return {};
   }

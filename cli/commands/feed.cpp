@@ -20,7 +20,7 @@ struct FeedOptions {
 };
 
 Expected<void> report(const Context& ctx, const nlohmann::json& r, bool detached) {
-  if (ctx.options.json) {
+  if (ctx.json()) {
     return print_object(ctx, r);
   }
   if (!ctx.options.quiet) {

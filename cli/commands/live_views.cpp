@@ -34,7 +34,7 @@ Expected<void> follow(const Context& ctx, const std::vector<std::string>& topics
   AIOTS_TRY_ASSIGN(client, RpcClient::connect(config.string("socket")));
   AIOTS_TRY(client.call("events.subscribe", {{"topics", topics}}));
   while (auto note = client.next_notification()) {
-    print_event((*note)["params"], ctx.options.json || ctx.options.format == "json");
+    print_event((*note)["params"], ctx.json());
   }
   return {};
 }
@@ -96,7 +96,7 @@ void setup_live_views(CLI::App& app, Context& ctx) {
     ctx.command_name = "status";
     ctx.action = [&ctx]() -> Expected<void> {
       AIOTS_TRY_ASSIGN(s, call_daemon(ctx, "daemon.status"));
-      if (ctx.options.json || ctx.options.format == "json") {
+      if (ctx.json()) {
         std::cout << s.dump(2) << "\n";
         return {};
       }
@@ -149,7 +149,7 @@ void setup_live_views(CLI::App& app, Context& ctx) {
     ctx.command_name = "journal verify";
     ctx.action = [&ctx]() -> Expected<void> {
       AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "journal.verify"));
-      if (ctx.options.json || ctx.options.format == "json") {
+      if (ctx.json()) {
         std::cout << r.dump(2) << "\n";
       } else if (!ctx.options.quiet) {
         for (const auto& s : r["strategies"]) {

@@ -125,7 +125,6 @@ private:
     std::vector<std::vector<Bar>> bars;
     std::vector<std::size_t> next;
     double speed = 0;
-    Timeframe timeframe;
     std::int64_t events = 0;
     std::int64_t total = 0;
     std::chrono::steady_clock::time_point started;
@@ -160,7 +159,6 @@ private:
   std::vector<std::pair<std::string, nlohmann::json>> m_outbox;
   std::function<void(const std::string&, const nlohmann::json&)> m_publish;
   std::vector<std::function<void(const nlohmann::json&)>> m_feed_done;
-  std::deque<nlohmann::json> m_recent_signals;
   // Metrics.
   std::int64_t m_bar_events = 0;
   std::int64_t m_plugin_errors = 0;

@@ -152,7 +152,6 @@ Expected<nlohmann::json> Runtime::start_replay(const std::vector<std::string>& s
     }
     feed.symbols.push_back(symbol);
     feed.bars.push_back(std::move(bars));
-    feed.timeframe = series.timeframe;
   }
   start_feed(std::move(feed));
   return feed_status();
@@ -171,7 +170,6 @@ Expected<nlohmann::json> Runtime::start_sim(const std::string& symbol_arg, std::
   FeedState feed;
   feed.kind = "sim";
   feed.speed = speed;
-  feed.timeframe = Timeframe{60};
   feed.symbols = {symbol};
   // A seeded random walk of one-minute bars: the same seed gives the same market.
   std::mt19937_64 rng(seed);

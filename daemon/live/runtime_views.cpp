@@ -11,15 +11,6 @@
 namespace aiots {
 namespace {
 
-double quantile(std::vector<double> v, double q) {
-  if (v.empty()) {
-    return 0;
-  }
-  const auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
-}
-
 void histogram(std::ostringstream& os, const std::string& name, const std::string& help, const std::vector<double>& v) {
   os << "# HELP " << name << " " << help << "\n# TYPE " << name << " histogram\n";
   double sum = 0;

@@ -278,7 +278,7 @@ void SimulatedBroker::end_of_first_bar(Order& o, const Bar& bar) {
 
 void SimulatedBroker::on_bar(SymbolId symbol, const Bar& bar) {
   const auto s = static_cast<std::size_t>(symbol);
-  m_bar_state[s] = BarState{bar.ts, m_config.volume_cap > 0 ? m_config.volume_cap * bar.volume : 0};
+  m_bar_state[s] = BarState{m_config.volume_cap > 0 ? m_config.volume_cap * bar.volume : 0};
   std::vector<OrderId>& open = m_open[s];
   if (!open.empty()) {
     const std::vector<OrderId> snapshot = open;

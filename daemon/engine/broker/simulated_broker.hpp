@@ -72,8 +72,7 @@ public:
 
 private:
   struct BarState {
-    Timestamp ts = 0;
-    double volume_left = 0;
+    double volume_left = 0;  // shares left under the volume cap in the current bar
   };
 
   Order& mut(OrderId id) { return m_orders[static_cast<std::size_t>(id - 1)]; }

@@ -9,8 +9,12 @@ Engine::Engine(EngineConfig config, Strategy& strategy)
       m_strategy(&strategy),
       m_portfolio(m_config.initial_cash, m_config.instruments),
       m_broker(m_config.broker, m_config.instruments, *this),
-      m_open_trades(m_config.instruments.size()),
-      m_history(m_config.instruments.size()) {}
+      m_open_trades(m_config.instruments.size()) {
+  m_history.reserve(m_config.instruments.size());
+  for (std::size_t s = 0; s < m_config.instruments.size(); ++s) {
+    m_history.emplace_back(k_history);
+  }
+}
 
 template <class Call>
 void Engine::call_strategy(Call&& call) {
@@ -58,11 +62,7 @@ void Engine::process(std::span<const SymbolBar> bars) {
   if (m_observer != nullptr) {
     // Only the daemon swaps strategies in, so only it pays for keeping history.
     for (const SymbolBar& b : bars) {
-      auto& h = m_history[static_cast<std::size_t>(b.symbol)];
-      if (h.size() == k_history) {
-        h.erase(h.begin());
-      }
-      h.push_back(b.bar);
+      m_history[static_cast<std::size_t>(b.symbol)].push(b.bar);
     }
   }
   for (const SymbolBar& b : bars) {
@@ -111,8 +111,9 @@ std::vector<OrderId> Engine::open_orders(SymbolId symbol) const { return m_broke
 std::size_t Engine::add_indicator(const IndicatorSpec& spec, SymbolId symbol) {
   m_indicators.push_back(IndicatorSlot{make_indicator(spec), symbol});
   // Warm up on the bars already seen, so a strategy loaded or reloaded mid-stream starts ready.
-  for (const Bar& b : m_history[static_cast<std::size_t>(symbol)]) {
-    m_indicators.back().indicator->update(b);
+  const Ring<Bar>& history = m_history[static_cast<std::size_t>(symbol)];
+  for (std::size_t back = history.size(); back-- > 0;) {
+    m_indicators.back().indicator->update(history.ago(back));  // oldest first
   }
   return m_indicators.size() - 1;
 }

@@ -10,6 +10,7 @@
 
 #include "engine/broker/simulated_broker.hpp"
 #include "engine/core/strategy.hpp"
+#include "engine/indicators/ring.hpp"
 #include "engine/trading/portfolio.hpp"
 
 namespace aiots {
@@ -154,15 +155,14 @@ private:
   EngineObserver* m_observer = nullptr;
   bool m_halted = false;
   bool m_paused = false;
-  std::vector<std::vector<Bar>> m_history;  // per symbol, at most k_history, oldest first
   Portfolio m_portfolio;
   SimulatedBroker m_broker;
   Timestamp m_now = 0;
   std::int64_t m_bars = 0;
   std::optional<std::string> m_failure;
-  bool m_in_callback = false;
   std::vector<IndicatorSlot> m_indicators;
   std::vector<OpenTrade> m_open_trades;
+  std::vector<Ring<Bar>> m_history;  // per symbol, the last k_history bars
   std::vector<EquityPoint> m_equity;
   std::vector<bool> m_invested;
   std::int64_t m_invested_bars = 0;

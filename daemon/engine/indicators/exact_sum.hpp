@@ -31,6 +31,17 @@ inline DoubleDouble fast_two_sum(double a, double b) {
   return {s, b - (s - a)};
 }
 
+#if !defined(__FMA__)
+// Splits `a` exactly into a high part of 26 bits and the rest (Dekker), for exact products
+// without hardware FMA.
+inline DoubleDouble split(double a) {
+  constexpr double k_split = 134217729.0;  // 2^27 + 1
+  const double c = k_split * a;
+  const double hi = c - (c - a);
+  return {hi, a - hi};
+}
+#endif
+
 // Returns p = fl(a * b) and the exact error. With hardware FMA (-mfma) one fused operation
 // gives it; a portable build uses Dekker's splitting rather than a libm fma() call per product.
 inline DoubleDouble two_prod(double a, double b) {
@@ -38,14 +49,9 @@ inline DoubleDouble two_prod(double a, double b) {
 #if defined(__FMA__)
   return {p, std::fma(a, b, -p)};
 #else
-  constexpr double k_split = 134217729.0;  // 2^27 + 1
-  const double ca = k_split * a;
-  const double a_hi = ca - (ca - a);
-  const double a_lo = a - a_hi;
-  const double cb = k_split * b;
-  const double b_hi = cb - (cb - b);
-  const double b_lo = b - b_hi;
-  return {p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo};
+  const DoubleDouble x = split(a);
+  const DoubleDouble y = split(b);
+  return {p, ((x.hi * y.hi - p) + x.hi * y.lo + x.lo * y.hi) + x.lo * y.lo};
 #endif
 }
 
@@ -55,11 +61,8 @@ inline DoubleDouble two_square(double a) {
 #if defined(__FMA__)
   return {p, std::fma(a, a, -p)};
 #else
-  constexpr double k_split = 134217729.0;
-  const double ca = k_split * a;
-  const double a_hi = ca - (ca - a);
-  const double a_lo = a - a_hi;
-  return {p, ((a_hi * a_hi - p) + 2 * a_hi * a_lo) + a_lo * a_lo};
+  const DoubleDouble x = split(a);
+  return {p, ((x.hi * x.hi - p) + 2 * x.hi * x.lo) + x.lo * x.lo};
 #endif
 }
 
@@ -69,11 +72,8 @@ inline DoubleDouble two_prod_small(double a, double k) {
 #if defined(__FMA__)
   return {p, std::fma(a, k, -p)};
 #else
-  constexpr double k_split = 134217729.0;
-  const double ca = k_split * a;
-  const double a_hi = ca - (ca - a);
-  const double a_lo = a - a_hi;
-  return {p, (a_hi * k - p) + a_lo * k};
+  const DoubleDouble x = split(a);
+  return {p, (x.hi * k - p) + x.lo * k};
 #endif
 }
 
