@@ -147,8 +147,9 @@ std::unique_ptr<StrategySlot> Runtime::new_slot(const std::string& name, const s
 }
 
 lua::Limits Runtime::lua_limits() const {
-  return lua::Limits{static_cast<std::uint64_t>(m_config.integer("lua.instructions")),
-                     static_cast<std::size_t>(m_config.integer("lua.memory_mb")) << 20};
+  return lua::Limits{static_cast<std::uint64_t>(std::max<std::int64_t>(0, m_config.integer("lua.instructions"))),
+                     static_cast<std::size_t>(std::max<std::int64_t>(1, m_config.integer("lua.memory_mb"))) << 20,
+                     std::chrono::milliseconds(std::max<std::int64_t>(0, m_config.integer("lua.deadline_ms")))};
 }
 
 EngineConfig Runtime::engine_config(const std::vector<std::string>& symbols, double cash, std::string& broker_error) const {
@@ -244,10 +245,17 @@ Expected<nlohmann::json> Runtime::reload_strategy(const std::string& name) {
   // Carry ctx.state over: the new version starts from the old one's state.
   if (lua::LuaStrategy* old = slot->lua(); old != nullptr) {
     auto state = old->export_state();
+    if (!state && !slot->last_state.empty()) {
+      // The old version's state cannot be saved (e.g. it grew too deep): start the new
+      // version from the last state that was journaled.
+      state = nlohmann::json::parse(slot->last_state, nullptr, false);
+    }
     if (!state) {
       return fail(state.error());
     }
-    (*next)->import_state(*state);
+    if (auto imported = (*next)->import_state(*state); !imported) {
+      return fail(imported.error());
+    }
   }
   if (auto swapped = slot->engine->swap_strategy(**next); !swapped) {
     return fail(swapped.error());
@@ -276,8 +284,12 @@ void Runtime::snapshot_state(StrategySlot& slot) {
   if (l == nullptr) {
     return;
   }
+  if (!slot.failure.empty()) {
+    return;  // a failed strategy's last good state stays the journaled one
+  }
   auto state = l->export_state();
   if (!state) {
+    fail_strategy(slot, 0, "ctx.state cannot be saved: " + state.error().message);
     return;
   }
   std::string text = state->dump();
@@ -379,12 +391,16 @@ Expected<nlohmann::json> Runtime::rebuild() {
     }
     slot->engine->restore(fills, std::move(orders));
     if (lua::LuaStrategy* lua = slot->lua(); lua != nullptr) {
-      lua->import_state(spec.state);
+      if (auto imported = lua->import_state(spec.state); !imported) {
+        slot->failure = imported.error().message;
+      }
     }
     slot->paused = spec.paused;
     slot->engine->set_paused(spec.paused);
     slot->engine->set_halted(m_halted);
-    if (auto started = slot->engine->start(); !started) {
+    if (!slot->failure.empty()) {
+      slot->engine->stop_with(Error{ErrorKind::Data, slot->failure});
+    } else if (auto started = slot->engine->start(); !started) {
       slot->failure = started.error().message;
     }
     restored.push_back({{"name", name}, {"fills", fills.size()}, {"orders", spec.orders.size()}});

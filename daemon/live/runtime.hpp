@@ -86,9 +86,11 @@ public:
   Expected<nlohmann::json> stop_feed();
   nlohmann::json feed_status() const;
   bool feed_running() const { return m_feed.running; }
-  // Processes the next feed bars: up to `max_groups` at max speed, or those due by now.
-  // Returns the wall-clock delay until the next bar is due (zero: call again soon).
-  std::chrono::nanoseconds pump(std::size_t max_groups);
+  // Processes the next feed bars: up to `max_groups` at max speed, or those due by now, and no
+  // more once `slice` has passed. Returns the wall-clock delay until the next bar is due (zero:
+  // call again soon).
+  std::chrono::nanoseconds pump(std::size_t max_groups,
+                                std::chrono::nanoseconds slice = std::chrono::milliseconds(10));
   // Processes one group of bars closing at the same time, from any feed (live adapters too).
   void on_bars(const std::vector<std::pair<std::string, Bar>>& bars);
 
@@ -146,6 +148,8 @@ private:
   EngineConfig engine_config(const std::vector<std::string>& symbols, double cash, std::string& broker_error) const;
   std::string resolve_plugin(const std::string& file) const;
   void start_feed(FeedState feed);
+  // Stops a strategy after an error (journaled, logged, shown by status); positions stay.
+  void fail_strategy(StrategySlot& slot, Timestamp ts, const std::string& error);
   void snapshot_state(StrategySlot& slot);
 
   Config m_config;

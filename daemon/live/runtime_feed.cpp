@@ -10,6 +10,17 @@
 
 namespace aiots {
 
+void Runtime::fail_strategy(StrategySlot& slot, Timestamp ts, const std::string& error) {
+  if (!slot.failure.empty()) {
+    return;
+  }
+  slot.failure = error;
+  slot.engine->stop_with(Error{ErrorKind::Data, error});  // its positions and orders stay
+  ++m_plugin_errors;
+  record(ts, "strategy.failed", slot.name, {{"name", slot.name}, {"error", error}}, "plugins");
+  m_logger.error("strategy", "stopped after an error; reload it to resume", {{"strategy", slot.name}, {"error", error}});
+}
+
 void Runtime::on_bars(const std::vector<std::pair<std::string, Bar>>& bars) {
   if (bars.empty()) {
     return;
@@ -29,21 +40,24 @@ void Runtime::on_bars(const std::vector<std::pair<std::string, Bar>>& bars) {
     slot->bar_started = std::chrono::steady_clock::now();
     slot->engine->process(group);
     if (slot->engine->failure() && slot->failure.empty()) {
-      slot->failure = *slot->engine->failure();
-      ++m_plugin_errors;
-      record(bars.front().second.ts, "strategy.failed", name, {{"name", name}, {"error", slot->failure}}, "plugins");
-      m_logger.error("strategy", "stopped after an error; reload it to resume", {{"strategy", name}, {"error", slot->failure}});
+      fail_strategy(*slot, bars.front().second.ts, *slot->engine->failure());
     }
   }
   m_bar_events += static_cast<std::int64_t>(bars.size());
 }
 
-std::chrono::nanoseconds Runtime::pump(std::size_t max_groups) {
+std::chrono::nanoseconds Runtime::pump(std::size_t max_groups, std::chrono::nanoseconds slice) {
   if (!m_feed.running) {
     return std::chrono::nanoseconds::zero();
   }
+  const auto slice_end = std::chrono::steady_clock::now() + slice;
   std::vector<std::pair<std::string, Bar>> group;
   for (std::size_t n = 0; n < max_groups; ++n) {
+    // Slow strategies shorten the batch: requests wait for at most one slice (plus the bar
+    // group in hand, whose callbacks the deadline bounds).
+    if (n > 0 && std::chrono::steady_clock::now() >= slice_end) {
+      break;
+    }
     Timestamp ts = std::numeric_limits<Timestamp>::max();
     for (std::size_t s = 0; s < m_feed.bars.size(); ++s) {
       if (m_feed.next[s] < m_feed.bars[s].size()) {

@@ -2,12 +2,26 @@
 
 #include <lua.hpp>
 
+#include "lua/sandbox.hpp"
+
 namespace aiots::lua {
 namespace {
 
+tl::unexpected<Error> too_deep(const std::string& path) {
+  const std::string shown = path.size() > 80 ? path.substr(0, 77) + "..." : path;
+  return data_error(shown + ": tables nested deeper than " + std::to_string(k_max_table_depth) +
+                    " levels (the limit for ctx.state; a cycle?)");
+}
+
+Expected<nlohmann::json> value_to_json(lua_State* L, int index, const std::string& path, int depth);
+
 Expected<nlohmann::json> table_to_json(lua_State* L, int index, const std::string& path, int depth) {
-  if (depth > 32) {
-    return data_error(path + ": nested too deep (a cycle?)");
+  if (depth > k_max_table_depth) {
+    return too_deep(path);
+  }
+  // Each level keeps a key and a value on the stack: make room (never past the limit above).
+  if (lua_checkstack(L, 4) == 0) {
+    return too_deep(path);
   }
   index = lua_absindex(L, index);
   const lua_Unsigned n = lua_rawlen(L, index);
@@ -27,7 +41,7 @@ Expected<nlohmann::json> table_to_json(lua_State* L, int index, const std::strin
   if (is_array) {
     for (lua_Unsigned i = 1; i <= n; ++i) {
       lua_rawgeti(L, index, static_cast<lua_Integer>(i));
-      auto v = to_json(L, -1, path + "[" + std::to_string(i) + "]");
+      auto v = value_to_json(L, -1, path + "[" + std::to_string(i) + "]", depth + 1);
       lua_pop(L, 1);
       if (!v) {
         return v;
@@ -38,9 +52,10 @@ Expected<nlohmann::json> table_to_json(lua_State* L, int index, const std::strin
   }
   lua_pushnil(L);
   while (lua_next(L, index) != 0) {
-    const std::string key = lua_tostring(L, -2);
-    auto v = lua_type(L, -1) == LUA_TTABLE ? table_to_json(L, -1, path + "." + key, depth + 1)
-                                           : to_json(L, -1, path + "." + key);
+    std::size_t len = 0;
+    const char* key_text = lua_tolstring(L, -2, &len);  // a string key: no conversion in place
+    const std::string key(key_text, len);
+    auto v = value_to_json(L, -1, path + "." + key, depth + 1);
     lua_pop(L, 1);
     if (!v) {
       lua_pop(L, 1);
@@ -51,9 +66,7 @@ Expected<nlohmann::json> table_to_json(lua_State* L, int index, const std::strin
   return out;
 }
 
-}  // namespace
-
-Expected<nlohmann::json> to_json(lua_State* L, int index, const std::string& path) {
+Expected<nlohmann::json> value_to_json(lua_State* L, int index, const std::string& path, int depth) {
   switch (lua_type(L, index)) {
     case LUA_TNIL: return nlohmann::json(nullptr);
     case LUA_TBOOLEAN: return nlohmann::json(lua_toboolean(L, index) != 0);
@@ -62,14 +75,27 @@ Expected<nlohmann::json> to_json(lua_State* L, int index, const std::string& pat
         return nlohmann::json(static_cast<std::int64_t>(lua_tointeger(L, index)));
       }
       return nlohmann::json(lua_tonumber(L, index));
-    case LUA_TSTRING: return nlohmann::json(std::string(lua_tostring(L, index)));
-    case LUA_TTABLE: return table_to_json(L, index, path, 0);
+    case LUA_TSTRING: {
+      std::size_t len = 0;
+      const char* text = lua_tolstring(L, index, &len);
+      return nlohmann::json(std::string(text, len));
+    }
+    case LUA_TTABLE: return table_to_json(L, index, path, depth);
     default:
       return data_error(path + ": a " + std::string(luaL_typename(L, index)) + " cannot be saved (keep ctx.state plain data)");
   }
 }
 
-void push_json(lua_State* L, const nlohmann::json& v) {
+}  // namespace
+
+Expected<nlohmann::json> to_json(lua_State* L, int index, const std::string& path) {
+  return value_to_json(L, index, path, 0);
+}
+
+bool push_json(lua_State* L, const nlohmann::json& v, int depth) {
+  if (depth > k_max_table_depth || lua_checkstack(L, 3) == 0) {
+    return false;
+  }
   if (v.is_null()) {
     lua_pushnil(L);
   } else if (v.is_boolean()) {
@@ -79,21 +105,29 @@ void push_json(lua_State* L, const nlohmann::json& v) {
   } else if (v.is_number()) {
     lua_pushnumber(L, v.get<double>());
   } else if (v.is_string()) {
-    lua_pushstring(L, v.get<std::string>().c_str());
+    const auto& text = v.get_ref<const std::string&>();
+    lua_pushlstring(L, text.data(), text.size());
   } else if (v.is_array()) {
-    lua_createtable(L, static_cast<int>(v.size()), 0);
+    lua_createtable(L, static_cast<int>(std::min<std::size_t>(v.size(), 1u << 20)), 0);
     lua_Integer i = 0;
     for (const auto& item : v) {
-      push_json(L, item);
+      if (!push_json(L, item, depth + 1)) {
+        lua_pop(L, 1);
+        return false;
+      }
       lua_rawseti(L, -2, ++i);
     }
   } else {
-    lua_createtable(L, 0, static_cast<int>(v.size()));
+    lua_createtable(L, 0, static_cast<int>(std::min<std::size_t>(v.size(), 1u << 20)));
     for (const auto& [k, item] : v.items()) {
-      push_json(L, item);
+      if (!push_json(L, item, depth + 1)) {
+        lua_pop(L, 1);
+        return false;
+      }
       lua_setfield(L, -2, k.c_str());
     }
   }
+  return true;
 }
 
 }  // namespace aiots::lua

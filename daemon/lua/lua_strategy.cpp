@@ -16,137 +16,6 @@ extern const char* const k_prelude_source;
 
 namespace {
 
-LuaStrategy* self(lua_State* L) { return static_cast<LuaStrategy*>(lua_touserdata(L, lua_upvalueindex(1))); }
-
-double opt_number(lua_State* L, int i) { return lua_isnumber(L, i) ? lua_tonumber(L, i) : std::nan(""); }
-
-// raw.submit(si, side, qty, type, tif, limit, stop, trail_amount, trail_percent, tp, sl, oco, tag)
-int raw_submit(lua_State* L) {
-  LuaStrategy* s = self(L);
-  OrderRequest r;
-  r.symbol = static_cast<SymbolId>(luaL_checkinteger(L, 1) - 1);
-  r.side = std::string_view(luaL_checkstring(L, 2)) == "buy" ? Side::Buy : Side::Sell;
-  r.quantity = luaL_checknumber(L, 3);
-  r.type = parse_order_type(luaL_checkstring(L, 4)).value_or(OrderType::Market);
-  r.tif = parse_time_in_force(luaL_checkstring(L, 5)).value_or(TimeInForce::Gtc);
-  r.limit = opt_number(L, 6);
-  r.stop = opt_number(L, 7);
-  r.trail_amount = opt_number(L, 8);
-  r.trail_percent = opt_number(L, 9);
-  r.take_profit = opt_number(L, 10);
-  r.stop_loss = opt_number(L, 11);
-  r.oco_group = luaL_optinteger(L, 12, 0);
-  r.tag = luaL_optstring(L, 13, "");
-  const OrderId id = s->context()->submit(r);
-  const Order* o = s->context()->order(id);
-  if (o != nullptr && o->status == OrderStatus::Rejected) {
-    lua_pushnil(L);
-    lua_pushstring(L, o->reason.c_str());
-    return 2;
-  }
-  lua_pushinteger(L, id);
-  return 1;
-}
-
-int raw_cancel(lua_State* L) {
-  auto r = self(L)->context()->cancel(luaL_checkinteger(L, 1));
-  if (!r) {
-    lua_pushnil(L);
-    lua_pushstring(L, r.error().message.c_str());
-    return 2;
-  }
-  lua_pushboolean(L, 1);
-  return 1;
-}
-
-int raw_cash(lua_State* L) {
-  lua_pushnumber(L, self(L)->context() ? self(L)->context()->portfolio().cash().value() : 0.0);
-  return 1;
-}
-
-int raw_equity(lua_State* L) {
-  lua_pushnumber(L, self(L)->context()->portfolio().equity().value());
-  return 1;
-}
-
-int raw_last_price(lua_State* L) {
-  const auto si = static_cast<SymbolId>(luaL_checkinteger(L, 1) - 1);
-  lua_pushnumber(L, self(L)->context()->portfolio().last_price(si));
-  return 1;
-}
-
-int raw_open_orders(lua_State* L) {
-  const auto si = static_cast<SymbolId>(luaL_checkinteger(L, 1) - 1);
-  const auto ids = self(L)->context()->open_orders(si);
-  lua_createtable(L, static_cast<int>(ids.size()), 0);
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    lua_pushinteger(L, ids[i]);
-    lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
-  }
-  return 1;
-}
-
-int raw_order_status(lua_State* L) {
-  const Order* o = self(L)->context()->order(luaL_checkinteger(L, 1));
-  if (o == nullptr) {
-    lua_pushnil(L);
-    lua_pushstring(L, "ORDER_NOT_FOUND: no such order");
-    return 2;
-  }
-  lua_pushstring(L, std::string(to_string(o->status)).c_str());
-  lua_pushinteger(L, o->filled);
-  lua_pushnumber(L, o->average_fill_price);
-  return 3;
-}
-
-// raw.indicator(spec, si, handle_table) -> true, or nil and the reason
-int raw_indicator(lua_State* L) {
-  LuaStrategy* s = self(L);
-  const auto si = static_cast<SymbolId>(luaL_checkinteger(L, 2) - 1);
-  luaL_checktype(L, 3, LUA_TTABLE);
-  auto specs = parse_indicator_specs(luaL_checkstring(L, 1));
-  if (!specs || specs->size() != 1) {
-    lua_pushnil(L);
-    lua_pushstring(L, specs ? "one indicator per handle" : specs.error().message.c_str());
-    return 2;
-  }
-  const std::size_t handle = s->context()->add_indicator(specs->front(), si);
-  lua_pushvalue(L, 3);  // handle table on top for add_handle
-  s->add_handle(si, handle, s->context()->indicator_columns(handle).size());
-  lua_pushboolean(L, 1);
-  return 1;
-}
-
-int raw_signal(lua_State* L) {
-  SignalRecord r;
-  r.symbol = static_cast<SymbolId>(luaL_checkinteger(L, 1) - 1);
-  r.side = luaL_checkstring(L, 2);
-  r.confidence = luaL_checknumber(L, 3);
-  r.reason = luaL_checkstring(L, 4);
-  self(L)->context()->signal(std::move(r));
-  return 0;
-}
-
-int raw_log(lua_State* L) {
-  LuaStrategy* s = self(L);
-  std::string line;
-  const int n = lua_gettop(L);
-  for (int i = 1; i <= n; ++i) {
-    line += (i > 1 ? " " : "") + std::string(luaL_tolstring(L, i, nullptr));
-    lua_pop(L, 1);
-  }
-  if (s->context() != nullptr) {
-    s->context()->log(line);
-  }
-  return 0;
-}
-
-int raw_format_time(lua_State* L) {
-  const double t = luaL_checknumber(L, 1);
-  lua_pushstring(L, format_time(static_cast<Timestamp>(std::llround(t * 1e9))).c_str());
-  return 1;
-}
-
 std::string declared_list(const std::vector<ParamDecl>& decls) {
   if (decls.empty()) {
     return "this strategy declares no parameters";
@@ -241,8 +110,7 @@ Error LuaStrategy::located(Error e) const {
 Expected<void> LuaStrategy::read_plugin_table() {
   lua_State* L = m_sandbox.state();
   // print goes to the run's log from the very first line of the file.
-  lua_pushlightuserdata(L, this);
-  lua_pushcclosure(L, raw_log, 1);
+  push_print_binding(L, this);
   lua_setglobal(L, "print");
   if (auto r = m_sandbox.load(m_source, m_path); !r) {
     return tl::unexpected(located(r.error()));
@@ -369,16 +237,7 @@ Expected<void> LuaStrategy::start_prelude(std::uint64_t seed) {
     return tl::unexpected(r.error());
   }
   // raw: the thin bindings, each with this strategy as upvalue.
-  static const luaL_Reg k_raw[] = {{"submit", raw_submit},         {"cancel", raw_cancel},
-                                   {"cash", raw_cash},             {"equity", raw_equity},
-                                   {"last_price", raw_last_price},
-                                   {"open_orders", raw_open_orders}, {"order_status", raw_order_status},
-                                   {"indicator", raw_indicator},   {"signal", raw_signal},
-                                   {"log", raw_log},               {"format_time", raw_format_time},
-                                   {nullptr, nullptr}};
-  lua_newtable(L);
-  lua_pushlightuserdata(L, this);
-  luaL_setfuncs(L, k_raw, 1);
+  push_strategy_bindings(L, this);
   lua_rawgeti(L, LUA_REGISTRYINDEX, m_strategy_ref);
   lua_createtable(L, static_cast<int>(m_symbols.size()), 0);
   for (std::size_t i = 0; i < m_symbols.size(); ++i) {
@@ -413,12 +272,37 @@ Expected<nlohmann::json> LuaStrategy::export_state() {
   return j;
 }
 
-void LuaStrategy::import_state(const nlohmann::json& state) {
-  lua_State* L = m_sandbox.state();
-  lua_rawgeti(L, LUA_REGISTRYINDEX, m_ctx_ref);
-  push_json(L, state.is_object() ? state : nlohmann::json::object());
+namespace {
+
+struct ImportRequest {
+  const nlohmann::json* state;
+  int ctx_ref;
+};
+
+// Runs in a protected call: building the tables allocates, and a memory error must land in
+// lua_pcall, not in Lua's panic handler.
+int import_state_protected(lua_State* L) {
+  const auto* request = static_cast<const ImportRequest*>(lua_touserdata(L, 1));
+  lua_rawgeti(L, LUA_REGISTRYINDEX, request->ctx_ref);
+  if (!push_json(L, *request->state)) {
+    return luaL_error(L, "ctx.state nests deeper than %d levels (the limit)", k_max_table_depth);
+  }
   lua_setfield(L, -2, "state");
-  lua_pop(L, 1);
+  return 0;
+}
+
+}  // namespace
+
+Expected<void> LuaStrategy::import_state(const nlohmann::json& state) {
+  lua_State* L = m_sandbox.state();
+  static const nlohmann::json k_empty = nlohmann::json::object();
+  ImportRequest request{state.is_object() ? &state : &k_empty, m_ctx_ref};
+  lua_pushcfunction(L, import_state_protected);
+  lua_pushlightuserdata(L, &request);
+  if (auto r = m_sandbox.call(1, 0); !r) {
+    return data_error(m_path + ": cannot restore ctx.state: " + r.error().message);
+  }
+  return {};
 }
 
 void LuaStrategy::add_handle(SymbolId symbol, std::size_t handle, std::size_t width) {

@@ -30,6 +30,12 @@ struct ParamDecl {
 
 std::string to_string(const ParamValue& v);
 
+class LuaStrategy;
+// Pushes the table of raw bindings (strategy_bindings.cpp), each bound to `strategy`.
+void push_strategy_bindings(lua_State* L, LuaStrategy* strategy);
+// Pushes print(), which writes to the strategy's log.
+void push_print_binding(lua_State* L, LuaStrategy* strategy);
+
 class LuaStrategy final : public Strategy {
 public:
   // Loads the plugin at `path` for a run over `symbols`, with `overrides` from -p name=value.
@@ -50,8 +56,9 @@ public:
   std::size_t memory_used() const { return m_sandbox.memory_used(); }
   // Returns ctx.state as JSON, or a data error naming what cannot be saved.
   Expected<nlohmann::json> export_state();
-  // Replaces ctx.state with `state` (before on_start, so on_start can read it).
-  void import_state(const nlohmann::json& state);
+  // Replaces ctx.state with `state` (before on_start, so on_start can read it); a data error
+  // when it nests too deep or does not fit the memory cap.
+  Expected<void> import_state(const nlohmann::json& state);
 
   Expected<void> on_start(StrategyContext& ctx) override;
   Expected<void> on_bar(StrategyContext& ctx, SymbolId symbol, const Bar& bar) override;
@@ -64,6 +71,9 @@ public:
   // Keeps the Lua table of an indicator handle (on the stack top) to refresh before on_bar.
   void add_handle(SymbolId symbol, std::size_t handle, std::size_t width);
   const std::vector<std::string>& symbols() const { return m_symbols; }
+  // Storage that outlives a binding call, for results pushed after the C++ work is done.
+  std::string& scratch_text() { return m_scratch_text; }
+  std::vector<OrderId>& scratch_ids() { return m_scratch_ids; }
 
 private:
   LuaStrategy(Limits limits, std::uint64_t seed) : m_sandbox(limits, seed) {}
@@ -89,6 +99,8 @@ private:
     int values_ref = -1;  // its .values array
   };
   std::vector<std::vector<LuaHandle>> m_handles;  // per symbol
+  std::string m_scratch_text;
+  std::vector<OrderId> m_scratch_ids;
   bool m_has_on_order = false;
   int m_strategy_ref = -1;
   int m_ctx_ref = -1;

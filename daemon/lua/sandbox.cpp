@@ -3,10 +3,14 @@
 #include <cstdlib>
 #include <lua.hpp>
 
+#include "lua/bounded_library.hpp"
+#include "lua/watchdog.hpp"
+
 namespace aiots::lua {
 namespace {
 
 constexpr int k_hook_every = 1000;  // instructions between budget checks
+constexpr std::size_t k_host_reserve = std::size_t{1} << 20;
 
 Sandbox* self_of(lua_State* L) {
   void* ud = nullptr;
@@ -23,6 +27,17 @@ std::string pop_message(lua_State* L) {
 
 }  // namespace
 
+std::string lua_location(lua_State* L, int level) {
+  lua_Debug ar;
+  if (lua_getstack(L, level, &ar) == 0 || lua_getinfo(L, "Sl", &ar) == 0 || ar.currentline <= 0) {
+    return {};
+  }
+  // ar.source is the whole chunk name; ar.short_src is cut to LUA_IDSIZE characters.
+  const char* source = ar.source;
+  std::string name = (source[0] == '@' || source[0] == '=') ? std::string(source + 1) : std::string(ar.short_src);
+  return name + ":" + std::to_string(ar.currentline) + ": ";
+}
+
 void* Sandbox::allocate(void* ud, void* ptr, std::size_t old_size, std::size_t new_size) {
   auto* self = static_cast<Sandbox*>(ud);
   const std::size_t old = ptr != nullptr ? old_size : 0;
@@ -31,32 +46,116 @@ void* Sandbox::allocate(void* ud, void* ptr, std::size_t old_size, std::size_t n
     std::free(ptr);
     return nullptr;
   }
-  // Refusing an allocation makes Lua raise "not enough memory" inside the plugin only.
-  if (new_size > old && self->m_used - old + new_size > self->m_limits.memory_bytes) {
+  // Refusing an allocation makes Lua raise "not enough memory" inside the plugin only. That
+  // error carries no place, so the place is taken here: the stack only is read, nothing moves.
+  // Outside callbacks only the host pushes values (bar fields, handles): it gets a reserve
+  // above the cap, so that it never meets a memory error where no protected call catches it.
+  const std::size_t cap = self->m_limits.memory_bytes + (self->m_depth > 0 ? 0 : k_host_reserve);
+  if (new_size > old && self->m_used - old + new_size > cap) {
+    if (self->m_state != nullptr && self->m_oom_where.empty()) {
+      for (int level = 0; level < 8 && self->m_oom_where.empty(); ++level) {
+        self->m_oom_where = lua_location(self->m_state, level);
+      }
+    }
     return nullptr;
   }
   void* p = std::realloc(ptr, new_size);
   if (p != nullptr) {
     self->m_used = self->m_used - old + new_size;
+    if (self->m_depth > 0 && new_size > old) {
+      self->charge_allocation(new_size - old);
+    }
   }
   return p;
+}
+
+void Sandbox::compose_limit_message(lua_State* L, int level, Limit limit) {
+  m_error_text = lua_location(L, level);
+  if (limit == Limit::Budget) {
+    m_error_text += "instruction budget of " + std::to_string(m_limits.instructions) + " exceeded (an endless loop?)";
+  } else {
+    m_error_text += "callback ran past its wall-clock deadline of " + std::to_string(m_limits.deadline.count()) +
+                    " ms (lua.deadline_ms) and was stopped";
+  }
+}
+
+void Sandbox::raise_limit(lua_State* L, int level, Limit limit) {
+  // The message is composed in a member, so that no object with a destructor lives in this
+  // frame when lua_error jumps out of it.
+  Sandbox* self = self_of(L);
+  self->compose_limit_message(L, level, limit);
+  lua_pushlstring(L, self->m_error_text.data(), self->m_error_text.size());
+  lua_error(L);
+  std::abort();  // lua_error never returns; it is not declared [[noreturn]]
 }
 
 void Sandbox::count_hook(lua_State* L, ::lua_Debug*) {
   Sandbox* self = self_of(L);
   self->m_ticks += k_hook_every;
-  if (self->m_ticks > self->m_limits.instructions) {
-    // In a hook, level 0 is the Lua function that was running: name its line.
-    lua_Debug where;
-    if (lua_getstack(L, 0, &where) != 0 && lua_getinfo(L, "Sl", &where) != 0 && where.currentline > 0) {
-      lua_pushfstring(L, "%s:%d: ", where.short_src, where.currentline);
-    } else {
-      lua_pushliteral(L, "");
-    }
-    lua_pushfstring(L, "instruction budget of %I exceeded (an endless loop?)",
-                    static_cast<lua_Integer>(self->m_limits.instructions));
-    lua_concat(L, 2);
-    lua_error(L);
+  if (self->m_closing || self->m_ticks > self->m_limits.instructions) {
+    raise_limit(L, 0, Limit::Budget);  // in a hook, level 0 is the Lua function that was running
+  }
+}
+
+void Sandbox::deadline_hook(lua_State* L, ::lua_Debug*) {
+  Sandbox* self = self_of(L);
+  if (self->past_deadline()) {
+    raise_limit(L, 0, Limit::Deadline);
+  }
+  // A stop meant for a callback that has ended: back to the budget hook.
+  self->m_hook_swapped.store(false);
+  self->install_budget_hook();
+}
+
+void Sandbox::charge(lua_State* L, std::uint64_t steps) {
+  Sandbox* self = self_of(L);
+  if (self->m_depth == 0) {
+    return;  // not inside a metered callback (cannot happen from plugin code)
+  }
+  // Level 1 is the Lua function that called the C function doing the work.
+  if (self->past_deadline()) {
+    raise_limit(L, 1, Limit::Deadline);
+  }
+  if (self->m_limits.instructions == 0) {
+    return;
+  }
+  self->m_ticks += steps;
+  if (self->m_closing || self->m_ticks > self->m_limits.instructions) {
+    raise_limit(L, 1, Limit::Budget);
+  }
+}
+
+void Sandbox::charge_allocation(std::size_t bytes) {
+  // Work that single instructions do in C (s .. s, string.upper of a long string) allocates its
+  // result: one unit per 64 bytes allocated makes it count. The allocator cannot raise an
+  // error, so once the budget is spent it makes the hook fire at the next instruction.
+  if (m_limits.instructions == 0) {
+    return;
+  }
+  m_ticks += bytes >> 6;
+  if (m_ticks > m_limits.instructions && !m_hook_tight) {
+    m_hook_tight = true;
+    lua_sethook(m_state, &Sandbox::count_hook, LUA_MASKCOUNT, 1);
+  }
+}
+
+bool Sandbox::past_deadline() const {
+  return m_depth > 0 && m_limits.deadline.count() > 0 && m_expired_generation.load() == m_generation;
+}
+
+void Sandbox::expire(std::uint64_t generation) {
+  m_expired_generation.store(generation);
+  m_hook_swapped.store(true);
+  lua_sethook(m_state, &Sandbox::deadline_hook, LUA_MASKCOUNT | LUA_MASKCALL | LUA_MASKRET, 1);
+}
+
+void Sandbox::install_budget_hook() {
+  // With a count hook set, Lua 5.4 routes every instruction through luaG_traceexec, roughly
+  // doubling the cost of Lua code; a budget of 0 (unmetered, for trusted code) skips it.
+  if (m_limits.instructions > 0) {
+    lua_sethook(m_state, &Sandbox::count_hook, LUA_MASKCOUNT, k_hook_every);
+  } else {
+    lua_sethook(m_state, nullptr, 0, 0);
   }
 }
 
@@ -79,45 +178,100 @@ Sandbox::Sandbox(Limits limits, std::uint64_t seed) : m_limits(limits) {
   lua_pushnil(L);
   lua_setfield(L, -2, "dump");
   lua_pop(L, 1);
+  // C functions whose work is not bounded by their arguments' size charge it to the budget.
+  install_bounded_library(L);
   // Deterministic runs: Lua 5.4 seeds math.random from the clock unless told otherwise.
   lua_getglobal(L, LUA_MATHLIBNAME);
   lua_getfield(L, -1, "randomseed");
   lua_pushinteger(L, static_cast<lua_Integer>(seed));
   lua_call(L, 1, 0);
   lua_pop(L, 1);
-  // With a count hook set, Lua 5.4 routes every instruction through luaG_traceexec, roughly
-  // doubling the cost of Lua code; a budget of 0 (unmetered, for trusted code) skips it.
-  if (m_limits.instructions > 0) {
-    lua_sethook(L, &Sandbox::count_hook, LUA_MASKCOUNT, k_hook_every);
+  install_budget_hook();
+}
+
+Sandbox::~Sandbox() {
+  if (m_limits.deadline.count() > 0) {
+    Watchdog::instance().forget(this);
+  }
+  // Finalizers (__gc) run inside lua_close: any Lua code there stops at its first hook.
+  m_closing = true;
+  if (m_limits.instructions == 0) {
+    lua_sethook(m_state, &Sandbox::count_hook, LUA_MASKCOUNT, k_hook_every);
+  }
+  lua_close(m_state);
+}
+
+void Sandbox::remember_chunk_name(const std::string& chunk) {
+  // Ask Lua itself for the short form (it depends on LUA_IDSIZE of the installed library).
+  if (luaL_loadbufferx(m_state, "", 0, chunk.c_str(), "t") != LUA_OK) {
+    lua_pop(m_state, 1);
+    return;
+  }
+  lua_Debug ar;
+  lua_getinfo(m_state, ">S", &ar);  // pops the function
+  const std::string whole = chunk.substr(1);
+  if (whole != ar.short_src) {
+    m_chunk_names.emplace_back(ar.short_src, whole);
   }
 }
 
-Sandbox::~Sandbox() { lua_close(m_state); }
+std::string Sandbox::expand_names(std::string message) const {
+  for (const auto& [short_form, whole] : m_chunk_names) {
+    std::size_t at = 0;
+    while ((at = message.find(short_form, at)) != std::string::npos) {
+      message.replace(at, short_form.size(), whole);
+      at += whole.size();
+    }
+  }
+  return message;
+}
 
 Expected<void> Sandbox::load(const std::string& source, const std::string& name) {
   const std::string chunk = "@" + name;
+  remember_chunk_name(chunk);
   const int rc = luaL_loadbufferx(m_state, source.data(), source.size(), chunk.c_str(), "t");
   if (rc != LUA_OK) {
-    return data_error(pop_message(m_state));
+    std::string message = pop_message(m_state);
+    if (rc == LUA_ERRMEM) {
+      message = name + ": memory cap of " + std::to_string(m_limits.memory_bytes >> 20) + " MiB exceeded while compiling";
+    }
+    return data_error(expand_names(std::move(message)));
   }
   return {};
 }
 
 Expected<void> Sandbox::call(int nargs, int nresults) {
-  if (m_depth == 0) {
+  const bool outermost = m_depth == 0;
+  if (outermost) {
     m_ticks = 0;
+    m_oom_where.clear();
+    if (m_limits.deadline.count() > 0) {
+      m_generation = Watchdog::instance().enter(this, std::chrono::steady_clock::now() + m_limits.deadline);
+    }
   }
   ++m_depth;
   const int rc = lua_pcall(m_state, nargs, nresults, 0);
   --m_depth;
+  if (outermost) {
+    if (m_limits.deadline.count() > 0) {
+      Watchdog::instance().leave();
+      if (m_hook_swapped.exchange(false)) {
+        m_hook_tight = true;
+      }
+    }
+    if (m_hook_tight) {
+      m_hook_tight = false;
+      install_budget_hook();
+    }
+  }
   if (rc == LUA_OK) {
     return {};
   }
   std::string message = pop_message(m_state);
   if (rc == LUA_ERRMEM) {
-    message = "memory cap of " + std::to_string(m_limits.memory_bytes >> 20) + " MiB exceeded";
+    message = m_oom_where + "memory cap of " + std::to_string(m_limits.memory_bytes >> 20) + " MiB exceeded";
   }
-  return data_error(message);
+  return data_error(expand_names(std::move(message)));
 }
 
 }  // namespace aiots::lua

@@ -1,10 +1,18 @@
 // A locked-down Lua 5.4 state: base/string/table/math only, no file or code loading, a memory
-// cap through its own allocator and an instruction budget per callback through a count hook.
+// cap through its own allocator, an instruction budget per callback through a count hook, C
+// library functions that charge their work to that budget (bounded pattern matching, sort,
+// move, concat, insert, remove, rep), and optionally a wall-clock deadline per callback that a
+// watchdog thread enforces from outside the state. The limits live here once for every plugin
+// kind; aiots-lua(7) documents them.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "util/error.hpp"
 
@@ -16,7 +24,14 @@ namespace aiots::lua {
 struct Limits {
   std::uint64_t instructions = 10'000'000;  // per callback (and for loading a file); 0 = unmetered
   std::size_t memory_bytes = 64u << 20;      // per state
+  // Wall-clock time a callback may run; 0 = none. Only the daemon sets it: where a deadline
+  // stops a callback depends on timing, so backtests rely on the instruction budget alone,
+  // which stops a runaway at the same instruction every run.
+  std::chrono::milliseconds deadline{0};
 };
+
+// The deepest nesting of tables that crosses between Lua and C++ (ctx.state, JSON).
+inline constexpr int k_max_table_depth = 100;
 
 class Sandbox {
 public:
@@ -31,22 +46,56 @@ public:
   std::size_t memory_used() const { return m_used; }
 
   // Compiles `source` (text only: bytecode is refused) as chunk `@name`, leaving the function
-  // on the stack; a data error "name:line: message" for syntax errors.
+  // on the stack; a data error "name:line: message" for syntax errors, with `name` whole
+  // however long it is.
   Expected<void> load(const std::string& source, const std::string& name);
   // Calls the function below `nargs` arguments with a fresh instruction budget; leaves
-  // `nresults` results. Errors come back as "file:line: message" (memory and budget errors
-  // say which limit was hit).
+  // `nresults` results. Errors come back as "file:line: message" with whole file names (memory,
+  // budget and deadline errors say which limit was hit).
   Expected<void> call(int nargs, int nresults);
+
+  // Charges `steps` units of work done inside a C function to the running callback's budget
+  // (one unit is about one VM instruction). Raises the budget error, naming the Lua line that
+  // called the C function, when the budget is spent, and the deadline error once the callback
+  // is past its deadline. Called only from C functions that Lua calls (it may longjmp).
+  static void charge(lua_State* L, std::uint64_t steps);
+
+  // Replaces every short form of a loaded chunk's name ("...tail of the path") in `message`
+  // with the whole name. Lua cuts chunk names to LUA_IDSIZE characters in messages.
+  std::string expand_names(std::string message) const;
+
+  // Called by the watchdog thread (under its lock) when callback `generation` is past its
+  // deadline: arms a hook that stops the callback at its next instruction.
+  void expire(std::uint64_t generation);
 
 private:
   static void* allocate(void* ud, void* ptr, std::size_t old_size, std::size_t new_size);
   static void count_hook(lua_State* L, ::lua_Debug* ar);
+  static void deadline_hook(lua_State* L, ::lua_Debug* ar);
+  enum class Limit { Budget, Deadline };
+  [[noreturn]] static void raise_limit(lua_State* L, int level, Limit limit);
+  void compose_limit_message(lua_State* L, int level, Limit limit);
+  void install_budget_hook();
+  void charge_allocation(std::size_t bytes);
+  bool past_deadline() const;
+  void remember_chunk_name(const std::string& chunk);
 
   Limits m_limits;
   lua_State* m_state = nullptr;
   std::size_t m_used = 0;
   std::uint64_t m_ticks = 0;
-  int m_depth = 0;  // nested calls share the outer callback's budget
+  int m_depth = 0;  // nested calls share the outer callback's budget and deadline
+  bool m_closing = false;
+  bool m_hook_tight = false;  // the hook fires at every instruction until the callback ends
+  std::string m_oom_where;   // "file:line: " of the allocation the cap refused
+  std::string m_error_text;  // a limit's message while it is raised (no locals across longjmp)  // "file:line: " of the allocation the cap refused
+  std::vector<std::pair<std::string, std::string>> m_chunk_names;  // (short form, whole name)
+  std::uint64_t m_generation = 0;                    // of the running callback (watchdog)
+  std::atomic<std::uint64_t> m_expired_generation{0};
+  std::atomic<bool> m_hook_swapped{false};
 };
+
+// "file:line: " of the Lua function `level` levels up the stack (whole file name), or "".
+std::string lua_location(lua_State* L, int level);
 
 }  // namespace aiots::lua

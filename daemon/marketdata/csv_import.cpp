@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "marketdata/csv_reader.hpp"
+#include "util/quote_value.hpp"
 
 namespace aiots {
 namespace {
@@ -149,18 +150,20 @@ bool read_number(const std::vector<std::string_view>& fields, int column, const 
   const char* begin = raw.data() + (raw.front() == '+' ? 1 : 0);
   auto [end, ec] = std::from_chars(begin, raw.data() + raw.size(), out);
   if (ec != std::errc() || end != raw.data() + raw.size()) {
-    err = {"bad_number", "column '" + name + "': '" + std::string(raw) + "' is not a number"};
+    err = {"bad_number", "column '" + name + "': " + quote_value(raw) + " is not a number"};
     return false;
   }
   if (!std::isfinite(out)) {
-    err = {"not_finite", "column '" + name + "': '" + std::string(raw) + "' is not a finite number"};
+    err = {"not_finite", "column '" + name + "': " + quote_value(raw) + " is not a finite number"};
     return false;
   }
   return true;
 }
 
+// The field at `column`, trimmed, fit for an error message (long values are cut).
 std::string text_of(const std::vector<std::string_view>& fields, int column) {
-  return std::string(trim(fields[static_cast<std::size_t>(column)]));
+  const std::string_view v = trim(fields[static_cast<std::size_t>(column)]);
+  return v.size() > k_quoted_value_limit ? quote_value(v) : std::string(v);
 }
 
 // Reads the timestamp of a record (date + separate clock column if the layout has one).
@@ -174,8 +177,11 @@ bool read_time(const std::vector<std::string_view>& fields, const Layout& l, con
   }
   const auto parsed = parse_time(text);
   if (!parsed) {
-    err = {"bad_time", "column '" + l.names[static_cast<std::size_t>(l.time)] + "': '" + std::string(text) +
-                           "' is not a date or time (YYYY-MM-DD[ HH:MM[:SS]][Z|+HH:MM] or epoch seconds/ms)"};
+    const bool range = parsed.error().message.rfind("outside", 0) == 0;
+    err = {range ? "time_out_of_range" : "bad_time",
+           "column '" + l.names[static_cast<std::size_t>(l.time)] + "': " + quote_value(text) + " is " +
+               (range ? parsed.error().message
+                      : "not a date or time (YYYY-MM-DD[ HH:MM[:SS]][Z|+HH:MM] or epoch seconds/ms)")};
     return false;
   }
   out = *parsed;
@@ -425,7 +431,9 @@ Expected<ParsedFile> parse_market_csv(std::string_view text, const std::string& 
   if (!reader.next(fields, line)) {
     return data_error(source + ": the file is empty");
   }
-  const bool has_header = !parse_time(trim(fields[0])).has_value();
+  // A first field that is a time (even one out of range, reported later with its line) is data.
+  const auto first_time = parse_time(trim(fields[0]));
+  const bool has_header = !first_time && first_time.error().message.rfind("outside", 0) != 0;
   Layout layout;
   if (has_header) {
     AIOTS_TRY_ASSIGN(l, layout_from_header(fields, source, opt, file.ignored_columns));

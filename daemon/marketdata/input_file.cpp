@@ -18,6 +18,11 @@ Expected<std::string> read_input(const std::string& path) {
   gzbuffer(in, 1 << 18);
   std::string data;
   std::size_t used = 0;
+  // Lines are checked as they arrive, so a file that is one endless line (a binary, or a field of
+  // millions of digits) is refused after k_max_line_bytes, not after all of it is in memory.
+  std::size_t scanned = 0;
+  std::size_t line_start = 0;
+  std::size_t line_number = 1;
   while (true) {
     if (data.size() - used < (1 << 20)) {
       data.resize(data.size() + std::max<std::size_t>(1 << 20, data.size()));
@@ -33,6 +38,24 @@ Expected<std::string> read_input(const std::string& path) {
       break;
     }
     used += static_cast<std::size_t>(n);
+    while (scanned < used) {
+      const void* nl = std::memchr(data.data() + scanned, '\n', used - scanned);
+      if (nl == nullptr) {
+        scanned = used;
+        break;
+      }
+      scanned = static_cast<std::size_t>(static_cast<const char*>(nl) - data.data()) + 1;
+      if (scanned - line_start > k_max_line_bytes + 1) {
+        break;
+      }
+      line_start = scanned;
+      ++line_number;
+    }
+    if (scanned - line_start > k_max_line_bytes + 1 || used - line_start > k_max_line_bytes + 1) {
+      gzclose(in);
+      return data_error(name + ":" + std::to_string(line_number) + ": line is longer than " +
+                        std::to_string(k_max_line_bytes >> 20) + " MiB, the limit for one line (not a CSV file?)");
+    }
   }
   gzclose(in);
   data.resize(used);

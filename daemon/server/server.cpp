@@ -1,5 +1,7 @@
 #include "server/server.hpp"
 
+#include "util/json_depth.hpp"
+
 #include <filesystem>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -186,6 +188,14 @@ void Session::read() {
   });
 }
 
+namespace {
+
+tl::unexpected<Error> rpc_internal_error() {
+  return runtime_error("INTERNAL_ERROR: the request failed inside the daemon (see aiots logs)");
+}
+
+}  // namespace
+
 void Session::handle_line(std::string_view line) {
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
     line.remove_suffix(1);
@@ -195,6 +205,12 @@ void Session::handle_line(std::string_view line) {
   }
   Runtime& rt = m_server.runtime();
   ++rt.rpc_requests;
+  if (json_nesting_depth(line) > k_max_json_depth) {
+    ++rt.rpc_errors;
+    send(rpc::error_response(nullptr, rpc::k_invalid_request,
+                             "invalid request: JSON nested deeper than " + std::to_string(k_max_json_depth) + " levels"));
+    return;
+  }
   const json request = json::parse(line, nullptr, false);
   if (request.is_discarded()) {
     ++rt.rpc_errors;
@@ -242,7 +258,14 @@ void Session::handle_line(std::string_view line) {
   call.reload_config = [this]() -> Expected<json> {
     return m_server.on_reload_config ? m_server.on_reload_config() : json{{"reloaded", false}};
   };
-  auto result = def->handler(call);
+  Expected<json> result = rpc_internal_error();
+  try {
+    result = def->handler(call);
+  } catch (const std::exception& e) {
+    // A handler bug must cost one request, never the daemon.
+    m_server.logger().error("rpc", "handler failed", {{"method", method}, {"error", e.what()}});
+    result = rpc_internal_error();
+  }
   // Durable first, acknowledged second: commit whatever the handler journaled.
   if (auto c = rt.commit(); !c) {
     result = tl::unexpected(c.error());

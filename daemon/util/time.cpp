@@ -21,16 +21,29 @@ bool read_digits(const char* p, int n, int& out) {
   return true;
 }
 
-std::optional<ParsedTime> parse_epoch(std::string_view s) {
+constexpr const char* k_not_a_time = "not a date or time";
+
+tl::unexpected<Error> out_of_range() {
+  return data_error("outside the representable time range " + std::string(k_time_range_text));
+}
+
+Expected<ParsedTime> parse_epoch(std::string_view s) {
   std::int64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec == std::errc::result_out_of_range) {
+    return out_of_range();
+  }
   if (ec != std::errc() || end != s.data() + s.size() || v < 0) {
-    return std::nullopt;
+    return data_error(k_not_a_time);
   }
   // 1e11 seconds lies in the year 5138 and 1e11 milliseconds in 1973: a clean dividing line.
   const bool millis = v >= 100'000'000'000LL;
+  const std::int64_t scale = millis ? 1'000'000 : k_ns_per_second;
+  if (v > k_max_time / scale) {
+    return out_of_range();
+  }
   ParsedTime t;
-  t.ts = millis ? v * 1'000'000 : v * k_ns_per_second;
+  t.ts = v * scale;
   return t;
 }
 
@@ -69,47 +82,55 @@ std::optional<std::int64_t> parse_offset(const char* p, const char* end) {
 
 }  // namespace
 
-std::optional<ParsedTime> parse_time(std::string_view s) {
+Expected<ParsedTime> parse_time(std::string_view s) {
   if (s.size() < 10 || s[4] != '-') {
     return parse_epoch(s);
   }
+  const auto invalid = [] { return data_error(k_not_a_time); };
   const char* p = s.data();
   const char* end = p + s.size();
   int y = 0;
   int mo = 0;
   int d = 0;
   if (!read_digits(p, 4, y) || !read_digits(p + 5, 2, mo) || p[7] != '-' || !read_digits(p + 8, 2, d)) {
-    return std::nullopt;
+    return invalid();
   }
   const date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(mo)},
                                  date::day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) {
-    return std::nullopt;
+    return invalid();
   }
   ParsedTime t;
   const std::int64_t days = date::sys_days(ymd).time_since_epoch().count();
+  // Checked on the day first (a year like 9999 would overflow the nanoseconds), then exactly.
+  if (days < k_min_time / k_ns_per_day - 1 || days > k_max_time / k_ns_per_day + 1) {
+    return out_of_range();
+  }
   p += 10;
   if (p == end) {
     t.ts = days * k_ns_per_day;
     t.naive = true;
     t.date_only = true;
+    if (t.ts < k_min_time || t.ts > k_max_time) {
+      return out_of_range();
+    }
     return t;
   }
   if ((*p != 'T' && *p != ' ' && *p != 't') || end - p < 6) {
-    return std::nullopt;
+    return invalid();
   }
   ++p;
   int hh = 0;
   int mi = 0;
   int ss = 0;
   if (!read_digits(p, 2, hh) || p[2] != ':' || !read_digits(p + 3, 2, mi)) {
-    return std::nullopt;
+    return invalid();
   }
   p += 5;
   std::int64_t frac_ns = 0;
   if (p != end && *p == ':') {
     if (end - p < 3 || !read_digits(p + 1, 2, ss)) {
-      return std::nullopt;
+      return invalid();
     }
     p += 3;
     if (p != end && (*p == '.' || *p == ',')) {
@@ -122,12 +143,12 @@ std::optional<ParsedTime> parse_time(std::string_view s) {
         ++p;
       }
       if (p == digits) {
-        return std::nullopt;
+        return invalid();
       }
     }
   }
   if (hh > 23 || mi > 59 || ss > 60) {
-    return std::nullopt;
+    return invalid();
   }
   std::int64_t secs = days * 86'400 + hh * 3600 + mi * 60 + ss;
   if (p == end) {
@@ -135,11 +156,14 @@ std::optional<ParsedTime> parse_time(std::string_view s) {
   } else {
     const auto offset = parse_offset(p, end);
     if (!offset) {
-      return std::nullopt;
+      return invalid();
     }
     secs -= *offset;
   }
   t.ts = secs * k_ns_per_second + frac_ns;
+  if (t.ts < k_min_time || t.ts > k_max_time) {
+    return out_of_range();
+  }
   return t;
 }
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/error.hpp"
+
 namespace aiots {
 
 using Timestamp = std::int64_t;  // nanoseconds since 1970-01-01T00:00:00Z
@@ -20,10 +22,17 @@ struct ParsedTime {
   bool date_only = false;  // YYYY-MM-DD without a time of day
 };
 
+// The instants a Timestamp may hold. int64 nanoseconds reach from 1677-09-21 to 2262-04-11;
+// whole years inside that, so that a time-zone shift of a day can never leave the type.
+inline constexpr Timestamp k_min_time = -9'214'560'000LL * k_ns_per_second;  // 1678-01-01T00:00:00Z
+inline constexpr Timestamp k_max_time = 9'214'646'400LL * k_ns_per_second - 1;  // 2261-12-31T23:59:59.999999999Z
+inline constexpr std::string_view k_time_range_text = "1678-01-01 to 2261-12-31 (UTC)";
+
 // Parses `text` as YYYY-MM-DD, YYYY-MM-DD[ T]HH:MM[:SS[.fff]] with optional Z or ±HH[:]MM,
-// or epoch seconds / milliseconds (values >= 1e11 are milliseconds). Returns nullopt if the
-// text is none of these or names an impossible date.
-std::optional<ParsedTime> parse_time(std::string_view text);
+// or epoch seconds / milliseconds (values >= 1e11 are milliseconds). A data error says why
+// when the text is none of these, names an impossible date, or lies outside k_min_time ..
+// k_max_time (the message then names that range).
+Expected<ParsedTime> parse_time(std::string_view text);
 
 // Formats `ts` as YYYY-MM-DD when `date_only`, else as YYYY-MM-DDTHH:MM:SS[.fffffffff]Z.
 std::string format_time(Timestamp ts, bool date_only = false);

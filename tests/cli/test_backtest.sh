@@ -87,7 +87,7 @@ expect_contains "runtime error" "$ERR" "strategy stopped: $FIX/runtime_error.lua
 expect_exit 1 "$AIOTS" -q backtest "$FIX/endless_loop.lua" --data MSFT --no-record --instructions 100000
 expect_contains "budget" "$ERR" "endless_loop.lua:4: instruction budget of 100000 exceeded"
 expect_exit 1 "$AIOTS" -q backtest "$FIX/memory_hog.lua" --data MSFT --no-record --memory-mb 8
-expect_contains "memory cap" "$ERR" "memory_hog.lua: memory cap of 8 MiB exceeded"
+expect_contains "memory cap" "$ERR" "memory_hog.lua:5: memory cap of 8 MiB exceeded"
 expect_exit 1 "$AIOTS" --json backtest "$FIX/runtime_error.lua" --data MSFT --no-record
 expect_eq "a stopped run still reports" "$(python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["status"], j["data"]["bars"])' <<<"$OUT")" "stopped 5"
 expect_exit 0 "$AIOTS" -q backtest "$FIX/sandbox_probe.lua" --data MSFT --no-record

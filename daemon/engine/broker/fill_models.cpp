@@ -124,7 +124,8 @@ Money CommissionModel::compute(std::int64_t quantity, double price, double multi
     case Kind::PerContract: c = rate * static_cast<double>(quantity); break;
     case Kind::Percent: c = notional * rate / 100; break;
   }
-  return Money::from(c);
+  // A commission beyond what money represents saturates; the portfolio then refuses the fill.
+  return Money::checked_from(c).value_or(Money{INT64_MAX});
 }
 
 std::string CommissionModel::describe() const {

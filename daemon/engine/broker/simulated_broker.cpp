@@ -63,6 +63,20 @@ std::string SimulatedBroker::validate(const OrderRequest& r) const {
       return "NO_MARKET_PRICE: a trailing stop needs a price to trail from; place it after the first bar";
     }
   }
+  // The notional at the best price known now (the order's own prices, else the last close):
+  // beyond k_max_notional it could not be booked. Fills are checked again at their price.
+  double reference = m_last_close[static_cast<std::size_t>(r.symbol)];
+  for (const double p : {r.limit, r.stop, r.take_profit, r.stop_loss}) {
+    if (positive(p) && !(p <= reference)) {
+      reference = p;  // also replaces a NaN last close
+    }
+  }
+  const double multiplier = m_instruments[static_cast<std::size_t>(r.symbol)].multiplier;
+  if (positive(reference) && !(r.quantity * reference * multiplier <= k_max_notional)) {
+    return "NOTIONAL_OVERFLOW: notional " + format_number(r.quantity * reference * multiplier) + " (" +
+           format_number(r.quantity) + " at " + format_number(reference) + ") exceeds " + format_number(k_max_notional) +
+           ", the most the engine can represent";
+  }
   for (auto [price, name] : {std::pair{r.take_profit, "take_profit"}, std::pair{r.stop_loss, "stop_loss"}}) {
     if (!std::isnan(price) && !positive(price)) {
       return std::string("INVALID_PRICE: ") + name + " must be a positive number, got " + format_number(price);
@@ -156,6 +170,11 @@ std::int64_t SimulatedBroker::fill(Order& order, double price, const Bar& bar, B
   const Instrument& inst = m_instruments[static_cast<std::size_t>(order.request.symbol)];
   const Fill f{bar.ts, order.id, order.request.symbol, order.request.side, qty, price,
                m_config.commission.compute(qty, price, inst.multiplier)};
+  // A fill the books cannot represent is refused, never booked with wrapped numbers.
+  if (std::string veto = m_listener.fill_veto(f); !veto.empty()) {
+    (void)cancel(order.id, bar.ts, std::move(veto));
+    return 0;
+  }
   const bool complete = qty == order.remaining();
   emit(order, complete ? OrderEventKind::Filled : OrderEventKind::PartiallyFilled, bar.ts, {}, qty, price);
   m_listener.on_fill(f, order);

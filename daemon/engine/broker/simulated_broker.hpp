@@ -44,6 +44,8 @@ public:
   virtual ~BrokerListener() = default;
   virtual void on_order_event(const OrderEvent& event, const Order& order) = 0;
   virtual void on_fill(const Fill& fill, const Order& order) = 0;
+  // Returns a reason ("CODE: detail") to refuse `fill` before it happens, or "".
+  virtual std::string fill_veto(const Fill&) const { return {}; }
 };
 
 class SimulatedBroker {

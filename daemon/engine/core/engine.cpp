@@ -52,6 +52,10 @@ void Engine::process(std::span<const SymbolBar> bars) {
   for (const SymbolBar& b : bars) {
     m_portfolio.mark(b.symbol, b.bar.close);
   }
+  if (std::string overflow = m_portfolio.check_values(); !overflow.empty()) {
+    fail(Error{ErrorKind::Data, std::move(overflow)});
+    return;
+  }
   for (IndicatorSlot& slot : m_indicators) {
     for (const SymbolBar& b : bars) {
       if (b.symbol == slot.symbol) {
@@ -177,6 +181,8 @@ void Engine::on_order_event(const OrderEvent& event, const Order& order) {
   }
   call_strategy([&] { return m_strategy->on_order(*this, event, order); });
 }
+
+std::string Engine::fill_veto(const Fill& fill) const { return m_portfolio.check_fill(fill); }
 
 void Engine::on_fill(const Fill& fill, const Order&) {
   const std::int64_t before = m_portfolio.position(fill.symbol).quantity;

@@ -81,6 +81,8 @@ public:
   // Rebuilds positions and cash from `fills` and the broker's orders from `orders`, as
   // journaled; counts neither as new events.
   void restore(const std::vector<Fill>& fills, std::vector<Order> orders);
+  // Stops calling the strategy, as if a callback had failed with `error` (positions stay).
+  void stop_with(const Error& error) { fail(error); }
   // Makes the strategy callable again after a failure (e.g. after a successful reload).
   void clear_failure() { m_failure.reset(); }
 
@@ -145,6 +147,7 @@ private:
 
   void on_order_event(const OrderEvent& event, const Order& order) override;
   void on_fill(const Fill& fill, const Order& order) override;
+  std::string fill_veto(const Fill& fill) const override;
   void track_trade(const Fill& fill, std::int64_t before, Money realized_delta);
   void fail(const Error& error);
   template <class Call>

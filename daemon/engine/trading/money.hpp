@@ -3,18 +3,33 @@
 // Every cash flow (a fill's notional, a commission) is rounded once, half away from zero, to
 // 1e-6 of the currency at the moment it happens; balances are then exact integer sums, so cash,
 // realized P&L and commissions never drift however many fills a run makes. int64 micros hold
-// up to 9.2e12 currency units.
+// up to 9.2e12 currency units; nothing may overflow silently: amounts that cannot be
+// represented are refused where they arise (orders with NOTIONAL_OVERFLOW, fills vetoed, a run
+// stopped with VALUE_OVERFLOW), through the checked operations below.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 
 namespace aiots {
+
+// The largest notional of one order or position the engine accepts, in currency units. Kept a
+// factor ~9 below the int64 limit so that cash, cost and P&L sums of such amounts still fit.
+inline constexpr double k_max_notional = 1e12;
 
 struct Money {
   std::int64_t micros = 0;
 
   static Money from(double amount) { return Money{std::llround(amount * 1e6)}; }
+  // `amount` in micros if it is finite and representable with room to spare (|amount| <= 9e12).
+  static std::optional<Money> checked_from(double amount) {
+    const double micros = amount * 1e6;
+    if (!std::isfinite(micros) || std::fabs(micros) > 9.0e18) {
+      return std::nullopt;
+    }
+    return Money{std::llround(micros)};
+  }
   double value() const { return static_cast<double>(micros) / 1e6; }
 
   Money operator+(Money o) const { return {micros + o.micros}; }
@@ -31,5 +46,23 @@ struct Money {
   friend bool operator==(Money, Money) = default;
   friend auto operator<=>(Money, Money) = default;
 };
+
+// a + b, or nullopt when the sum leaves int64.
+inline std::optional<Money> checked_add(Money a, Money b) {
+  std::int64_t out = 0;
+  if (__builtin_add_overflow(a.micros, b.micros, &out)) {
+    return std::nullopt;
+  }
+  return Money{out};
+}
+
+// a - b, or nullopt when the difference leaves int64.
+inline std::optional<Money> checked_sub(Money a, Money b) {
+  std::int64_t out = 0;
+  if (__builtin_sub_overflow(a.micros, b.micros, &out)) {
+    return std::nullopt;
+  }
+  return Money{out};
+}
 
 }  // namespace aiots

@@ -1,5 +1,7 @@
 #include "engine/trading/portfolio.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 namespace aiots {
@@ -12,6 +14,19 @@ std::int64_t share_of(std::int64_t value, std::int64_t part, std::int64_t whole)
   const Int128 num = static_cast<Int128>(value) * part;
   const Int128 half = whole / 2;
   return static_cast<std::int64_t>(num >= 0 ? (num + half) / whole : (num - half) / whole);
+}
+
+constexpr Int128 k_int64_max = INT64_MAX;
+
+bool fits(Int128 v) { return v <= k_int64_max && v >= -k_int64_max; }
+
+// The money value of `amount`, clamped into int64 (callers that must not clamp check first).
+Money saturating_from(double amount) {
+  const double micros = amount * 1e6;
+  if (std::isnan(micros)) return Money{};
+  if (micros >= 9.2e18) return Money{INT64_MAX};
+  if (micros <= -9.2e18) return Money{-INT64_MAX};
+  return Money{std::llround(micros)};
 }
 
 }  // namespace
@@ -69,34 +84,94 @@ Money Portfolio::market_value(SymbolId symbol) const {
   if (pos.quantity == 0) {
     return Money{};
   }
-  return Money::from(static_cast<double>(pos.quantity) * m_last_price[s] * m_instruments[s].multiplier);
+  // Clamped, never wrapped: the engine stops a run whose values overflow (check_values).
+  return saturating_from(static_cast<double>(pos.quantity) * m_last_price[s] * m_instruments[s].multiplier);
 }
 
+namespace {
+
+Money clamp(Int128 v) { return Money{static_cast<std::int64_t>(std::clamp(v, -k_int64_max, k_int64_max))}; }
+
+}  // namespace
+
 Money Portfolio::unrealized() const {
-  Money total;
+  Int128 total = 0;
   for (std::size_t s = 0; s < m_positions.size(); ++s) {
-    total += market_value(static_cast<SymbolId>(s)) - m_positions[s].cost;
+    total += static_cast<Int128>(market_value(static_cast<SymbolId>(s)).micros) - m_positions[s].cost.micros;
   }
-  return total;
+  return clamp(total);
 }
 
 Money Portfolio::equity() const {
-  Money total = m_cash;
+  Int128 total = m_cash.micros;
   for (std::size_t s = 0; s < m_positions.size(); ++s) {
     if (m_positions[s].quantity != 0) {
-      total += market_value(static_cast<SymbolId>(s));
+      total += market_value(static_cast<SymbolId>(s)).micros;
     }
   }
-  return total;
+  return clamp(total);
 }
 
 Money Portfolio::gross_exposure() const {
-  Money total;
+  Int128 total = 0;
   for (std::size_t s = 0; s < m_positions.size(); ++s) {
     const Money v = market_value(static_cast<SymbolId>(s));
-    total += v.micros < 0 ? -v : v;
+    total += v.micros < 0 ? -static_cast<Int128>(v.micros) : static_cast<Int128>(v.micros);
   }
-  return total;
+  return clamp(total);
+}
+
+std::string Portfolio::check_fill(const Fill& fill) const {
+  const auto s = static_cast<std::size_t>(fill.symbol);
+  const double multiplier = m_instruments[s].multiplier;
+  const double raw = fill.price * static_cast<double>(fill.quantity) * multiplier;
+  const auto notional = Money::checked_from(raw);
+  const std::string what = " (" + std::to_string(fill.quantity) + " at " + std::to_string(fill.price) + ")";
+  if (!notional || std::fabs(raw) > k_max_notional) {
+    return "NOTIONAL_OVERFLOW: the fill's notional exceeds " + std::to_string(static_cast<std::int64_t>(k_max_notional)) +
+           ", the most the engine represents" + what;
+  }
+  const Position& pos = m_positions[s];
+  const Int128 signed_qty = fill.side == Side::Buy ? fill.quantity : -static_cast<Int128>(fill.quantity);
+  const Int128 flow = fill.side == Side::Buy ? -static_cast<Int128>(notional->micros) : notional->micros;
+  const Int128 cash = static_cast<Int128>(m_cash.micros) + flow - fill.commission.micros;
+  const Int128 commissions = static_cast<Int128>(m_commissions.micros) + fill.commission.micros;
+  const Int128 quantity = static_cast<Int128>(pos.quantity) + signed_qty;
+  // The cost basis and realized P&L move by at most the notional and the old cost.
+  const Int128 cost_bound = static_cast<Int128>(pos.cost.micros < 0 ? -pos.cost.micros : pos.cost.micros) + notional->micros;
+  const Int128 realized_bound = static_cast<Int128>(m_realized.micros < 0 ? -m_realized.micros : m_realized.micros) +
+                                cost_bound + notional->micros;
+  const double price = m_last_price[s] == 0 ? fill.price : m_last_price[s];
+  const double value = static_cast<double>(quantity) * price * multiplier;
+  if (!fits(cash) || !fits(commissions) || !fits(cost_bound) || !fits(realized_bound)) {
+    return "NOTIONAL_OVERFLOW: cash or P&L would leave the representable range" + what;
+  }
+  if (!fits(quantity) || !Money::checked_from(value) || std::fabs(value) > k_max_notional) {
+    return "NOTIONAL_OVERFLOW: the resulting position would be worth more than " +
+           std::to_string(static_cast<std::int64_t>(k_max_notional)) + what;
+  }
+  return {};
+}
+
+std::string Portfolio::check_values() const {
+  Int128 total = m_cash.micros;
+  for (std::size_t s = 0; s < m_positions.size(); ++s) {
+    const Position& pos = m_positions[s];
+    if (pos.quantity == 0) {
+      continue;
+    }
+    const double value = static_cast<double>(pos.quantity) * m_last_price[s] * m_instruments[s].multiplier;
+    const auto money = Money::checked_from(value);
+    if (!money) {
+      return "VALUE_OVERFLOW: position " + std::to_string(pos.quantity) + " of " + m_instruments[s].symbol + " at " +
+             std::to_string(m_last_price[s]) + " is worth more than money can represent";
+    }
+    total += money->micros;
+  }
+  if (!fits(total)) {
+    return "VALUE_OVERFLOW: equity is beyond the representable range";
+  }
+  return {};
 }
 
 }  // namespace aiots

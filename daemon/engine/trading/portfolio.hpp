@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "engine/trading/instrument.hpp"
@@ -25,6 +26,14 @@ public:
   // Books `fill`: cash moves by the fill's notional (rounded once to money) and commission; the
   // part that reduces a position realizes P&L against its share of the cost basis.
   void apply(const Fill& fill);
+  // Returns "" when `fill` can be booked with every balance (cash, cost, realized P&L,
+  // commissions, quantity, market value) representable, else "NOTIONAL_OVERFLOW: ..." naming
+  // what would overflow. The broker refuses such fills instead of booking them.
+  std::string check_fill(const Fill& fill) const;
+  // Returns "VALUE_OVERFLOW: ..." when a position's market value or the equity at the last
+  // marks cannot be represented in money, else "" (marks are prices from the feed: a position
+  // bought for 1e11 can be worth 1e15 after a bad tick).
+  std::string check_values() const;
   // Records the latest price of `symbol`, for marking to market.
   void mark(SymbolId symbol, double price) { m_last_price[static_cast<std::size_t>(symbol)] = price; }
 
