@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <unistd.h>
+#include "util/quote_value.hpp"
 
 namespace aiots::cli {
 
@@ -22,7 +23,7 @@ Expected<OutputFormat> Context::format() const {
   }
   OutputFormat f{};
   if (!parse_format(options.format, f)) {
-    return usage_error("--format must be table, csv or json, not '" + options.format + "'");
+    return usage_error("--format must be table, csv or json, not " + quote_value(options.format));
   }
   return f;
 }
@@ -51,19 +52,32 @@ std::string normalize_symbol(std::string_view symbol) {
   return s;
 }
 
+namespace {
+
+// A malformed time is a usage error; a well-formed one outside the representable range is a
+// data error (exit 3) that names the range.
+tl::unexpected<Error> time_option_error(const std::string& option, const std::string& text, const Error& why) {
+  if (why.message.rfind("outside", 0) == 0) {
+    return data_error(option + ": " + quote_value(text) + " is " + why.message);
+  }
+  return usage_error(option + ": " + quote_value(text) + " is not a date or time (YYYY-MM-DD[THH:MM[:SS]][Z])");
+}
+
+}  // namespace
+
 Expected<TimeRange> parse_time_range(const std::string& from, const std::string& to) {
   TimeRange range;
   if (!from.empty()) {
     const auto t = parse_time(from);
     if (!t) {
-      return usage_error("--from: '" + from + "' is not a date or time (YYYY-MM-DD[THH:MM[:SS]][Z])");
+      return time_option_error("--from", from, t.error());
     }
     range.from = t->ts;
   }
   if (!to.empty()) {
     const auto t = parse_time(to);
     if (!t) {
-      return usage_error("--to: '" + to + "' is not a date or time (YYYY-MM-DD[THH:MM[:SS]][Z])");
+      return time_option_error("--to", to, t.error());
     }
     range.to = t->date_only ? t->ts + k_ns_per_day - 1 : t->ts;
   }

@@ -1,23 +1,42 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages that aiots needs to build, test and document itself.
+# Installs the Debian 12 packages aiots needs, by profile:
+#   setup-deps.sh          building and running (make, make demo)
+#   setup-deps.sh --test   that plus the test tools (make test): Catch2, Google Benchmark,
+#                          chromium for the report test, promtool, socat, shells for completions
+#   setup-deps.sh --fuzz   that plus clang-14 and libFuzzer (make fuzz)
 # Idempotent: when everything is present it only checks (well under a second) and exits 0.
 # Works as root or through sudo. Prints what it installs.
 set -euo pipefail
 
-packages=(
+build=(
   # toolchain
   build-essential cmake pkg-config git
   # libraries the code links against
   libcli11-dev libboost-dev libboost-filesystem-dev libcurl4-openssl-dev
   libsqlite3-dev nlohmann-json3-dev libtomlplusplus-dev liblua5.4-dev libssl-dev
   libfmt-dev libspdlog-dev libexpected-dev libhowardhinnant-date-dev zlib1g-dev tzdata
-  # tests, benchmarks and docs
-  catch2 libbenchmark-dev scdoc sqlite3 bash-completion python3 zsh fish
+  # man pages are built with the binaries
+  scdoc
+)
+test=(
+  # unit tests and benchmarks
+  catch2 libbenchmark-dev
+  # CLI suites: the store by hand, completions in three shells, timing and peak memory
+  sqlite3 bash-completion python3 zsh fish time
   # the HTML report test renders with headless chromium
   chromium
   # daemon tests: a raw socket client, and promtool to check the metrics exposition
   socat prometheus
 )
+fuzz=(clang-14 libfuzzer-14-dev)
+
+packages=("${build[@]}")
+case "${1:-}" in
+  "") ;;
+  --test) packages+=("${test[@]}") ;;
+  --fuzz) packages+=("${test[@]}" "${fuzz[@]}") ;;
+  *) echo "usage: setup-deps.sh [--test|--fuzz]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

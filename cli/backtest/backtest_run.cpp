@@ -7,6 +7,7 @@
 #include "marketdata/csv_import.hpp"
 #include "marketdata/input_file.hpp"
 #include "util/sha256.hpp"
+#include "util/quote_value.hpp"
 
 namespace aiots::cli {
 namespace {
@@ -164,7 +165,7 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
     return usage_error("--volume-cap must be a fraction between 0 and 1");
   }
   if (spec.fill != "open" && spec.fill != "close") {
-    return usage_error("--fill must be open or close, not '" + spec.fill + "'");
+    return usage_error("--fill must be open or close, not " + quote_value(spec.fill));
   }
   EngineConfig config;
   config.initial_cash = Money::from(spec.cash);

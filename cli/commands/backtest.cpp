@@ -5,6 +5,7 @@
 #include "commands/commands.hpp"
 #include "output/atomic_file.hpp"
 #include "report/html_report.hpp"
+#include "util/quote_value.hpp"
 
 namespace aiots::cli {
 namespace {
@@ -24,7 +25,7 @@ Expected<std::map<std::string, std::string>> parse_params(const std::vector<std:
   for (const std::string& item : items) {
     const auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return usage_error("-p takes name=value, not '" + item + "'");
+      return usage_error("-p takes name=value, not " + quote_value(item));
     }
     out[item.substr(0, eq)] = item.substr(eq + 1);
   }

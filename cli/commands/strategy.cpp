@@ -3,6 +3,7 @@
 
 #include "commands/commands.hpp"
 #include "commands/live_common.hpp"
+#include "util/quote_value.hpp"
 
 namespace aiots::cli {
 namespace {
@@ -19,7 +20,7 @@ Expected<void> load(const Context& ctx, const StrategyOptions& o) {
   for (const std::string& p : o.params) {
     const auto eq = p.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return usage_error("-p takes name=value, not '" + p + "'");
+      return usage_error("-p takes name=value, not " + quote_value(p));
     }
     params[p.substr(0, eq)] = p.substr(eq + 1);
   }

@@ -1,12 +1,16 @@
 #include "config/config.hpp"
 
+#include <cerrno>
 #include <cstdlib>
-#include <toml++/toml.h>
+#include <cstring>
+#include <fstream>
 #include <optional>
 #include <sstream>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include "util/format_number.hpp"
+#include "util/quote_value.hpp"
 
 namespace aiots {
 namespace {
@@ -157,20 +161,27 @@ Config Config::defaults() {
 }
 
 Expected<Config> Config::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return usage_error(path + ": cannot read the configuration: " + std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), path);
+}
+
+Expected<Config> Config::parse(std::string_view text, const std::string& path) {
   Config c = defaults();
   toml::table table;
   try {
-    table = toml::parse_file(path);
+    table = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
-    if (e.source().begin.line == 0) {
-      return usage_error(path + ": cannot read the configuration: " + std::string(e.description()));
-    }
     return usage_error(path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
   }
   AIOTS_TRY(read_table(table, "", path, c, c.m_values, c.m_origins));
   const std::string level = c.string("log_level");
   if (level != "trace" && level != "debug" && level != "info" && level != "warn" && level != "error") {
-    return usage_error(path + ": key 'log_level' must be trace, debug, info, warn or error, not '" + level + "'");
+    return usage_error(path + ": key 'log_level' must be trace, debug, info, warn or error, not " + quote_value(level));
   }
   return c;
 }

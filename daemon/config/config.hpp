@@ -34,6 +34,8 @@ public:
   // Reads `path` over the defaults; an unknown key, a wrong type or a syntax error is a usage
   // error "path:line: key 'x': ...".
   static Expected<Config> load(const std::string& path);
+  // The same for text already in memory; `path` names it in messages.
+  static Expected<Config> parse(std::string_view text, const std::string& path);
   // Returns the path the daemon reads when no --config is given.
   static std::string default_path();
 

@@ -7,6 +7,7 @@
 #include "live/runtime.hpp"
 #include "store/market_store.hpp"
 #include "util/format_number.hpp"
+#include "util/quote_value.hpp"
 
 namespace aiots {
 
@@ -130,12 +131,12 @@ Expected<nlohmann::json> Runtime::start_replay(const std::vector<std::string>& s
   TimeRange range;
   if (!from.empty()) {
     auto t = parse_time(from);
-    if (!t) return usage_error("INVALID_PARAMS: from '" + from + "' is not a time");
+    if (!t) return usage_error("INVALID_PARAMS: from " + quote_value(from) + ": " + t.error().message);
     range.from = t->ts;
   }
   if (!to.empty()) {
     auto t = parse_time(to);
-    if (!t) return usage_error("INVALID_PARAMS: to '" + to + "' is not a time");
+    if (!t) return usage_error("INVALID_PARAMS: to " + quote_value(to) + ": " + t.error().message);
     range.to = t->date_only ? t->ts + k_ns_per_day - 1 : t->ts;
   }
   std::optional<Timeframe> tf;
@@ -193,9 +194,13 @@ Expected<nlohmann::json> Runtime::start_sim(const std::string& symbol_arg, std::
   if (!start.empty()) {
     const auto t = parse_time(start);
     if (!t) {
-      return usage_error("INVALID_PARAMS: start '" + start + "' is not a time");
+      return usage_error("INVALID_PARAMS: start " + quote_value(start) + ": " + t.error().message);
     }
     t0 = t->ts;
+  }
+  if (t0 > k_max_time - count * 60 * k_ns_per_second) {
+    return usage_error("INVALID_PARAMS: " + std::to_string(count) + " one-minute bars from " + format_time(t0) +
+                       " would end after 2261-12-31, the last representable time");
   }
   for (std::size_t i = 0; i < bars.size(); ++i) {
     const double o = p;

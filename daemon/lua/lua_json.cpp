@@ -15,8 +15,9 @@ tl::unexpected<Error> too_deep(const std::string& path) {
 
 Expected<nlohmann::json> value_to_json(lua_State* L, int index, const std::string& path, int depth);
 
+// `depth` counts the tables around this one: at most k_max_table_depth tables nest.
 Expected<nlohmann::json> table_to_json(lua_State* L, int index, const std::string& path, int depth) {
-  if (depth > k_max_table_depth) {
+  if (depth >= k_max_table_depth) {
     return too_deep(path);
   }
   // Each level keeps a key and a value on the stack: make room (never past the limit above).
@@ -93,7 +94,7 @@ Expected<nlohmann::json> to_json(lua_State* L, int index, const std::string& pat
 }
 
 bool push_json(lua_State* L, const nlohmann::json& v, int depth) {
-  if (depth > k_max_table_depth || lua_checkstack(L, 3) == 0) {
+  if (((v.is_array() || v.is_object()) && depth >= k_max_table_depth) || lua_checkstack(L, 3) == 0) {
     return false;
   }
   if (v.is_null()) {

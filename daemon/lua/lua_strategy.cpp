@@ -9,6 +9,7 @@
 #include <fstream>
 #include <lua.hpp>
 #include <sstream>
+#include "util/quote_value.hpp"
 
 namespace aiots::lua {
 
@@ -212,19 +213,21 @@ Expected<void> LuaStrategy::resolve_params(const std::map<std::string, std::stri
   for (const ParamDecl& d : m_declared) {
     m_values[d.name] = d.fallback;
   }
-  for (const auto& [key, text] : overrides) {
+  for (const auto& override_item : overrides) {
+    const std::string& key = override_item.first;
+    const std::string& text = override_item.second;
     auto it = std::find_if(m_declared.begin(), m_declared.end(), [&](const ParamDecl& d) { return d.name == key; });
     if (it == m_declared.end()) {
-      return usage_error("unknown parameter '" + key + "' for " + m_name + " (" + declared_list(m_declared) + ")");
+      return usage_error("unknown parameter " + quote_value(key) + " for " + m_name + " (" + declared_list(m_declared) + ")");
     }
     auto v = parse_param(*it, text);
     if (!v) {
       return usage_error("parameter '" + key + "' must be " + (it->type == "int" ? "an int" : "a " + it->type) +
-                         ", got '" + text + "' (" + declared_list(m_declared) + ")");
+                         ", got " + quote_value(text) + " (" + declared_list(m_declared) + ")");
     }
     const double x = numeric(*v);
     if ((it->min && x < *it->min) || (it->max && x > *it->max)) {
-      return usage_error("parameter '" + key + "' = " + text + " is out of range (" + declared_list(m_declared) + ")");
+      return usage_error("parameter '" + key + "' = " + quote_value(text) + " is out of range (" + declared_list(m_declared) + ")");
     }
     m_values[key] = *v;
   }

@@ -1,6 +1,7 @@
 #include "rpc/methods.hpp"
 
 #include <charconv>
+#include "util/quote_value.hpp"
 
 namespace aiots::rpc {
 namespace {
@@ -179,14 +180,16 @@ std::string check_params(const MethodDef& def, const json& params) {
   if (!params.is_object()) {
     return "params must be an object";
   }
-  for (const auto& [k, v] : params.items()) {
+  for (auto item = params.begin(); item != params.end(); ++item) {
+    const std::string& k = item.key();
+    const nlohmann::json& v = item.value();
     const auto it = std::find_if(def.params.begin(), def.params.end(), [&](const ParamSpec& p) { return p.name == k; });
     if (it == def.params.end()) {
       std::string known;
       for (const ParamSpec& p : def.params) {
         known += (known.empty() ? "" : ", ") + std::string(p.name);
       }
-      return "unknown param '" + k + "' for " + std::string(def.name) + " (" + (known.empty() ? "takes none" : known) + ")";
+      return "unknown param " + quote_value(k) + " for " + std::string(def.name) + " (" + (known.empty() ? "takes none" : known) + ")";
     }
     if (!type_fits(v, it->type)) {
       return "param '" + k + "' must be " + std::string(it->type == "integer" || it->type == "array" || it->type == "object" ? "an " : "a ") +

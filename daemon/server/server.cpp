@@ -1,12 +1,12 @@
 #include "server/server.hpp"
 
-#include "util/json_depth.hpp"
 
 #include <filesystem>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rpc/dispatch.hpp"
 #include "rpc/methods.hpp"
 
 namespace aiots {
@@ -188,95 +188,21 @@ void Session::read() {
   });
 }
 
-namespace {
-
-tl::unexpected<Error> rpc_internal_error() {
-  return runtime_error("INTERNAL_ERROR: the request failed inside the daemon (see aiots logs)");
-}
-
-}  // namespace
-
 void Session::handle_line(std::string_view line) {
-  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
-    line.remove_suffix(1);
-  }
-  if (line.empty()) {
-    return;
-  }
-  Runtime& rt = m_server.runtime();
-  ++rt.rpc_requests;
-  if (json_nesting_depth(line) > k_max_json_depth) {
-    ++rt.rpc_errors;
-    send(rpc::error_response(nullptr, rpc::k_invalid_request,
-                             "invalid request: JSON nested deeper than " + std::to_string(k_max_json_depth) + " levels"));
-    return;
-  }
-  const json request = json::parse(line, nullptr, false);
-  if (request.is_discarded()) {
-    ++rt.rpc_errors;
-    send(rpc::error_response(nullptr, rpc::k_parse_error, "parse error: not valid JSON"));
-    return;
-  }
-  const json id = request.is_object() && request.contains("id") ? request["id"] : json(nullptr);
-  if (!request.is_object() || request.value("jsonrpc", "") != "2.0" || !request.contains("method") ||
-      !request["method"].is_string() || !(id.is_null() || id.is_number() || id.is_string())) {
-    ++rt.rpc_errors;
-    send(rpc::error_response(id, rpc::k_invalid_request,
-                             request.is_array() ? "invalid request: batches are not supported"
-                                                : "invalid request: need {\"jsonrpc\":\"2.0\",\"method\":...,\"id\":...}"));
-    return;
-  }
-  const std::string method = request["method"];
-  const rpc::MethodDef* def = rpc::find_method(method);
-  if (def == nullptr) {
-    ++rt.rpc_errors;
-    send(rpc::error_response(id, rpc::k_method_not_found, "unknown method '" + method + "' (see rpc.list)"));
-    return;
-  }
-  const json params = request.contains("params") ? request["params"] : json::object();
-  if (std::string why = rpc::check_params(*def, params); !why.empty()) {
-    ++rt.rpc_errors;
-    send(rpc::error_response(id, rpc::k_invalid_params, "invalid params: " + why));
-    return;
-  }
-  const bool notification = !request.contains("id");
   auto self = shared_from_this();
-  rpc::Call call{rt, params, false, {}, {}, {}, {}, {}};
-  call.complete = [self, id, notification](Expected<json> result) {
-    if (notification) {
-      return;
-    }
-    self->send(result ? json{{"jsonrpc", "2.0"}, {"id", id}, {"result", *result}} : rpc::error_response(id, result.error()));
-  };
-  call.subscribe = [this](std::vector<std::string> topics) { m_topics.insert(topics.begin(), topics.end()); };
-  call.stop_daemon = [this] {
-    if (m_server.on_stop_request) {
-      asio::post(m_socket.get_executor(), m_server.on_stop_request);
+  rpc::SessionHooks hooks;
+  hooks.send = [self](const json& message) { self->send(message); };
+  hooks.subscribe = [self](std::vector<std::string> topics) { self->m_topics.insert(topics.begin(), topics.end()); };
+  hooks.stop_daemon = [self] {
+    if (self->m_server.on_stop_request) {
+      asio::post(self->m_socket.get_executor(), self->m_server.on_stop_request);
     }
   };
-  call.start_feed = [this] { m_server.kick_pump(); };
-  call.reload_config = [this]() -> Expected<json> {
-    return m_server.on_reload_config ? m_server.on_reload_config() : json{{"reloaded", false}};
+  hooks.start_feed = [self] { self->m_server.kick_pump(); };
+  hooks.reload_config = [self]() -> Expected<json> {
+    return self->m_server.on_reload_config ? self->m_server.on_reload_config() : json{{"reloaded", false}};
   };
-  Expected<json> result = rpc_internal_error();
-  try {
-    result = def->handler(call);
-  } catch (const std::exception& e) {
-    // A handler bug must cost one request, never the daemon.
-    m_server.logger().error("rpc", "handler failed", {{"method", method}, {"error", e.what()}});
-    result = rpc_internal_error();
-  }
-  // Durable first, acknowledged second: commit whatever the handler journaled.
-  if (auto c = rt.commit(); !c) {
-    result = tl::unexpected(c.error());
-  }
-  if (!result) {
-    ++rt.rpc_errors;
-  }
-  if (call.deferred && result) {
-    return;
-  }
-  call.complete(std::move(result));
+  rpc::dispatch_line(m_server.runtime(), m_server.logger(), line, std::move(hooks));
 }
 
 void Session::send(const json& message) {

@@ -9,8 +9,13 @@ namespace {
 
 using SysNs = date::sys_time<std::chrono::nanoseconds>;
 
+// Zone intervals can begin or end far outside what nanoseconds hold (the last rule runs to the
+// year 32767): clamp to the representable range instead of overflowing (found by fuzzing).
 Timestamp to_ns(date::sys_seconds s) {
-  return static_cast<Timestamp>(s.time_since_epoch().count()) * k_ns_per_second;
+  const auto secs = static_cast<Timestamp>(s.time_since_epoch().count());
+  if (secs >= k_max_time / k_ns_per_second) return k_max_time;
+  if (secs <= k_min_time / k_ns_per_second) return k_min_time;
+  return secs * k_ns_per_second;
 }
 
 }  // namespace

@@ -28,10 +28,14 @@ for depth in (500_000, 100_000, 129):
     reply = call(b'{"jsonrpc":"2.0","id":1,"method":"daemon.status","params":' + b"[" * depth + b"]" * depth + b"}")
     out.append("%d:%s:%s" % (depth, reply["error"]["code"], "nested deeper than 128" in reply["error"]["message"]))
 out.append(str(call(b'{"jsonrpc":"2.0","id":2,"method":"daemon.status","params":{"x":' + b"[" * 100 + b"]" * 100 + b"}}")["error"]["code"]))
+# Members of the wrong type (found by fuzz_rpc: {"jsonrpc": {}} aborted the daemon).
+for bad in (b'{"jsonrpc":{},"id":4,"method":"daemon.status"}', b'{"jsonrpc":2,"id":5,"method":"daemon.status"}',
+            b'{"jsonrpc":"2.0","id":{},"method":"daemon.status"}', b'{"jsonrpc":"2.0","id":6,"method":[]}'):
+    out.append(str(call(bad)["error"]["code"]))
 out.append("ok" if "result" in call(b'{"jsonrpc":"2.0","id":3,"method":"daemon.status"}') else "bad")
 print(" ".join(out))
 PY
-expect_eq "deep JSON refused" "$(cat "$WORK/deep.txt")" "500000:-32600:True 100000:-32600:True 129:-32600:True -32602 ok"
+expect_eq "deep JSON refused" "$(cat "$WORK/deep.txt")" "500000:-32600:True 100000:-32600:True 129:-32600:True -32602 -32600 -32600 -32600 -32600 ok"
 alive
 
 # A ctx.state nested 400,000 deep: the strategy fails naming the limit; its order stays.

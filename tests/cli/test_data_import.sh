@@ -69,6 +69,26 @@ expect_exit 3 "$AIOTS" data import "$WORK/missing.csv"
 expect_contains "missing file" "$ERR" "missing.csv: cannot open"
 expect_exit 2 "$AIOTS" data import --timeframe 7x "$DATA/msft.csv"
 expect_exit 2 "$AIOTS" data import
+# Times outside what int64 nanoseconds hold are data errors naming the range and the line.
+printf 'date,close\n2261-01-01,1\n2263-01-02,2\n' > "$WORK/far.csv"
+expect_exit 3 "$AIOTS" data import "$WORK/far.csv"
+expect_contains "2263" "$ERR" "far.csv:3: column 'date': '2263-01-02' is outside the representable time range 1678-01-01 to 2261-12-31 (UTC)"
+printf '1600-01-01,1,2,0.5,1.5\n1600-01-02,1,2,0.5,1.5\n' > "$WORK/old.csv"
+expect_exit 3 "$AIOTS" data import --symbol OLD "$WORK/old.csv"
+expect_contains "1600" "$ERR" "old.csv:1: column 'time': '1600-01-01' is outside the representable time range"
+expect_exit 3 "$AIOTS" data show MSFT --from 1500-01-01
+# A field of 500,000 digits is quoted shortly; a line over 1 MiB is refused while reading.
+python3 -c 'print("date,close"); print("2001-01-02," + "9" * 500000 + "x")' > "$WORK/longfield.csv"
+expect_exit 3 "$AIOTS" data import "$WORK/longfield.csv"
+expect_contains "long field quoted" "$ERR" "...' (500001 characters) is not a number"
+checks=$((checks + 1))
+[[ ${#ERR} -lt 300 ]] || fail "error message is ${#ERR} characters long"
+python3 -c 'import sys; sys.stdout.write("date,close\n2001-01-02,1\n2001-01-03," + "1" * 50_000_000 + "\n")' > "$WORK/longline.csv"
+checks=$((checks + 1))
+peak=$( { /usr/bin/time -f '%M' "$AIOTS" data import "$WORK/longline.csv" 2>&1 >/dev/null || true; } | tail -1)
+expect_exit 3 "$AIOTS" data import "$WORK/longline.csv"
+expect_contains "long line" "$ERR" "longline.csv:3: line is longer than 1 MiB, the limit for one line (not a CSV file?)"
+[[ $peak -lt 40000 ]] || fail "a 50 MB line peaked at $peak KB of memory"
 printf 'when,close\nx,1\n' > "$WORK/nohead.csv"
 expect_exit 3 "$AIOTS" data import "$WORK/nohead.csv"
 expect_contains "no time column" "$ERR" "nohead.csv:1: no time column"

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "util/quote_value.hpp"
 #include "util/time.hpp"
 #include "util/timezone.hpp"
 
@@ -28,6 +29,42 @@ TEST_CASE("parse_time rejects malformed and impossible times", "[util][time]") {
     INFO(bad);
     CHECK_FALSE(parse_time(bad).has_value());
   }
+}
+
+TEST_CASE("parse_time refuses times outside int64 nanoseconds, naming the range", "[util][time]") {
+  for (const char* far : {"1600-01-01", "1677-12-31T23:59:59Z", "2262-01-01", "2263-01-02", "2300-06-01T10:00",
+                          "9999-12-31", "0001-01-01", "99999999999999999999", "9300000000000"}) {
+    INFO(far);
+    const auto t = parse_time(far);
+    REQUIRE_FALSE(t.has_value());
+    CHECK(t.error().message == "outside the representable time range 1678-01-01 to 2261-12-31 (UTC)");
+  }
+  CHECK(parse_time("1678-01-01")->ts == k_min_time);
+  CHECK(parse_time("2261-12-31T23:59:59.999999999Z")->ts == k_max_time);
+  CHECK(format_time(k_min_time) == "1678-01-01T00:00:00Z");
+  CHECK(format_time(k_max_time) == "2261-12-31T23:59:59.999999999Z");
+  CHECK(parse_time("2261-12-31T23:00:00-05:00").error().message.rfind("outside", 0) == 0);
+  CHECK(parse_time("abc").error().message == "not a date or time");
+}
+
+TEST_CASE("Time zones work to the ends of the range without overflow", "[util][time]") {
+  // The zone's last interval ends in the year 32767; converting it once overflowed (fuzzing).
+  const auto ny = TimeZone::locate("America/New_York");
+  REQUIRE(ny);
+  // (The system tz database lists explicit transitions only to 2037; beyond, the offset is
+  // EST or EDT depending on the zone data, so only its size is checked.)
+  const Timestamp local = parse_time("2250-06-01T09:30")->ts;
+  const Timestamp shift = ny->local_to_utc(local) - local;
+  CHECK((shift == 4 * 3600 * k_ns_per_second || shift == 5 * 3600 * k_ns_per_second));
+  CHECK(ny->utc_to_local(parse_time("1700-01-01T12:00Z")->ts) < parse_time("1700-01-01T12:00")->ts);
+}
+
+TEST_CASE("Error messages quote at most 80 characters of a value and say how long it was", "[util]") {
+  CHECK(quote_value("12.5") == "'12.5'");
+  CHECK(quote_value("a\tb\x01") == "'a\\x09b\\x01'");
+  const std::string huge(200'000'000, '7');
+  const std::string q = quote_value(huge);
+  CHECK(q == "'" + std::string(77, '7') + "...' (200000000 characters)");
 }
 
 TEST_CASE("format_time round-trips", "[util][time]") {

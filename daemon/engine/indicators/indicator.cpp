@@ -10,6 +10,7 @@
 #include "engine/indicators/oscillators.hpp"
 #include "engine/indicators/statistics.hpp"
 #include "engine/indicators/volume.hpp"
+#include "util/quote_value.hpp"
 
 namespace aiots {
 namespace {
@@ -159,9 +160,8 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-
 Expected<IndicatorSpec> parse_one(std::string_view text) {
-  const std::string quoted = "'" + std::string(text) + "'";
+  const std::string quoted = quote_value(text);
   const auto open = text.find('(');
   const std::string_view name = trim(text.substr(0, open));
   const IndicatorDef* def = find_def(name);
@@ -207,7 +207,7 @@ Expected<IndicatorSpec> parse_one(std::string_view text) {
       known_mode = known_mode || m == item;
     }
     if (!known_mode) {
-      return usage_error("indicator " + quoted + ": unexpected '" + std::string(item) + "'" + usage);
+      return usage_error("indicator " + quoted + ": unexpected " + quote_value(item) + usage);
     }
     spec.mode = std::string(item);
   }
