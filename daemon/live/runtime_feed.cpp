@@ -82,7 +82,7 @@ std::chrono::nanoseconds Runtime::pump(std::size_t max_groups, std::chrono::nano
     const auto now = std::chrono::steady_clock::now();
     if (m_feed.speed > 0) {
       if (m_feed.last_ts != 0) {
-        const auto gap = std::chrono::nanoseconds(static_cast<std::int64_t>(static_cast<double>(ts - m_feed.last_ts) / m_feed.speed));
+        const auto gap = std::chrono::nanoseconds(static_cast<std::int64_t>((static_cast<double>(ts) - static_cast<double>(m_feed.last_ts)) / m_feed.speed));
         m_feed.next_due = std::max(m_feed.next_due, now - std::chrono::milliseconds(100)) + gap;
         if (m_feed.next_due > now) {
           const auto wait = m_feed.next_due - now;

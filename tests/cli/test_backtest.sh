@@ -90,6 +90,45 @@ expect_exit 1 "$AIOTS" -q backtest "$FIX/memory_hog.lua" --data MSFT --no-record
 expect_contains "memory cap" "$ERR" "memory_hog.lua:5: memory cap of 8 MiB exceeded"
 expect_exit 1 "$AIOTS" --json backtest "$FIX/runtime_error.lua" --data MSFT --no-record
 expect_eq "a stopped run still reports" "$(python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["status"], j["data"]["bars"])' <<<"$OUT")" "stopped 5"
+
+# Whole paths at any depth: a checkout 200+ characters deep, given absolutely and relatively.
+DEEP="$WORK/$(printf 'a-directory-with-a-long-name-%02d/' $(seq 1 8))strategies"
+mkdir -p "$DEEP"
+cp "$FIX/runtime_error.lua" "$FIX/syntax_error.lua" "$FIX/endless_loop.lua" "$FIX/memory_hog.lua" "$DEEP/"
+checks=$((checks + 1))
+[[ ${#DEEP} -gt 200 ]] || fail "the deep directory is only ${#DEEP} characters"
+expect_exit 1 "$AIOTS" -q backtest "$DEEP/runtime_error.lua" --data MSFT --no-record
+expect_contains "deep runtime error" "$ERR" "strategy stopped: $DEEP/runtime_error.lua:8: attempt to index a nil value"
+expect_exit 3 "$AIOTS" -q backtest "$DEEP/syntax_error.lua" --data MSFT --no-record
+expect_contains "deep syntax error" "$ERR" "$DEEP/syntax_error.lua:4: unexpected symbol near 'then'"
+expect_exit 1 "$AIOTS" -q backtest "$DEEP/endless_loop.lua" --data MSFT --no-record --instructions 100000
+expect_contains "deep budget" "$ERR" "$DEEP/endless_loop.lua:4: instruction budget of 100000 exceeded"
+expect_exit 1 "$AIOTS" -q backtest "$DEEP/memory_hog.lua" --data MSFT --no-record --memory-mb 8
+expect_contains "deep memory cap" "$ERR" "$DEEP/memory_hog.lua:5: memory cap of 8 MiB exceeded"
+expect_exit 1 bash -c 'cd "$1" && "$2" -q backtest ./runtime_error.lua --data MSFT --no-record' _ "$DEEP" "$AIOTS"
+expect_contains "relative path kept as given" "$ERR" "strategy stopped: ./runtime_error.lua:8: attempt to index a nil value"
+
+# No plugin freezes a backtest: the pattern bomb and every C-function bomb stop at the budget,
+# naming the line, at the same place on every run.
+for run in 1 2; do
+  expect_exit 1 timeout 60 "$AIOTS" -q --json backtest "$FIX/pattern_bomb.lua" --data MSFT --no-record
+  cp "$WORK/out" "$WORK/bomb$run.json"
+  expect_contains "pattern bomb" "$ERR" "strategy stopped: $FIX/pattern_bomb.lua:6: instruction budget of 10000000 exceeded"
+done
+checks=$((checks + 1))
+cmp -s "$WORK/bomb1.json" "$WORK/bomb2.json" || fail "the pattern bomb stopped differently on two runs"
+for bomb in find_plain gsub gmatch match rep move concat unpack sort insert upper; do
+  line=$(grep -n "^  $bomb = " "$FIX/c_function_bombs.lua" | cut -d: -f1)
+  expect_exit 1 timeout 60 "$AIOTS" -q backtest "$FIX/c_function_bombs.lua" --data MSFT --no-record -p bomb=$bomb
+  expect_contains "C bomb $bomb" "$ERR" "$FIX/c_function_bombs.lua:$line: instruction budget of 10000000 exceeded"
+done
+
+# Orders whose notional cannot be represented are rejected, never filled.
+expect_exit 0 "$AIOTS" -q backtest "$FIX/extreme_orders.lua" --data MSFT --no-record --orders "$WORK/extreme.csv"
+expect_eq "notional overflow rejections" "$(grep -c ',rejected,.*NOTIONAL_OVERFLOW' "$WORK/extreme.csv")" 3
+expect_eq "nothing filled" "$(grep -c ',filled,' "$WORK/extreme.csv" || true)" 0
+expect_exit 2 "$AIOTS" backtest "$STRAT/sma_crossover.lua" --data MSFT -p fast="$(printf '9%.0s' $(seq 1 5000))" --no-record
+expect_contains "long param value quoted" "$ERR" "...' (5000 characters) ("
 expect_exit 0 "$AIOTS" -q backtest "$FIX/sandbox_probe.lua" --data MSFT --no-record
 expect_exit 0 "$AIOTS" -q backtest "$FIX/bad_orders.lua" --data MSFT --no-record --orders "$WORK/bad.csv"
 expect_eq "every bad order rejected" "$(grep -c ',rejected,' "$WORK/bad.csv")" 8

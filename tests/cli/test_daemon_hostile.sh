@@ -58,6 +58,17 @@ expect_exit 0 "$AIOTS" -q strategy unload deep_state
 rm "$XDG_CONFIG_HOME/aiots/aiots.toml"
 expect_exit 0 "$AIOTS" -q daemon restart
 
+# Whole paths in plugin errors from a directory over 200 characters deep.
+DEEP="$WORK/$(printf 'a-directory-with-a-long-name-%02d/' $(seq 1 8))strategies"
+mkdir -p "$DEEP"
+cp "$FIX/runtime_error.lua" "$FIX/syntax_error.lua" "$DEEP/"
+expect_exit 3 "$AIOTS" -q strategy load "$DEEP/syntax_error.lua" --symbols MSFT
+expect_contains "deep syntax error (daemon)" "$ERR" "$DEEP/syntax_error.lua:4: unexpected symbol near 'then'"
+expect_exit 0 "$AIOTS" -q strategy load "$DEEP/runtime_error.lua" --symbols MSFT
+expect_exit 0 "$AIOTS" -q feed replay MSFT --speed max
+expect_contains "deep runtime error (daemon)" "$(strategy_field runtime_error error)" "$DEEP/runtime_error.lua:8: attempt to index a nil value"
+expect_exit 0 "$AIOTS" -q strategy unload runtime_error
+
 # Timed control requests while plugins work: a slow but legal strategy (about 10 ms a bar)
 # and, loaded next, the pattern bomb. Status and halt must answer within 100 ms meanwhile.
 latency_probe() {

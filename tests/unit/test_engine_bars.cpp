@@ -99,3 +99,13 @@ TEST_CASE("Gaps skip weekends but count missing weekdays", "[engine][bars]") {
                                           at("2001-01-03T14:30Z")};
   CHECK(count_gaps(minutes, Timeframe{60}) == 1);  // overnight is no gap
 }
+
+TEST_CASE("Steps between the first and last representable times do not overflow", "[engine][bars]") {
+  // 1678 to 2261 is 1.8e19 ns, more than int64 holds (found by fuzzing the importer).
+  const std::vector<Timestamp> far = {k_min_time, k_max_time - k_ns_per_day + 1};
+  CHECK_FALSE(infer_timeframe(far).has_value());
+  CHECK(count_gaps(far, Timeframe{86'400}) >= 1);
+  CHECK(time_between(k_min_time, k_max_time) == INT64_MAX);
+  CHECK(time_between(k_max_time, k_min_time) == INT64_MIN);
+  CHECK(time_between(5, 7) == 2);
+}

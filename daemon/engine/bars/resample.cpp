@@ -88,7 +88,7 @@ std::size_t count_gaps(std::span<const Timestamp> times, Timeframe tf) {
   }
   std::size_t gaps = 0;
   for (std::size_t i = 1; i < times.size(); ++i) {
-    const Timestamp step = times[i] - times[i - 1];
+    const Timestamp step = time_between(times[i - 1], times[i]);
     if (step <= tf.ns()) {
       continue;
     }

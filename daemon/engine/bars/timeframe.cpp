@@ -54,7 +54,7 @@ std::optional<Timeframe> infer_timeframe(std::span<const Timestamp> times) {
   std::map<Timestamp, std::size_t> counts;
   std::size_t weekend_steps = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const Timestamp step = times[i + 1] - times[i];
+    const Timestamp step = time_between(times[i], times[i + 1]);
     ++counts[step];
     // Friday -> Monday on daily bars.
     if (step == 3 * k_ns_per_day && iso_weekday(day_number(times[i])) == 5) {
