@@ -1,0 +1,214 @@
+#include "engine/options/american.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace aiots::options {
+namespace {
+
+// The critical price above which (call) or below which (put) exercise is optimal, by the
+// Newton iteration of Barone-Adesi and Whaley, seeded as in Haug's "Option Pricing Formulas".
+double critical_price(const BsInputs& in, double q_root) {
+  const double X = in.strike;
+  const double T = in.years;
+  const double sigma = in.vol;
+  const double b = in.rate - in.dividend;
+  const double sqrt_t = std::sqrt(T);
+  const double carry = std::exp((b - in.rate) * T);
+  const bool call = in.type == OptionType::Call;
+  const double M = 2 * in.rate / (sigma * sigma);
+  const double N = 2 * b / (sigma * sigma);
+  const double root_inf = call ? (-(N - 1) + std::sqrt((N - 1) * (N - 1) + 4 * M)) / 2
+                               : (-(N - 1) - std::sqrt((N - 1) * (N - 1) + 4 * M)) / 2;
+  const double s_inf = X / (1 - 1 / root_inf);
+  double s = call ? X + (s_inf - X) * (1 - std::exp(-(b * T + 2 * sigma * sqrt_t) * X / (s_inf - X)))
+                  : s_inf + (X - s_inf) * std::exp((b * T - 2 * sigma * sqrt_t) * X / (X - s_inf));
+  BsInputs at = in;
+  for (int i = 0; i < 200; ++i) {
+    at.spot = s;
+    const double d1 = (std::log(s / X) + (b + 0.5 * sigma * sigma) * T) / (sigma * sqrt_t);
+    const double european = bs_price(at);
+    if (call) {
+      const double lhs = s - X;
+      const double rhs = european + (1 - carry * normal_cdf(d1)) * s / q_root;
+      const double slope = carry * normal_cdf(d1) * (1 - 1 / q_root) + (1 - carry * normal_pdf(d1) / (sigma * sqrt_t)) / q_root;
+      if (std::fabs(lhs - rhs) / X < 1e-13) break;
+      s = (X + rhs - slope * s) / (1 - slope);
+    } else {
+      const double lhs = X - s;
+      const double rhs = european - (1 - carry * normal_cdf(-d1)) * s / q_root;
+      const double slope = -carry * normal_cdf(-d1) * (1 - 1 / q_root) - (1 + carry * normal_pdf(-d1) / (sigma * sqrt_t)) / q_root;
+      if (std::fabs(lhs - rhs) / X < 1e-13) break;
+      s = (X - rhs + slope * s) / (1 + slope);
+    }
+  }
+  return s;
+}
+
+// Peizer-Pratt inversion (method 2), the probability mapping of the Leisen-Reimer tree.
+double peizer_pratt(double z, int n) {
+  const double a = z / (n + 1.0 / 3.0 + 0.1 / (n + 1));
+  const double root = std::sqrt(0.25 - 0.25 * std::exp(-a * a * (n + 1.0 / 6.0)));
+  return z >= 0 ? 0.5 + root : 0.5 - root;
+}
+
+}  // namespace
+
+double baw_price(const BsInputs& in) {
+  const double european = bs_price(in);
+  const bool call = in.type == OptionType::Call;
+  if (in.years <= 0 || in.vol <= 0) {
+    const double exercise = call ? in.spot - in.strike : in.strike - in.spot;
+    return std::max({european, exercise, 0.0});
+  }
+  // Without dividends a call is worth more alive; without interest a put is.
+  if ((call && in.dividend <= 0) || (!call && in.rate <= 0)) {
+    return european;
+  }
+  const double X = in.strike;
+  const double T = in.years;
+  const double sigma = in.vol;
+  const double b = in.rate - in.dividend;
+  const double N = 2 * b / (sigma * sigma);
+  // M / K = 2r / (sigma^2 (1 - e^{-rT})), which tends to 2 / (sigma^2 T) as r goes to 0.
+  const double m_over_k = std::fabs(in.rate * T) < 1e-12 ? 2 / (sigma * sigma * T)
+                                                          : 2 * in.rate / (sigma * sigma * -std::expm1(-in.rate * T));
+  const double carry = std::exp((b - in.rate) * T);
+  const double disc = (N - 1) * (N - 1) + 4 * m_over_k;
+  const double q_root = call ? (-(N - 1) + std::sqrt(disc)) / 2 : (-(N - 1) - std::sqrt(disc)) / 2;
+  const double s_crit = critical_price(in, q_root);
+  const double d1 = (std::log(s_crit / X) + (b + 0.5 * sigma * sigma) * T) / (sigma * std::sqrt(T));
+  if (call) {
+    if (in.spot >= s_crit) return in.spot - X;
+    const double A2 = (s_crit / q_root) * (1 - carry * normal_cdf(d1));
+    return european + A2 * std::pow(in.spot / s_crit, q_root);
+  }
+  if (in.spot <= s_crit) return X - in.spot;
+  const double A1 = -(s_crit / q_root) * (1 - carry * normal_cdf(-d1));
+  return european + A1 * std::pow(in.spot / s_crit, q_root);
+}
+
+double american_price(const BsInputs& in, AmericanMethod method, int steps) {
+  if (method == AmericanMethod::Baw) {
+    return baw_price(in);
+  }
+  // The tree's error falls like 1/steps and grows with the time to expiry: longer options get
+  // more steps (801 up to three months, 2401 beyond), which keeps it within 1e-3 to two years.
+  const int n = steps > 0 ? steps : (in.years <= 0.25 ? 801 : 2401);
+  return binomial_price(in, n, true);
+}
+
+Greeks american_greeks(const BsInputs& in, AmericanMethod method, int steps) {
+  steps = steps > 0 ? steps : (in.years <= 0.25 ? 801 : 2401);
+  Greeks g;
+  g.price = american_price(in, method, steps);
+  const auto priced = [&](double ds, double dvol, double dt, double dr, double dq) {
+    BsInputs x = in;
+    x.spot += ds;
+    x.vol += dvol;
+    x.years = std::max(0.0, x.years + dt);
+    x.rate += dr;
+    x.dividend += dq;
+    return american_price(x, method, steps);
+  };
+  // Trees are piecewise smooth in S: their bumps are wider than the approximation's.
+  const bool tree = method == AmericanMethod::Tree;
+  const double hs = (tree ? 1e-2 : 1e-4) * in.spot;
+  const double hv = tree ? 1e-3 : 1e-4;
+  const double ht = std::min(tree ? 1e-4 : 1e-5, 0.5 * in.years);
+  const double hr = tree ? 1e-4 : 1e-5;
+  const double up = priced(hs, 0, 0, 0, 0);
+  const double down = priced(-hs, 0, 0, 0, 0);
+  g.delta = (up - down) / (2 * hs);
+  g.gamma = (up - 2 * g.price + down) / (hs * hs);
+  const double vol_up = priced(0, hv, 0, 0, 0);
+  const double vol_down = priced(0, -hv, 0, 0, 0);
+  g.vega = (vol_up - vol_down) / (2 * hv);
+  g.vomma = (vol_up - 2 * g.price + vol_down) / (hv * hv);
+  g.theta = ht > 0 ? -(priced(0, 0, ht, 0, 0) - priced(0, 0, -ht, 0, 0)) / (2 * ht) : 0;
+  g.rho = (priced(0, 0, 0, hr, 0) - priced(0, 0, 0, -hr, 0)) / (2 * hr);
+  g.dividend_rho = (priced(0, 0, 0, 0, hr) - priced(0, 0, 0, 0, -hr)) / (2 * hr);
+  g.vanna = (priced(hs, hv, 0, 0, 0) - priced(hs, -hv, 0, 0, 0) - priced(-hs, hv, 0, 0, 0) + priced(-hs, -hv, 0, 0, 0)) /
+            (4 * hs * hv);
+  if (ht > 0) {
+    const double delta_later = (priced(hs, 0, -ht, 0, 0) - priced(-hs, 0, -ht, 0, 0)) / (2 * hs);
+    const double delta_earlier = (priced(hs, 0, ht, 0, 0) - priced(-hs, 0, ht, 0, 0)) / (2 * hs);
+    g.charm = (delta_later - delta_earlier) / (2 * ht);
+  }
+  return g;
+}
+
+double binomial_price(const BsInputs& in, int steps, bool american) {
+  const bool call = in.type == OptionType::Call;
+  const auto payoff = [&](double s) { return std::max(0.0, call ? s - in.strike : in.strike - s); };
+  if (in.years <= 0 || in.vol <= 0) {
+    return american ? std::max(bs_price(in), payoff(in.spot)) : bs_price(in);
+  }
+  const int n = steps % 2 == 0 ? steps + 1 : steps;
+  const double dt = in.years / n;
+  const double b = in.rate - in.dividend;
+  const double stddev = in.vol * std::sqrt(in.years);
+  const double d1 = (std::log(in.spot / in.strike) + (b + 0.5 * in.vol * in.vol) * in.years) / stddev;
+  const double d2 = d1 - stddev;
+  const double p = peizer_pratt(d2, n);
+  const double p_bar = peizer_pratt(d1, n);
+  const double growth = std::exp(b * dt);
+  const double up = growth * p_bar / p;
+  const double down = (growth - p * up) / (1 - p);
+  const double discount = std::exp(-in.rate * dt);
+  // Node prices S u^j d^(step-j), built by multiplication (no pow in the inner loop).
+  const double ratio = up / down;
+  std::vector<double> values(static_cast<std::size_t>(n) + 1);
+  std::vector<double> lowest(static_cast<std::size_t>(n) + 1);  // S d^step
+  lowest[0] = in.spot;
+  for (int step = 1; step <= n; ++step) {
+    lowest[static_cast<std::size_t>(step)] = lowest[static_cast<std::size_t>(step) - 1] * down;
+  }
+  double node = lowest[static_cast<std::size_t>(n)];
+  for (int j = 0; j <= n; ++j, node *= ratio) {
+    values[static_cast<std::size_t>(j)] = payoff(node);
+  }
+  const double p_up = discount * p;
+  const double p_down = discount * (1 - p);
+  for (int step = n - 1; step >= 0; --step) {
+    double price = lowest[static_cast<std::size_t>(step)];
+    for (int j = 0; j <= step; ++j, price *= ratio) {
+      const auto k = static_cast<std::size_t>(j);
+      const double hold = p_up * values[k + 1] + p_down * values[k];
+      values[k] = american ? std::max(hold, payoff(price)) : hold;
+    }
+  }
+  return values[0];
+}
+
+double crr_price(const BsInputs& in, int steps, bool american) {
+  const bool call = in.type == OptionType::Call;
+  const auto payoff = [&](double s) { return std::max(0.0, call ? s - in.strike : in.strike - s); };
+  if (in.years <= 0 || in.vol <= 0) {
+    return american ? std::max(bs_price(in), payoff(in.spot)) : bs_price(in);
+  }
+  const auto one = [&](int n) {
+    const double dt = in.years / n;
+    const double up = std::exp(in.vol * std::sqrt(dt));
+    const double down = 1 / up;
+    const double p = (std::exp((in.rate - in.dividend) * dt) - down) / (up - down);
+    const double discount = std::exp(-in.rate * dt);
+    const double ratio = up * up;
+    std::vector<double> values(static_cast<std::size_t>(n) + 1);
+    double node = in.spot * std::pow(down, n);
+    for (int j = 0; j <= n; ++j, node *= ratio) values[static_cast<std::size_t>(j)] = payoff(node);
+    for (int step = n - 1; step >= 0; --step) {
+      double price = in.spot * std::pow(down, step);
+      for (int j = 0; j <= step; ++j, price *= ratio) {
+        const auto k = static_cast<std::size_t>(j);
+        const double hold = discount * (p * values[k + 1] + (1 - p) * values[k]);
+        values[k] = american ? std::max(hold, payoff(price)) : hold;
+      }
+    }
+    return values[0];
+  };
+  return 0.5 * (one(steps) + one(steps + 1));
+}
+
+}  // namespace aiots::options
