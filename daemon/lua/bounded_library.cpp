@@ -102,35 +102,38 @@ int charged_unpack(lua_State* L) {
   return call_original(L);
 }
 
-void wrap(lua_State* L, const char* name, lua_CFunction wrapper) {
-  lua_getfield(L, -1, name);  // the original
-  lua_pushcclosure(L, wrapper, 1);
-  lua_setfield(L, -2, name);
-}
+// One entry per library function aiots takes over: replaced outright (the pattern functions),
+// or wrapped so that the original runs after the charge.
+struct Override {
+  const char* library;
+  const char* name;
+  lua_CFunction function;
+  bool wraps_original;
+};
 
-void replace(lua_State* L, const char* name, lua_CFunction function) {
-  lua_pushcfunction(L, function);
-  lua_setfield(L, -2, name);
-}
+constexpr Override k_overrides[] = {
+    {LUA_STRLIBNAME, "find", bounded_find, false},    {LUA_STRLIBNAME, "match", bounded_match, false},
+    {LUA_STRLIBNAME, "gmatch", bounded_gmatch, false}, {LUA_STRLIBNAME, "gsub", bounded_gsub, false},
+    {LUA_STRLIBNAME, "rep", charged_rep, true},        {LUA_TABLIBNAME, "concat", charged_concat, true},
+    {LUA_TABLIBNAME, "insert", charged_insert, true},  {LUA_TABLIBNAME, "remove", charged_remove, true},
+    {LUA_TABLIBNAME, "move", charged_move, true},      {LUA_TABLIBNAME, "sort", charged_sort, true},
+    {LUA_TABLIBNAME, "unpack", charged_unpack, true},
+};
 
 }  // namespace
 
 void install_bounded_library(lua_State* L) {
-  lua_getglobal(L, LUA_STRLIBNAME);
-  replace(L, "find", bounded_find);
-  replace(L, "match", bounded_match);
-  replace(L, "gmatch", bounded_gmatch);
-  replace(L, "gsub", bounded_gsub);
-  wrap(L, "rep", charged_rep);
-  lua_pop(L, 1);
-  lua_getglobal(L, LUA_TABLIBNAME);
-  wrap(L, "concat", charged_concat);
-  wrap(L, "insert", charged_insert);
-  wrap(L, "remove", charged_remove);
-  wrap(L, "move", charged_move);
-  wrap(L, "sort", charged_sort);
-  wrap(L, "unpack", charged_unpack);
-  lua_pop(L, 1);
+  for (const Override& o : k_overrides) {
+    lua_getglobal(L, o.library);
+    if (o.wraps_original) {
+      lua_getfield(L, -1, o.name);  // the original, upvalue 1 of the wrapper
+      lua_pushcclosure(L, o.function, 1);
+    } else {
+      lua_pushcfunction(L, o.function);
+    }
+    lua_setfield(L, -2, o.name);
+    lua_pop(L, 1);
+  }
 }
 
 }  // namespace aiots::lua
