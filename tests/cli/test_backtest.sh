@@ -105,7 +105,8 @@ expect_exit 1 "$AIOTS" -q backtest "$DEEP/endless_loop.lua" --data MSFT --no-rec
 expect_contains "deep budget" "$ERR" "$DEEP/endless_loop.lua:4: instruction budget of 100000 exceeded"
 expect_exit 1 "$AIOTS" -q backtest "$DEEP/memory_hog.lua" --data MSFT --no-record --memory-mb 8
 expect_contains "deep memory cap" "$ERR" "$DEEP/memory_hog.lua:5: memory cap of 8 MiB exceeded"
-expect_exit 1 bash -c 'cd "$1" && "$2" -q backtest ./runtime_error.lua --data MSFT --no-record' _ "$DEEP" "$AIOTS"
+aiots_abs="$(cd "$(dirname "$AIOTS")" && pwd)/$(basename "$AIOTS")"
+expect_exit 1 bash -c 'cd "$1" && "$2" -q backtest ./runtime_error.lua --data MSFT --no-record' _ "$DEEP" "$aiots_abs"
 expect_contains "relative path kept as given" "$ERR" "strategy stopped: ./runtime_error.lua:8: attempt to index a nil value"
 
 # No plugin freezes a backtest: the pattern bomb and every C-function bomb stop at the budget,
