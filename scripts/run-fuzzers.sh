@@ -9,6 +9,8 @@ build=${1:?usage: run-fuzzers.sh BUILD SECONDS}
 seconds=${2:?usage: run-fuzzers.sh BUILD SECONDS}
 mkdir -p "$build/findings"
 status=0
+passed=0
+failed=0
 for harness in fuzz_csv_import fuzz_rpc fuzz_config fuzz_params fuzz_lua_api; do
   name=${harness#fuzz_}
   work="$build/fuzz-corpus/$name"
@@ -19,10 +21,13 @@ for harness in fuzz_csv_import fuzz_rpc fuzz_config fuzz_params fuzz_lua_api; do
     runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo "?")
     cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo "?")
     echo "fuzz $name: ${seconds}s, $runs runs, coverage $cov edges, no findings"
+    passed=$((passed + 1))
   else
     echo "fuzz $name: FAILED; reproducer and log in $build/findings/ ($log):" >&2
     grep -E 'ERROR|SUMMARY|==[0-9]+==|Test unit written' "$log" | head -20 >&2
     status=1
+    failed=$((failed + 1))
   fi
 done
+echo "fuzz: $passed passed, $failed failed"
 exit $status
