@@ -57,7 +57,7 @@ namespace {
 // A malformed time is a usage error; a well-formed one outside the representable range is a
 // data error (exit 3) that names the range.
 tl::unexpected<Error> time_option_error(const std::string& option, const std::string& text, const Error& why) {
-  if (why.message.rfind("outside", 0) == 0) {
+  if (is_out_of_range(why)) {
     return data_error(option + ": " + quote_value(text) + " is " + why.message);
   }
   return usage_error(option + ": " + quote_value(text) + " is not a date or time (YYYY-MM-DD[THH:MM[:SS]][Z])");

@@ -132,6 +132,11 @@ Expected<void> read_table(const toml::table& table, const std::string& prefix, c
     if (!v) {
       return usage_error(where + ": key '" + name + "' must be " + type_name(key->type));
     }
+    // Every integer key is a budget, a cap or a duration: a negative one would switch a limit
+    // off (or wrap to a huge one), so it is refused here rather than clamped later.
+    if (key->type == ConfigType::Integer && std::get<std::int64_t>(*v) < 0) {
+      return usage_error(where + ": key '" + name + "' must not be negative (0 turns the limit off where allowed)");
+    }
     values[name] = *v;
     origins[name] = path;
   }

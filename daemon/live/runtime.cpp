@@ -147,9 +147,10 @@ std::unique_ptr<StrategySlot> Runtime::new_slot(const std::string& name, const s
 }
 
 lua::Limits Runtime::lua_limits() const {
-  return lua::Limits{static_cast<std::uint64_t>(std::max<std::int64_t>(0, m_config.integer("lua.instructions"))),
-                     static_cast<std::size_t>(std::max<std::int64_t>(1, m_config.integer("lua.memory_mb"))) << 20,
-                     std::chrono::milliseconds(std::max<std::int64_t>(0, m_config.integer("lua.deadline_ms")))};
+  // The configuration refuses negative integers.
+  return lua::Limits{static_cast<std::uint64_t>(m_config.integer("lua.instructions")),
+                     static_cast<std::size_t>(m_config.integer("lua.memory_mb")) << 20,
+                     std::chrono::milliseconds(m_config.integer("lua.deadline_ms"))};
 }
 
 EngineConfig Runtime::engine_config(const std::vector<std::string>& symbols, double cash, std::string& broker_error) const {

@@ -103,7 +103,7 @@ void Sandbox::deadline_hook(lua_State* L, ::lua_Debug*) {
     raise_limit(L, 0, Limit::Deadline);
   }
   // A stop meant for a callback that has ended: back to the budget hook.
-  self->m_hook_swapped.store(false);
+  self->m_hook_changed.store(false);
   self->install_budget_hook();
 }
 
@@ -133,8 +133,7 @@ void Sandbox::charge_allocation(std::size_t bytes) {
     return;
   }
   m_ticks += bytes >> 6;
-  if (m_ticks > m_limits.instructions && !m_hook_tight) {
-    m_hook_tight = true;
+  if (m_ticks > m_limits.instructions && !m_hook_changed.exchange(true)) {
     lua_sethook(m_state, &Sandbox::count_hook, LUA_MASKCOUNT, 1);
   }
 }
@@ -145,7 +144,7 @@ bool Sandbox::past_deadline() const {
 
 void Sandbox::expire(std::uint64_t generation) {
   m_expired_generation.store(generation);
-  m_hook_swapped.store(true);
+  m_hook_changed.store(true);
   lua_sethook(m_state, &Sandbox::deadline_hook, LUA_MASKCOUNT | LUA_MASKCALL | LUA_MASKRET, 1);
 }
 
@@ -255,12 +254,9 @@ Expected<void> Sandbox::call(int nargs, int nresults) {
   if (outermost) {
     if (m_limits.deadline.count() > 0) {
       Watchdog::instance().leave();
-      if (m_hook_swapped.exchange(false)) {
-        m_hook_tight = true;
-      }
     }
-    if (m_hook_tight) {
-      m_hook_tight = false;
+    // A plain load first: the locked exchange only when something did change the hook.
+    if (m_hook_changed.load(std::memory_order_relaxed) && m_hook_changed.exchange(false)) {
       install_budget_hook();
     }
   }

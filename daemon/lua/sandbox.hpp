@@ -86,13 +86,14 @@ private:
   std::uint64_t m_ticks = 0;
   int m_depth = 0;  // nested calls share the outer callback's budget and deadline
   bool m_closing = false;
-  bool m_hook_tight = false;  // the hook fires at every instruction until the callback ends
   std::string m_oom_where;   // "file:line: " of the allocation the cap refused
   std::string m_error_text;  // a limit's message while it is raised (no locals across longjmp)  // "file:line: " of the allocation the cap refused
   std::vector<std::pair<std::string, std::string>> m_chunk_names;  // (short form, whole name)
   std::uint64_t m_generation = 0;                    // of the running callback (watchdog)
   std::atomic<std::uint64_t> m_expired_generation{0};
-  std::atomic<bool> m_hook_swapped{false};
+  // Set when the hook was changed away from the budget hook (by the watchdog's stop, or to stop
+  // at the next instruction once allocations spent the budget); put back after the callback.
+  std::atomic<bool> m_hook_changed{false};
 };
 
 // "file:line: " of the Lua function `level` levels up the stack (whole file name), or "".

@@ -177,7 +177,7 @@ bool read_time(const std::vector<std::string_view>& fields, const Layout& l, con
   }
   const auto parsed = parse_time(text);
   if (!parsed) {
-    const bool range = parsed.error().message.rfind("outside", 0) == 0;
+    const bool range = is_out_of_range(parsed.error());
     err = {range ? "time_out_of_range" : "bad_time",
            "column '" + l.names[static_cast<std::size_t>(l.time)] + "': " + quote_value(text) + " is " +
                (range ? parsed.error().message
@@ -433,7 +433,7 @@ Expected<ParsedFile> parse_market_csv(std::string_view text, const std::string& 
   }
   // A first field that is a time (even one out of range, reported later with its line) is data.
   const auto first_time = parse_time(trim(fields[0]));
-  const bool has_header = !first_time && first_time.error().message.rfind("outside", 0) != 0;
+  const bool has_header = !first_time && !is_out_of_range(first_time.error());
   Layout layout;
   if (has_header) {
     AIOTS_TRY_ASSIGN(l, layout_from_header(fields, source, opt, file.ignored_columns));

@@ -20,8 +20,8 @@ Expected<std::string> read_input(const std::string& path) {
   std::size_t used = 0;
   // Lines are checked as they arrive, so a file that is one endless line (a binary, or a field of
   // millions of digits) is refused after k_max_line_bytes, not after all of it is in memory.
-  std::size_t scanned = 0;
-  std::size_t line_start = 0;
+  std::size_t line_start = 0;  // offset of the line being read
+  std::size_t scanned = 0;     // bytes already searched for newlines
   std::size_t line_number = 1;
   while (true) {
     if (data.size() - used < (1 << 20)) {
@@ -39,22 +39,19 @@ Expected<std::string> read_input(const std::string& path) {
     }
     used += static_cast<std::size_t>(n);
     while (scanned < used) {
-      const void* nl = std::memchr(data.data() + scanned, '\n', used - scanned);
+      const auto* nl = static_cast<const char*>(std::memchr(data.data() + scanned, '\n', used - scanned));
+      const std::size_t end = nl != nullptr ? static_cast<std::size_t>(nl - data.data()) : used;
+      if (end - line_start > k_max_line_bytes) {
+        gzclose(in);
+        return data_error(name + ":" + std::to_string(line_number) + ": line is longer than " +
+                          std::to_string(k_max_line_bytes >> 20) + " MiB, the limit for one line (not a CSV file?)");
+      }
       if (nl == nullptr) {
         scanned = used;
         break;
       }
-      scanned = static_cast<std::size_t>(static_cast<const char*>(nl) - data.data()) + 1;
-      if (scanned - line_start > k_max_line_bytes + 1) {
-        break;
-      }
-      line_start = scanned;
+      scanned = line_start = end + 1;
       ++line_number;
-    }
-    if (scanned - line_start > k_max_line_bytes + 1 || used - line_start > k_max_line_bytes + 1) {
-      gzclose(in);
-      return data_error(name + ":" + std::to_string(line_number) + ": line is longer than " +
-                        std::to_string(k_max_line_bytes >> 20) + " MiB, the limit for one line (not a CSV file?)");
     }
   }
   gzclose(in);

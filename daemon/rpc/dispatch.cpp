@@ -13,20 +13,6 @@ tl::unexpected<Error> internal_error() {
   return runtime_error("INTERNAL_ERROR: the request failed inside the daemon (see aiots logs)");
 }
 
-}  // namespace
-
-void dispatch_checked(Runtime& rt, Logger& logger, std::string_view line, SessionHooks& hooks);
-
-void dispatch_line(Runtime& rt, Logger& logger, std::string_view line, SessionHooks hooks) {
-  try {
-    dispatch_checked(rt, logger, line, hooks);
-  } catch (const std::exception& e) {
-    // Whatever a request does wrong costs that request only.
-    logger.error("rpc", "request failed", {{"error", e.what()}});
-    ++rt.rpc_errors;
-    hooks.send(error_response(nullptr, k_internal_error, "internal error: the request could not be handled"));
-  }
-}
 
 void dispatch_checked(Runtime& rt, Logger& logger, std::string_view line, SessionHooks& hooks) {
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
@@ -102,6 +88,19 @@ void dispatch_checked(Runtime& rt, Logger& logger, std::string_view line, Sessio
     return;
   }
   call.complete(std::move(result));
+}
+
+}  // namespace
+
+void dispatch_line(Runtime& rt, Logger& logger, std::string_view line, SessionHooks hooks) {
+  try {
+    dispatch_checked(rt, logger, line, hooks);
+  } catch (const std::exception& e) {
+    // Whatever a request does wrong costs that request only.
+    logger.error("rpc", "request failed", {{"error", e.what()}});
+    ++rt.rpc_errors;
+    hooks.send(error_response(nullptr, k_internal_error, "internal error: the request could not be handled"));
+  }
 }
 
 }  // namespace aiots::rpc

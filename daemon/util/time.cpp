@@ -22,9 +22,10 @@ bool read_digits(const char* p, int n, int& out) {
 }
 
 constexpr const char* k_not_a_time = "not a date or time";
+constexpr std::string_view k_out_of_range = "outside the representable time range ";
 
 tl::unexpected<Error> out_of_range() {
-  return data_error("outside the representable time range " + std::string(k_time_range_text));
+  return data_error(std::string(k_out_of_range) + std::string(k_time_range_text));
 }
 
 Expected<ParsedTime> parse_epoch(std::string_view s) {
@@ -166,6 +167,8 @@ Expected<ParsedTime> parse_time(std::string_view s) {
   }
   return t;
 }
+
+bool is_out_of_range(const Error& error) { return error.message.starts_with(k_out_of_range); }
 
 std::int64_t day_number(Timestamp ts) {
   return ts >= 0 ? ts / k_ns_per_day : -((-ts + k_ns_per_day - 1) / k_ns_per_day);

@@ -43,6 +43,9 @@ inline Timestamp time_between(Timestamp earlier, Timestamp later) {
 // when the text is none of these, names an impossible date, or lies outside k_min_time ..
 // k_max_time (the message then names that range).
 Expected<ParsedTime> parse_time(std::string_view text);
+// True when a parse_time error says the text is a time, only outside the representable range
+// (the text is data, not a header; the error is a data error naming the range).
+bool is_out_of_range(const Error& error);
 
 // Formats `ts` as YYYY-MM-DD when `date_only`, else as YYYY-MM-DDTHH:MM:SS[.fffffffff]Z.
 std::string format_time(Timestamp ts, bool date_only = false);

@@ -16,6 +16,9 @@ expect_eq "unknown key" "$ERR" "aiots: config check: $CONF:5: unknown key 'lua.b
 printf '[lua]\nmemory_mb = "lots"\n' > "$CONF"
 expect_exit 2 "$AIOTS" config check
 expect_eq "wrong type" "$ERR" "aiots: config check: $CONF:2: key 'lua.memory_mb' must be an integer"
+printf '[lua]\ndeadline_ms = -1\n' > "$CONF"
+expect_exit 2 "$AIOTS" config check
+expect_eq "negative limit" "$ERR" "aiots: config check: $CONF:2: key 'lua.deadline_ms' must not be negative (0 turns the limit off where allowed)"
 printf 'log_level = "loud"\n' > "$CONF"
 expect_exit 2 "$AIOTS" config check
 expect_contains "bad level" "$ERR" "log_level' must be trace, debug, info, warn or error"

@@ -66,7 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     engine.process(std::span<const SymbolBar>(&bar, 1));
   }
   const Portfolio& pf = engine.portfolio();
-  if (pf.check_values().empty() &&
+  if (pf.value_representable(0) && pf.checked_equity() &&
       pf.equity() != cfg.initial_cash + pf.realized() + pf.unrealized() - pf.commissions()) {
     __builtin_trap();
   }

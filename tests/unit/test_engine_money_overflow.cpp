@@ -71,9 +71,11 @@ TEST_CASE("Marks beyond money's range are reported, never wrapped", "[engine][mo
   Portfolio p(Money::from(1'000), {Instrument{"X", 1, 0.01, {}}});
   p.apply(Fill{0, 1, 0, Side::Buy, 1'000'000'000, 0.01, Money{}});  // 1e7 dollars of a penny stock
   p.mark(0, 0.02);
-  CHECK(p.check_values().empty());
+  CHECK(p.value_representable(0));
+  CHECK(p.checked_equity().has_value());
   p.mark(0, 1e8);  // a bad tick: 1e17 dollars
-  CHECK(p.check_values().rfind("VALUE_OVERFLOW: position 1000000000 of X", 0) == 0);
+  CHECK_FALSE(p.value_representable(0));
+  CHECK(p.value_overflow(0).rfind("VALUE_OVERFLOW: position 1000000000 of X", 0) == 0);
   CHECK(p.market_value(0).micros == INT64_MAX);  // clamped, positive: never a wrapped negative
   CHECK(p.equity().micros > 0);
 }
@@ -100,7 +102,8 @@ TEST_CASE("Property: random extreme order streams are booked exactly or refused"
         books.portfolio.mark(s, price);
       }
       // What the Engine does after marking: stop the run once values cannot be represented.
-      if (!books.portfolio.check_values().empty()) {
+      if (!books.portfolio.value_representable(0) || !books.portfolio.value_representable(1) ||
+          !books.portfolio.checked_equity()) {
         stopped = true;
         break;
       }

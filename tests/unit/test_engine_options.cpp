@@ -145,7 +145,7 @@ TEST_CASE("Implied volatility recovers sigma within 1e-9 on every row QuantLib r
     }
   }
   CHECK(ok_rows == 769);
-  CHECK(flagged <= 2);  // the deep in-the-money, low-volatility rows (aiots-options(1))
+  CHECK(flagged <= 2);  // the deep in-the-money, low-volatility rows (implied_vol.hpp)
   INFO("most iterations " << most_iterations);
   CHECK(most_iterations <= 24);
 }
@@ -172,7 +172,7 @@ TEST_CASE("Implied volatility reports prices that carry no volatility", "[option
 }
 
 TEST_CASE("The American pricer agrees with an independent binomial tree within 1e-3", "[options][american]") {
-  // The documented grid (aiots-options(1)): S 100, K 80..120, T 1 day to 3 months with sigma
+  // The grid (documented in american.hpp): S 100, K 80..120, T 1 day to 3 months with sigma
   // 0.1..0.6 and 1 year with sigma 0.1..0.3, r 0..0.08, q 0..0.04, calls and puts. The pricer is
   // the Leisen-Reimer tree (801 steps to 3 months, 2401 beyond); the check is a
   // Cox-Ross-Rubinstein tree (mean of n and n+1 steps, n = 2000, or 4000 beyond 3 months).
@@ -201,7 +201,7 @@ TEST_CASE("The American pricer agrees with an independent binomial tree within 1
 }
 
 TEST_CASE("Barone-Adesi-Whaley stays within its documented accuracy of the tree", "[options][american]") {
-  // aiots-options(1): |BAW - tree| <= 0.005 up to a day, 0.02 up to a week, 0.06 up to a month,
+  // american.hpp: |BAW - tree| <= 0.005 up to a day, 0.02 up to a week, 0.06 up to a month,
   // 0.13 up to a year (worst over the grid; most options are far closer).
   for (const auto& [T, bound] : {std::pair{1.0 / 365, 0.005}, std::pair{7.0 / 365, 0.02}, std::pair{30.0 / 365, 0.06},
                                  std::pair{1.0, 0.13}}) {

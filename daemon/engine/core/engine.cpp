@@ -51,10 +51,10 @@ void Engine::process(std::span<const SymbolBar> bars) {
   }
   for (const SymbolBar& b : bars) {
     m_portfolio.mark(b.symbol, b.bar.close);
-  }
-  if (std::string overflow = m_portfolio.check_values(); !overflow.empty()) {
-    fail(Error{ErrorKind::Data, std::move(overflow)});
-    return;
+    if (!m_portfolio.value_representable(b.symbol)) {
+      fail(Error{ErrorKind::Data, m_portfolio.value_overflow(b.symbol)});
+      return;
+    }
   }
   for (IndicatorSlot& slot : m_indicators) {
     for (const SymbolBar& b : bars) {
@@ -81,7 +81,11 @@ void Engine::process(std::span<const SymbolBar> bars) {
   for (std::size_t s = 0; s < m_config.instruments.size() && !invested; ++s) {
     invested = m_portfolio.position(static_cast<SymbolId>(s)).quantity != 0;
   }
-  m_equity.push_back(EquityPoint{m_now, m_portfolio.equity()});
+  const std::optional<Money> equity = m_portfolio.checked_equity();
+  if (!equity) {
+    fail(Error{ErrorKind::Data, "VALUE_OVERFLOW: the equity is beyond the range money represents"});
+  }
+  m_equity.push_back(EquityPoint{m_now, equity ? *equity : m_portfolio.equity()});
   m_invested.push_back(invested);
   m_invested_bars += invested ? 1 : 0;
   ++m_bars;

@@ -53,6 +53,48 @@ double peizer_pratt(double z, int n) {
   return z >= 0 ? 0.5 + root : 0.5 - root;
 }
 
+double payoff(const BsInputs& in, double spot) {
+  return std::max(0.0, in.type == OptionType::Call ? spot - in.strike : in.strike - spot);
+}
+
+// Backward induction on a recombining binomial tree of n steps: from each node the price moves
+// to price * up with probability p, else to price * down; one step discounts by `discount`.
+double roll_back(const BsInputs& in, int n, double up, double down, double p, double discount, bool american) {
+  // Node j of step k stands at S d^k (u/d)^j, built by multiplication (no pow in the loops).
+  const double ratio = up / down;
+  const double p_up = discount * p;
+  const double p_down = discount * (1 - p);
+  std::vector<double> lowest(static_cast<std::size_t>(n) + 1);
+  lowest[0] = in.spot;
+  for (std::size_t k = 1; k < lowest.size(); ++k) {
+    lowest[k] = lowest[k - 1] * down;
+  }
+  std::vector<double> values(static_cast<std::size_t>(n) + 1);
+  double node = lowest.back();
+  for (double& v : values) {
+    v = payoff(in, node);
+    node *= ratio;
+  }
+  for (int step = n - 1; step >= 0; --step) {
+    double price = lowest[static_cast<std::size_t>(step)];
+    for (std::size_t k = 0; k <= static_cast<std::size_t>(step); ++k, price *= ratio) {
+      const double hold = p_up * values[k + 1] + p_down * values[k];
+      values[k] = american ? std::max(hold, payoff(in, price)) : hold;
+    }
+  }
+  return values[0];
+}
+
+// Expiry or no volatility: the European value, or exercise now if that is worth more.
+double degenerate_tree(const BsInputs& in, bool american) {
+  return american ? std::max(bs_price(in), payoff(in, in.spot)) : bs_price(in);
+}
+
+// The tree's error falls like 1/steps and grows with the time to expiry: longer options get more
+// steps (801 up to three months, 2401 beyond), which keeps it within 1e-3 of its limit on the
+// grid of tests/unit/test_engine_options.cpp.
+int default_steps(const BsInputs& in, int steps) { return steps > 0 ? steps : (in.years <= 0.25 ? 801 : 2401); }
+
 }  // namespace
 
 double baw_price(const BsInputs& in) {
@@ -93,14 +135,11 @@ double american_price(const BsInputs& in, AmericanMethod method, int steps) {
   if (method == AmericanMethod::Baw) {
     return baw_price(in);
   }
-  // The tree's error falls like 1/steps and grows with the time to expiry: longer options get
-  // more steps (801 up to three months, 2401 beyond), which keeps it within 1e-3 to two years.
-  const int n = steps > 0 ? steps : (in.years <= 0.25 ? 801 : 2401);
-  return binomial_price(in, n, true);
+  return binomial_price(in, default_steps(in, steps), true);
 }
 
 Greeks american_greeks(const BsInputs& in, AmericanMethod method, int steps) {
-  steps = steps > 0 ? steps : (in.years <= 0.25 ? 801 : 2401);
+  steps = default_steps(in, steps);
   Greeks g;
   g.price = american_price(in, method, steps);
   const auto priced = [&](double ds, double dvol, double dt, double dr, double dq) {
@@ -140,73 +179,31 @@ Greeks american_greeks(const BsInputs& in, AmericanMethod method, int steps) {
 }
 
 double binomial_price(const BsInputs& in, int steps, bool american) {
-  const bool call = in.type == OptionType::Call;
-  const auto payoff = [&](double s) { return std::max(0.0, call ? s - in.strike : in.strike - s); };
   if (in.years <= 0 || in.vol <= 0) {
-    return american ? std::max(bs_price(in), payoff(in.spot)) : bs_price(in);
+    return degenerate_tree(in, american);
   }
   const int n = steps % 2 == 0 ? steps + 1 : steps;
   const double dt = in.years / n;
   const double b = in.rate - in.dividend;
   const double stddev = in.vol * std::sqrt(in.years);
   const double d1 = (std::log(in.spot / in.strike) + (b + 0.5 * in.vol * in.vol) * in.years) / stddev;
-  const double d2 = d1 - stddev;
-  const double p = peizer_pratt(d2, n);
-  const double p_bar = peizer_pratt(d1, n);
+  const double p = peizer_pratt(d1 - stddev, n);
   const double growth = std::exp(b * dt);
-  const double up = growth * p_bar / p;
+  const double up = growth * peizer_pratt(d1, n) / p;
   const double down = (growth - p * up) / (1 - p);
-  const double discount = std::exp(-in.rate * dt);
-  // Node prices S u^j d^(step-j), built by multiplication (no pow in the inner loop).
-  const double ratio = up / down;
-  std::vector<double> values(static_cast<std::size_t>(n) + 1);
-  std::vector<double> lowest(static_cast<std::size_t>(n) + 1);  // S d^step
-  lowest[0] = in.spot;
-  for (int step = 1; step <= n; ++step) {
-    lowest[static_cast<std::size_t>(step)] = lowest[static_cast<std::size_t>(step) - 1] * down;
-  }
-  double node = lowest[static_cast<std::size_t>(n)];
-  for (int j = 0; j <= n; ++j, node *= ratio) {
-    values[static_cast<std::size_t>(j)] = payoff(node);
-  }
-  const double p_up = discount * p;
-  const double p_down = discount * (1 - p);
-  for (int step = n - 1; step >= 0; --step) {
-    double price = lowest[static_cast<std::size_t>(step)];
-    for (int j = 0; j <= step; ++j, price *= ratio) {
-      const auto k = static_cast<std::size_t>(j);
-      const double hold = p_up * values[k + 1] + p_down * values[k];
-      values[k] = american ? std::max(hold, payoff(price)) : hold;
-    }
-  }
-  return values[0];
+  return roll_back(in, n, up, down, p, std::exp(-in.rate * dt), american);
 }
 
 double crr_price(const BsInputs& in, int steps, bool american) {
-  const bool call = in.type == OptionType::Call;
-  const auto payoff = [&](double s) { return std::max(0.0, call ? s - in.strike : in.strike - s); };
   if (in.years <= 0 || in.vol <= 0) {
-    return american ? std::max(bs_price(in), payoff(in.spot)) : bs_price(in);
+    return degenerate_tree(in, american);
   }
   const auto one = [&](int n) {
     const double dt = in.years / n;
     const double up = std::exp(in.vol * std::sqrt(dt));
     const double down = 1 / up;
     const double p = (std::exp((in.rate - in.dividend) * dt) - down) / (up - down);
-    const double discount = std::exp(-in.rate * dt);
-    const double ratio = up * up;
-    std::vector<double> values(static_cast<std::size_t>(n) + 1);
-    double node = in.spot * std::pow(down, n);
-    for (int j = 0; j <= n; ++j, node *= ratio) values[static_cast<std::size_t>(j)] = payoff(node);
-    for (int step = n - 1; step >= 0; --step) {
-      double price = in.spot * std::pow(down, step);
-      for (int j = 0; j <= step; ++j, price *= ratio) {
-        const auto k = static_cast<std::size_t>(j);
-        const double hold = discount * (p * values[k + 1] + (1 - p) * values[k]);
-        values[k] = american ? std::max(hold, payoff(price)) : hold;
-      }
-    }
-    return values[0];
+    return roll_back(in, n, up, down, p, std::exp(-in.rate * dt), american);
   };
   return 0.5 * (one(steps) + one(steps + 1));
 }

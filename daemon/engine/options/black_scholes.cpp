@@ -27,7 +27,7 @@ Terms terms(const BsInputs& in) {
   t.d1 = std::log(t.forward / in.strike) / t.stddev + 0.5 * t.stddev;
   t.d2 = t.d1 - t.stddev;
   t.pdf_d1 = normal_pdf(t.d1);
-  // N(x) and N(-x) each from erfc, so that neither loses its digits to 1 - N.
+  // N(x) and N(-x) both, rather than 1 - N: the tail keeps its digits (normal_cdf).
   t.n_d1 = normal_cdf(t.d1);
   t.n_d2 = normal_cdf(t.d2);
   t.n_md1 = normal_cdf(-t.d1);

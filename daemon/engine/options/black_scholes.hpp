@@ -1,7 +1,8 @@
 // Black-Scholes-Merton for European options on an underlying with a continuous dividend yield:
-// price and Greeks in closed form. Conventions are QuantLib's (aiots-options(1)): rates and the
+// price and Greeks in closed form. Conventions are QuantLib's (tests/data/oracle-ql/CONVENTIONS.md): rates and the
 // dividend yield continuously compounded, T a plain year fraction, vega and rho per 1.00 (not per
-// point), theta per year of calendar time (-dV/dT), charm per year (-dDelta/dT).
+// point), theta per year of calendar time (-dV/dT), charm per year (-dDelta/dT). Checked
+// against QuantLib in tests/unit/test_engine_options.cpp.
 #pragma once
 
 #include <optional>

@@ -2,7 +2,7 @@
 // bounds first, then sigma is solved on the out-of-the-money side with a safeguarded Newton
 // iteration (in log-price space where prices are tiny), started where it converges
 // monotonically (Manaster-Koehler), and bracketed so that it cannot diverge. Every result
-// carries a stable status (aiots-options(1)).
+// carries a stable status.
 #pragma once
 
 #include <string_view>

@@ -17,18 +17,21 @@ namespace aiots {
 // The largest notional of one order or position the engine accepts, in currency units. Kept a
 // factor ~9 below the int64 limit so that cash, cost and P&L sums of such amounts still fit.
 inline constexpr double k_max_notional = 1e12;
+// The largest amount, in currency units, that money represents with room to spare (9e18 micros).
+inline constexpr double k_max_money_value = 9.0e12;
 
 struct Money {
   std::int64_t micros = 0;
 
   static Money from(double amount) { return Money{std::llround(amount * 1e6)}; }
-  // `amount` in micros if it is finite and representable with room to spare (|amount| <= 9e12).
+  // True when `amount` is finite and within k_max_money_value.
+  static bool representable(double amount) { return std::fabs(amount) <= k_max_money_value; }
+  // `amount` in micros if it is representable, else nullopt.
   static std::optional<Money> checked_from(double amount) {
-    const double micros = amount * 1e6;
-    if (!std::isfinite(micros) || std::fabs(micros) > 9.0e18) {
+    if (!representable(amount)) {
       return std::nullopt;
     }
-    return Money{std::llround(micros)};
+    return Money{std::llround(amount * 1e6)};
   }
   double value() const { return static_cast<double>(micros) / 1e6; }
 

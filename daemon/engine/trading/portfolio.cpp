@@ -1,5 +1,7 @@
 #include "engine/trading/portfolio.hpp"
 
+#include "util/format_number.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -84,7 +86,8 @@ Money Portfolio::market_value(SymbolId symbol) const {
   if (pos.quantity == 0) {
     return Money{};
   }
-  // Clamped, never wrapped: the engine stops a run whose values overflow (check_values).
+  // Clamped, never wrapped: the engine stops a run whose values overflow
+  // (value_representable, checked_equity).
   return saturating_from(static_cast<double>(pos.quantity) * m_last_price[s] * m_instruments[s].multiplier);
 }
 
@@ -103,11 +106,13 @@ Money Portfolio::unrealized() const {
 }
 
 Money Portfolio::equity() const {
+  if (const std::optional<Money> exact = checked_equity()) {
+    return *exact;
+  }
+  // Beyond money's range (the engine stops such a run): the sum, clamped.
   Int128 total = m_cash.micros;
   for (std::size_t s = 0; s < m_positions.size(); ++s) {
-    if (m_positions[s].quantity != 0) {
-      total += market_value(static_cast<SymbolId>(s)).micros;
-    }
+    total += market_value(static_cast<SymbolId>(s)).micros;
   }
   return clamp(total);
 }
@@ -126,10 +131,10 @@ std::string Portfolio::check_fill(const Fill& fill) const {
   const double multiplier = m_instruments[s].multiplier;
   const double raw = fill.price * static_cast<double>(fill.quantity) * multiplier;
   const auto notional = Money::checked_from(raw);
-  const std::string what = " (" + std::to_string(fill.quantity) + " at " + std::to_string(fill.price) + ")";
+  const auto what = [&] { return " (" + std::to_string(fill.quantity) + " at " + format_number(fill.price) + ")"; };
   if (!notional || std::fabs(raw) > k_max_notional) {
     return "NOTIONAL_OVERFLOW: the fill's notional exceeds " + std::to_string(static_cast<std::int64_t>(k_max_notional)) +
-           ", the most the engine represents" + what;
+           ", the most the engine represents" + what();
   }
   const Position& pos = m_positions[s];
   const Int128 signed_qty = fill.side == Side::Buy ? fill.quantity : -static_cast<Int128>(fill.quantity);
@@ -144,34 +149,30 @@ std::string Portfolio::check_fill(const Fill& fill) const {
   const double price = m_last_price[s] == 0 ? fill.price : m_last_price[s];
   const double value = static_cast<double>(quantity) * price * multiplier;
   if (!fits(cash) || !fits(commissions) || !fits(cost_bound) || !fits(realized_bound)) {
-    return "NOTIONAL_OVERFLOW: cash or P&L would leave the representable range" + what;
+    return "NOTIONAL_OVERFLOW: cash or P&L would leave the representable range" + what();
   }
-  if (!fits(quantity) || !Money::checked_from(value) || std::fabs(value) > k_max_notional) {
+  if (!fits(quantity) || !(std::fabs(value) <= k_max_notional)) {
     return "NOTIONAL_OVERFLOW: the resulting position would be worth more than " +
-           std::to_string(static_cast<std::int64_t>(k_max_notional)) + what;
+           std::to_string(static_cast<std::int64_t>(k_max_notional)) + what();
   }
   return {};
 }
 
-std::string Portfolio::check_values() const {
-  Int128 total = m_cash.micros;
+std::string Portfolio::value_overflow(SymbolId symbol) const {
+  const auto s = static_cast<std::size_t>(symbol);
+  return "VALUE_OVERFLOW: position " + std::to_string(m_positions[s].quantity) + " of " + m_instruments[s].symbol +
+         " at " + format_number(m_last_price[s]) + " is worth more than money can represent";
+}
+
+std::optional<Money> Portfolio::checked_equity() const {
+  std::int64_t total = m_cash.micros;
   for (std::size_t s = 0; s < m_positions.size(); ++s) {
-    const Position& pos = m_positions[s];
-    if (pos.quantity == 0) {
-      continue;
+    if (m_positions[s].quantity != 0 &&
+        __builtin_add_overflow(total, market_value(static_cast<SymbolId>(s)).micros, &total)) {
+      return std::nullopt;
     }
-    const double value = static_cast<double>(pos.quantity) * m_last_price[s] * m_instruments[s].multiplier;
-    const auto money = Money::checked_from(value);
-    if (!money) {
-      return "VALUE_OVERFLOW: position " + std::to_string(pos.quantity) + " of " + m_instruments[s].symbol + " at " +
-             std::to_string(m_last_price[s]) + " is worth more than money can represent";
-    }
-    total += money->micros;
   }
-  if (!fits(total)) {
-    return "VALUE_OVERFLOW: equity is beyond the representable range";
-  }
-  return {};
+  return Money{total};
 }
 
 }  // namespace aiots

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,10 +31,17 @@ public:
   // commissions, quantity, market value) representable, else "NOTIONAL_OVERFLOW: ..." naming
   // what would overflow. The broker refuses such fills instead of booking them.
   std::string check_fill(const Fill& fill) const;
-  // Returns "VALUE_OVERFLOW: ..." when a position's market value or the equity at the last
-  // marks cannot be represented in money, else "" (marks are prices from the feed: a position
-  // bought for 1e11 can be worth 1e15 after a bad tick).
-  std::string check_values() const;
+  // Whether the position in `symbol` is worth, at its last mark, no more than money represents
+  // (marks are prices from the feed: a position bought for 1e11 can be worth 1e15 after a bad
+  // tick). Inline and O(1): the engine asks after every mark; value_overflow says why not.
+  bool value_representable(SymbolId symbol) const {
+    const auto s = static_cast<std::size_t>(symbol);
+    const std::int64_t quantity = m_positions[s].quantity;
+    return quantity == 0 ||
+           Money::representable(static_cast<double>(quantity) * m_last_price[s] * m_instruments[s].multiplier);
+  }
+  // "VALUE_OVERFLOW: position ... is worth more than money can represent".
+  std::string value_overflow(SymbolId symbol) const;
   // Records the latest price of `symbol`, for marking to market.
   void mark(SymbolId symbol, double price) { m_last_price[static_cast<std::size_t>(symbol)] = price; }
 
@@ -45,8 +53,10 @@ public:
   // Returns the market value of a position at its last price, rounded to money.
   Money market_value(SymbolId symbol) const;
   Money unrealized() const;
-  // Returns cash plus the market value of every position.
+  // Returns cash plus the market value of every position (clamped, never wrapped), or with
+  // checked_equity nullopt when the sum leaves money's range.
   Money equity() const;
+  std::optional<Money> checked_equity() const;
   // Returns the sum of |market value| of all positions (gross exposure).
   Money gross_exposure() const;
   const std::vector<Instrument>& instruments() const { return m_instruments; }
