@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   aiots::cli::setup_data(app, ctx);
   aiots::cli::setup_indicators(app, ctx);
+  aiots::cli::setup_options(app, ctx);
   aiots::cli::setup_backtest(app, ctx);
   aiots::cli::setup_runs(app, ctx);
   aiots::cli::setup_daemon(app, ctx);

@@ -24,6 +24,7 @@ void setup_live_views(CLI::App& app, Context& ctx);
 void setup_logs(CLI::App& app, Context& ctx);
 void setup_config(CLI::App& app, Context& ctx);
 void setup_doctor(CLI::App& app, Context& ctx);
+void setup_options(CLI::App& app, Context& ctx);
 
 // Writes bars as rows (time, open, high, low, close, volume) to `writer`; daily and longer
 // bars print their date alone. Shared by show, export and indicators.

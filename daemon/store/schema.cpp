@@ -8,7 +8,7 @@ namespace aiots {
 namespace {
 
 // Migration i takes the schema from version i to i+1. Append only; never edit a shipped one.
-constexpr std::array<std::string_view, 2> k_migrations = {
+constexpr std::array<std::string_view, 3> k_migrations = {
     R"sql(
 CREATE TABLE series (
   id        INTEGER PRIMARY KEY,
@@ -64,6 +64,31 @@ CREATE TABLE run_trades (
   commission  REAL    NOT NULL,
   bars        INTEGER NOT NULL,
   PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+)sql",
+    R"sql(
+CREATE TABLE option_snapshots (
+  id         INTEGER PRIMARY KEY,
+  underlying TEXT    NOT NULL,
+  ts         INTEGER NOT NULL,               -- when the quotes were taken, ns UTC
+  spot       REAL,                           -- the underlying's price then, if the source gave it
+  synthetic  INTEGER NOT NULL CHECK (synthetic IN (0, 1)),
+  source     TEXT    NOT NULL,               -- file imported, or how synth-chain made it
+  UNIQUE (underlying, ts)
+);
+CREATE TABLE option_quotes (
+  snapshot_id   INTEGER NOT NULL REFERENCES option_snapshots(id) ON DELETE CASCADE,
+  expiry        INTEGER NOT NULL,            -- instant of expiry, ns UTC
+  strike        REAL    NOT NULL,
+  type          TEXT    NOT NULL CHECK (type IN ('call', 'put')),
+  bid           REAL,
+  ask           REAL,
+  last          REAL,
+  volume        REAL,
+  open_interest REAL,
+  vendor_iv     REAL,
+  vendor_delta  REAL,
+  PRIMARY KEY (snapshot_id, expiry, strike, type)
 ) WITHOUT ROWID;
 )sql",
 };

@@ -100,8 +100,10 @@ int default_steps(const BsInputs& in, int steps) { return steps > 0 ? steps : (i
 double baw_price(const BsInputs& in) {
   const double european = bs_price(in);
   const bool call = in.type == OptionType::Call;
-  if (in.years <= 0 || in.vol <= 0) {
-    const double exercise = call ? in.spot - in.strike : in.strike - in.spot;
+  const double exercise = call ? in.spot - in.strike : in.strike - in.spot;
+  // Below 1e-5 of standard deviation the quadratic's coefficients (2b / sigma^2) overflow;
+  // there the option is worth its European or exercise value to far below a cent.
+  if (in.years <= 0 || in.vol * std::sqrt(in.years) < 1e-5) {
     return std::max({european, exercise, 0.0});
   }
   // Without dividends a call is worth more alive; without interest a put is.
@@ -206,6 +208,84 @@ double crr_price(const BsInputs& in, int steps, bool american) {
     return roll_back(in, n, up, down, p, std::exp(-in.rate * dt), american);
   };
   return 0.5 * (one(steps) + one(steps + 1));
+}
+
+IvResult american_implied_vol(const BsInputs& in, double price, AmericanMethod method, int steps) {
+  IvResult out;
+  if (!(in.spot > 0) || !(in.strike > 0) || !(in.years > 0) || !std::isfinite(in.spot) || !std::isfinite(in.strike) ||
+      !std::isfinite(in.years) || !std::isfinite(in.rate) || !std::isfinite(in.dividend) || !std::isfinite(price)) {
+    return out;
+  }
+  const bool call = in.type == OptionType::Call;
+  // An American option is worth at least what exercising now pays, and at least the European.
+  const double exercise_now = std::max(0.0, call ? in.spot - in.strike : in.strike - in.spot);
+  BsInputs at = in;
+  at.vol = 0;
+  const double floor_value = std::max(exercise_now, american_price(at, method, steps));
+  const double ceiling = call ? in.spot : in.strike;
+  const double noise = 1e-12 * std::max(1.0, floor_value);
+  if (price < floor_value - noise) {
+    out.status = IvStatus::BelowIntrinsic;
+    return out;
+  }
+  if (price >= ceiling) {
+    out.status = IvStatus::AboveUpperBound;
+    return out;
+  }
+  if (price <= floor_value + noise) {
+    out.status = IvStatus::NoTimeValue;
+    return out;
+  }
+  const auto excess = [&](double vol) {
+    ++out.iterations;
+    at.vol = vol;
+    return american_price(at, method, steps) - price;
+  };
+  // Bracket: the value rises with volatility; 1e-6 is as good as no volatility for a price
+  // above the floor, and doubling reaches any price below the ceiling within a few steps.
+  double lo = 1e-6, hi = 1.0;
+  double f_lo = excess(lo), f_hi = excess(hi);
+  if (!std::isfinite(f_lo) || !std::isfinite(f_hi)) return out;  // invalid_input: the pricer has no value here
+  while (f_hi < 0 && hi < 1e3) {
+    lo = hi;
+    f_lo = f_hi;
+    hi *= 2;
+    f_hi = excess(hi);
+  }
+  if (f_hi < 0 || f_lo > 0) {
+    out.status = f_hi < 0 ? IvStatus::AboveUpperBound : IvStatus::NoTimeValue;
+    return out;
+  }
+  // Illinois: regula falsi that halves the weight of an end kept twice, so it cannot stall.
+  int kept = 0;
+  for (int i = 0; i < 200 && hi - lo > 1e-10; ++i) {
+    const double x = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
+    const double mid = (x > lo && x < hi) ? x : 0.5 * (lo + hi);
+    const double f = excess(mid);
+    if (f == 0) {
+      lo = hi = mid;
+      break;
+    }
+    if ((f < 0) == (f_lo < 0)) {
+      lo = mid;
+      f_lo = f;
+      if (kept == -1) f_hi *= 0.5;
+      kept = -1;
+    } else {
+      hi = mid;
+      f_hi = f;
+      if (kept == 1) f_lo *= 0.5;
+      kept = 1;
+    }
+    if (std::abs(f) < 1e-13 * std::max(1.0, price)) {
+      lo = hi = mid;
+      break;
+    }
+  }
+  out.vol = 0.5 * (lo + hi);
+  out.uncertainty = hi - lo;
+  out.status = out.uncertainty > 1e-9 ? IvStatus::IllConditioned : IvStatus::Ok;
+  return out;
 }
 
 }  // namespace aiots::options

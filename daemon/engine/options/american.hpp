@@ -5,6 +5,7 @@
 #pragma once
 
 #include "engine/options/black_scholes.hpp"
+#include "engine/options/implied_vol.hpp"
 
 namespace aiots::options {
 
@@ -28,5 +29,11 @@ enum class AmericanMethod { Tree, Baw };
 double american_price(const BsInputs& in, AmericanMethod method, int steps = 0);
 // Price and Greeks by central differences of the chosen method.
 Greeks american_greeks(const BsInputs& in, AmericanMethod method, int steps = 0);
+
+// The volatility at which the chosen American pricer gives `price`. The price must lie between
+// the immediate-exercise value (max(S-K, 0) or max(K-S, 0)) and the spot (call) or strike (put);
+// sigma is bracketed and solved by the Illinois method to 1e-10, with the same statuses as
+// implied_vol. `uncertainty` is the final bracket's width.
+IvResult american_implied_vol(const BsInputs& in, double price, AmericanMethod method, int steps = 0);
 
 }  // namespace aiots::options
