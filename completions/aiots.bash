@@ -41,6 +41,14 @@ _aiots() {
       COMPREPLY=($(compgen -W "sma( ema( wma( rsi( macd( bbands( atr( sd( roc( stoch( vwap( obv() rvol(" -- "$cur"))
       compopt -o nospace 2>/dev/null; return ;;
     -s|--symbol|--from|--until|--head|--tail) return ;;
+    --type) COMPREPLY=($(compgen -W "call put" -- "$cur")); return ;;
+    --method) COMPREPLY=($(compgen -W "tree baw" -- "$cur")); return ;;
+    --dealer) COMPREPLY=($(compgen -W "long-calls-short-puts short-all" -- "$cur")); return ;;
+    --view) COMPREPLY=($(compgen -W "summary strikes expiries unusual" -- "$cur")); return ;;
+    --expiry) COMPREPLY=($(compgen -W "0d 1d 7d 30d 0.25y" -- "$cur")); return ;;
+    --expiries) COMPREPLY=($(compgen -W "4w,3m" -- "$cur")); return ;;
+    --batch) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --spot|--strike|--vol|--price|--rate|--div|--now|--steps|--underlying|--date|--strikes|--strike-step|--unusual-ratio|--min-volume|--top) return ;;
   esac
 
   # Find the command path typed so far.
@@ -48,7 +56,7 @@ _aiots() {
   for ((i = 1; i < cword; i++)); do
     w=${words[i]}
     case $w in
-      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--level|-n|--lines|--topics)
+      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--level|-n|--lines|--topics|--type|--method|--dealer|--view|--expiry|--expiries|--batch|--spot|--strike|--vol|--price|--rate|--div|--now|--steps|--underlying|--date|--strikes|--strike-step|--unusual-ratio|--min-volume|--top)
         ((i++)); continue ;;
       -*) continue ;;
     esac
@@ -57,8 +65,8 @@ _aiots() {
 
   local opts=""
   case $cmd in
-    "") COMPREPLY=($(compgen -W "data indicators backtest runs daemon strategy feed status orders positions pnl signals watch halt resume metrics journal logs doctor config help $global_opts" -- "$cur")); return ;;
-    help) COMPREPLY=($(compgen -W "data indicators backtest runs daemon strategy feed status orders positions pnl signals watch halt resume metrics journal logs doctor config" -- "$cur")); return ;;
+    "") COMPREPLY=($(compgen -W "data indicators options backtest runs daemon strategy feed status orders positions pnl signals watch halt resume metrics journal logs doctor config help $global_opts" -- "$cur")); return ;;
+    help) COMPREPLY=($(compgen -W "data indicators options backtest runs daemon strategy feed status orders positions pnl signals watch halt resume metrics journal logs doctor config" -- "$cur")); return ;;
     daemon) [[ -z $sub ]] && COMPREPLY=($(compgen -W "start stop status restart" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     journal) [[ -z $sub ]] && COMPREPLY=($(compgen -W "verify" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     config) [[ -z $sub ]] && COMPREPLY=($(compgen -W "check show path" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
@@ -120,6 +128,28 @@ _aiots() {
       elif [[ $sub == import ]]; then
         COMPREPLY=($(compgen -f -- "$cur"))
       else
+        COMPREPLY=($(compgen -W "$(_aiots_symbols)" -- "$cur"))
+      fi
+      return ;;
+    options)
+      local pricing="--type --spot --strike --expiry --rate --div --tz --now --american --method --steps --batch --skip-invalid"
+      case $sub in
+        "") COMPREPLY=($(compgen -W "price greeks iv import list chain exposure synth-chain -h --help" -- "$cur")); return ;;
+        price|greeks) opts="$pricing --vol" ;;
+        iv) opts="$pricing --price" ;;
+        import) opts="--underlying --date --tz --replace --skip-invalid" ;;
+        list) opts="" ;;
+        chain) opts="--date --expiry --type --strikes --spot --rate --div --tz" ;;
+        exposure) opts="--date --expiry --spot --dealer --unusual-ratio --min-volume --top --view --chart --rate --div --tz" ;;
+        synth-chain) opts="-t --timeframe --date --expiries --strikes --strike-step --seed --replace --rate --div --tz" ;;
+      esac
+      if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts $global_opts" -- "$cur"))
+      elif [[ $sub == import ]]; then
+        COMPREPLY=($(compgen -f -- "$cur"))
+      elif [[ $sub == chain || $sub == exposure || $sub == list ]]; then
+        COMPREPLY=($(compgen -W "$(aiots --format csv options list 2>/dev/null | tail -n +2 | cut -d, -f1 | sort -u)" -- "$cur"))
+      elif [[ $sub == synth-chain ]]; then
         COMPREPLY=($(compgen -W "$(_aiots_symbols)" -- "$cur"))
       fi
       return ;;

@@ -20,10 +20,11 @@ complete -c aiots -s h -l help -d 'Print help'
 # commands
 complete -c aiots -n __fish_use_subcommand -a data -d 'Import, inspect, export and resample market data'
 complete -c aiots -n __fish_use_subcommand -a indicators -d 'Bars with indicator columns'
+complete -c aiots -n __fish_use_subcommand -a options -d 'Option pricing, Greeks, IV, chains and exposure'
 complete -c aiots -n __fish_use_subcommand -a backtest -d 'Run a Lua strategy over historical bars'
 complete -c aiots -n __fish_use_subcommand -a runs -d 'Recorded backtests'
 complete -c aiots -n __fish_use_subcommand -a help -d 'Help for a command'
-complete -c aiots -n '__fish_seen_subcommand_from help' -a 'data indicators backtest runs'
+complete -c aiots -n '__fish_seen_subcommand_from help' -a 'data indicators options backtest runs'
 
 # data subcommands
 complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subcommand_from $data_cmds" -a import -d 'Import CSV files'
@@ -34,14 +35,14 @@ complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subc
 complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subcommand_from $data_cmds" -a resample -d 'Aggregate into a coarser timeframe'
 
 # data import
-complete -c aiots -n '__fish_seen_subcommand_from import' -F
-complete -c aiots -n '__fish_seen_subcommand_from import' -s s -l symbol -x -d 'Symbol'
-complete -c aiots -n '__fish_seen_subcommand_from import' -s t -l timeframe -x -a "$timeframes" -d 'Bar timeframe'
-complete -c aiots -n '__fish_seen_subcommand_from import' -l tz -x -d 'Time zone of naive times'
-complete -c aiots -n '__fish_seen_subcommand_from import' -l skip-invalid -d 'Skip bad rows'
-complete -c aiots -n '__fish_seen_subcommand_from import' -l replace -d 'Replace overlapping rows'
-complete -c aiots -n '__fish_seen_subcommand_from import' -l wide -d 'One close column per symbol'
-complete -c aiots -n '__fish_seen_subcommand_from import' -l adjusted -d 'Scale by adj close'
+complete -c aiots -n '__fish_seen_subcommand_from data; and __fish_seen_subcommand_from import' -F
+complete -c aiots -n '__fish_seen_subcommand_from data; and __fish_seen_subcommand_from import' -s s -l symbol -x -d 'Symbol'
+complete -c aiots -n '__fish_seen_subcommand_from data; and __fish_seen_subcommand_from import' -s t -l timeframe -x -a "$timeframes" -d 'Bar timeframe'
+complete -c aiots -n '__fish_seen_subcommand_from data; and __fish_seen_subcommand_from import' -l tz -x -d 'Time zone of naive times'
+complete -c aiots -n '__fish_seen_subcommand_from data; and __fish_seen_subcommand_from import' -l skip-invalid -d 'Skip bad rows'
+complete -c aiots -n '__fish_seen_subcommand_from data; and __fish_seen_subcommand_from import' -l replace -d 'Replace overlapping rows'
+complete -c aiots -n '__fish_seen_subcommand_from data; and __fish_seen_subcommand_from import' -l wide -d 'One close column per symbol'
+complete -c aiots -n '__fish_seen_subcommand_from data; and __fish_seen_subcommand_from import' -l adjusted -d 'Scale by adj close'
 
 # data show / export / rm
 complete -c aiots -n '__fish_seen_subcommand_from show export rm' -a '(__aiots_symbols)'
@@ -139,3 +140,60 @@ complete -c aiots -n '__fish_seen_subcommand_from halt' -l reason -x -d 'Why'
 complete -c aiots -n '__fish_seen_subcommand_from logs' -s f -l follow -d 'Follow'
 complete -c aiots -n '__fish_seen_subcommand_from logs' -l level -x -a 'trace debug info warn error' -d 'Lowest level'
 complete -c aiots -n '__fish_seen_subcommand_from logs' -s n -l lines -x -d 'Past lines'
+
+# options
+set -l options_cmds price greeks iv import list chain exposure synth-chain
+function __aiots_chains
+    aiots --format csv options list 2>/dev/null | tail -n +2 | cut -d, -f1 | sort -u
+end
+set -l in_options "__fish_seen_subcommand_from options"
+complete -c aiots -n "$in_options; and not __fish_seen_subcommand_from $options_cmds" -a price -d 'Price an option'
+complete -c aiots -n "$in_options; and not __fish_seen_subcommand_from $options_cmds" -a greeks -d 'Price and Greeks'
+complete -c aiots -n "$in_options; and not __fish_seen_subcommand_from $options_cmds" -a iv -d 'Implied volatility'
+complete -c aiots -n "$in_options; and not __fish_seen_subcommand_from $options_cmds" -a import -d 'Import chain snapshots'
+complete -c aiots -n "$in_options; and not __fish_seen_subcommand_from $options_cmds" -a list -d 'Stored chains'
+complete -c aiots -n "$in_options; and not __fish_seen_subcommand_from $options_cmds" -a chain -d 'Show a chain'
+complete -c aiots -n "$in_options; and not __fish_seen_subcommand_from $options_cmds" -a exposure -d 'Gamma and delta exposure'
+complete -c aiots -n "$in_options; and not __fish_seen_subcommand_from $options_cmds" -a synth-chain -d 'Build a synthetic chain'
+set -l pricing "$in_options; and __fish_seen_subcommand_from price greeks iv"
+complete -c aiots -n $pricing -l type -x -a 'call put' -d 'Option type'
+complete -c aiots -n $pricing -l spot -x -d 'Underlying price'
+complete -c aiots -n $pricing -l strike -x -d 'Strike'
+complete -c aiots -n $pricing -l expiry -x -a '0d 1d 7d 30d 0.25y' -d '30d, 0.25y, date or timestamp'
+complete -c aiots -n $pricing -l now -x -d 'Time to count from'
+complete -c aiots -n $pricing -l american -d 'American exercise'
+complete -c aiots -n $pricing -l method -x -a 'tree baw' -d 'American pricer'
+complete -c aiots -n $pricing -l steps -x -d 'Tree steps'
+complete -c aiots -n $pricing -l batch -r -F -d 'CSV rows to price'
+complete -c aiots -n $pricing -l skip-invalid -d 'Report bad rows, write good ones'
+complete -c aiots -n "$in_options; and __fish_seen_subcommand_from price greeks" -l vol -x -d 'Volatility'
+complete -c aiots -n "$in_options; and __fish_seen_subcommand_from iv" -l price -x -d 'Option price'
+set -l market "$in_options; and __fish_seen_subcommand_from price greeks iv chain exposure synth-chain"
+complete -c aiots -n $market -l rate -x -d 'Risk-free rate'
+complete -c aiots -n $market -l div -x -d 'Dividend yield'
+complete -c aiots -n "$in_options; and __fish_seen_subcommand_from price greeks iv import chain exposure synth-chain" -l tz -x -d 'Zone of dates'
+set -l opt_import "$in_options; and __fish_seen_subcommand_from import"
+complete -c aiots -n $opt_import -F
+complete -c aiots -n $opt_import -l underlying -x -d 'Underlying symbol'
+complete -c aiots -n $opt_import -l skip-invalid -d 'Report bad rows'
+complete -c aiots -n "$in_options; and __fish_seen_subcommand_from import synth-chain" -l replace -d 'Overwrite stored snapshots'
+complete -c aiots -n "$in_options; and __fish_seen_subcommand_from import chain exposure synth-chain" -l date -x -d 'Snapshot time'
+set -l analysis "$in_options; and __fish_seen_subcommand_from chain exposure"
+complete -c aiots -n "$in_options; and __fish_seen_subcommand_from list chain exposure" -a '(__aiots_chains)'
+complete -c aiots -n $analysis -l expiry -x -d 'Expiry date'
+complete -c aiots -n $analysis -l spot -x -d 'Underlying price'
+complete -c aiots -n "$in_options; and __fish_seen_subcommand_from chain" -l type -x -a 'call put' -d 'Only calls or puts'
+complete -c aiots -n "$in_options; and __fish_seen_subcommand_from chain synth-chain" -l strikes -x -d 'Range around the spot'
+set -l opt_exposure "$in_options; and __fish_seen_subcommand_from exposure"
+complete -c aiots -n $opt_exposure -l dealer -x -a 'long-calls-short-puts short-all' -d 'Dealer positioning'
+complete -c aiots -n $opt_exposure -l unusual-ratio -x -d 'Volume/OI threshold'
+complete -c aiots -n $opt_exposure -l min-volume -x -d 'Least volume'
+complete -c aiots -n $opt_exposure -l top -x -d 'Unusual contracts to list'
+complete -c aiots -n $opt_exposure -l view -x -a 'summary strikes expiries unusual' -d 'One table'
+complete -c aiots -n $opt_exposure -l chart -d 'Draw the GEX chart'
+set -l opt_synth "$in_options; and __fish_seen_subcommand_from synth-chain"
+complete -c aiots -n $opt_synth -a '(__aiots_symbols)'
+complete -c aiots -n $opt_synth -s t -l timeframe -x -a "$timeframes" -d 'Timeframe'
+complete -c aiots -n $opt_synth -l expiries -x -a '4w,3m' -d 'Nw, Nm, Nd, dates'
+complete -c aiots -n $opt_synth -l strike-step -x -d 'Strike spacing'
+complete -c aiots -n $opt_synth -l seed -x -d 'Random seed'

@@ -26,6 +26,9 @@ for sub in import list show export rm resample; do
   check_command aiots-data.1.scd data "$sub"
 done
 check_command aiots-indicators.1.scd indicators
+for sub in price greeks iv import list chain exposure synth-chain; do
+  check_command aiots-options.1.scd options "$sub"
+done
 check_command aiots-backtest.1.scd backtest
 for sub in list show compare rerun rm; do
   check_command aiots-runs.1.scd runs "$sub"
@@ -66,7 +69,7 @@ for key in $("$AIOTS" --format csv config show | tail -n +2 | cut -d, -f1); do
 done
 
 # Every command is in the overview page and the completions.
-for cmd in "data import" "data list" "data show" "data export" "data rm" "data resample" indicators backtest runs daemon strategy feed status orders positions pnl signals watch halt resume metrics "journal verify" logs doctor config help; do
+for cmd in "data import" "data list" "data show" "data export" "data rm" "data resample" indicators options backtest runs daemon strategy feed status orders positions pnl signals watch halt resume metrics "journal verify" logs doctor config help; do
   checks=$((checks + 1))
   grep -qF -- "*$cmd" "$MAN/aiots.1.scd" || fail "aiots(1) lacks $cmd"
 done
@@ -107,6 +110,11 @@ expect_eq "complete symbol" "$(complete_words aiots data show MS)" "MSFT "
 expect_eq "complete format" "$(complete_words aiots --format j)" "json "
 expect_eq "complete backtest option" "$(complete_words aiots backtest x.lua --comm)" "--commission "
 expect_eq "complete runs" "$(complete_words aiots runs re)" "rerun "
+expect_eq "complete options subcommand" "$(complete_words aiots options ex)" "exposure "
+expect_eq "complete option type" "$(complete_words aiots options price --type p)" "put "
+expect_eq "complete after a valued option" "$(complete_words aiots options greeks --type call --am)" "--american "
+expect_eq "complete dealer" "$(complete_words aiots options exposure MSFT --dealer s)" "short-all "
+expect_eq "complete synth symbol" "$(complete_words aiots options synth-chain MS)" "MSFT "
 
 # zsh and fish parse their completion files.
 if command -v zsh >/dev/null; then
