@@ -19,8 +19,8 @@ build=(
   scdoc
 )
 test=(
-  # unit tests and benchmarks
-  catch2 libbenchmark-dev
+  # unit tests and benchmarks; QuantLib is the options benchmarks' same-run baseline
+  catch2 libbenchmark-dev libquantlib0-dev
   # CLI suites: the store by hand, completions in three shells, timing and peak memory
   sqlite3 bash-completion python3 zsh fish time
   # the HTML report test renders with headless chromium

@@ -66,20 +66,38 @@ double interpolate(const std::vector<std::pair<double, double>>& curve, double t
   return curve.back().second;
 }
 
-// max pain of one expiry: the strike minimising what holders collect at expiry.
+// max pain of one expiry: the strike minimising what holders collect at expiry. With the
+// contracts in strike order (as the chain keeps them), running sums give each candidate's
+// payout in O(1): calls below S pay S * OI - sum(K * OI), puts above it sum(K * OI) - S * OI.
 double max_pain(const std::vector<const OptionQuote*>& quotes) {
+  double put_oi_total = 0, put_k_oi_total = 0;
+  for (const OptionQuote* q : quotes) {
+    if (q->type == OptionType::Put) {
+      put_oi_total += or_zero(q->open_interest);
+      put_k_oi_total += q->strike * or_zero(q->open_interest);
+    }
+  }
+  double call_oi_below = 0, call_k_oi_below = 0, put_oi_below = 0, put_k_oi_below = 0;
   double best = k_missing;
   double best_payout = INFINITY;
-  for (const OptionQuote* candidate : quotes) {
-    const double settle = candidate->strike;
-    double payout = 0;
-    for (const OptionQuote* q : quotes) {
-      const double oi = or_zero(q->open_interest);
-      payout += oi * (q->type == OptionType::Call ? std::max(0.0, settle - q->strike) : std::max(0.0, q->strike - settle));
-    }
-    if (payout < best_payout || (payout == best_payout && settle < best)) {
+  for (std::size_t i = 0; i < quotes.size();) {
+    const double settle = quotes[i]->strike;
+    // Contracts at this strike pay nothing if settled here: add them after pricing it.
+    const double payout = settle * call_oi_below - call_k_oi_below + (put_k_oi_total - put_k_oi_below) -
+                          settle * (put_oi_total - put_oi_below);
+    if (payout < best_payout) {
       best_payout = payout;
       best = settle;
+    }
+    for (; i < quotes.size() && quotes[i]->strike == settle; ++i) {
+      const double oi = or_zero(quotes[i]->open_interest);
+      if (quotes[i]->type == OptionType::Call) {
+        call_oi_below += oi;
+        call_k_oi_below += settle * oi;
+      } else {
+        put_oi_below += oi;
+        put_k_oi_below += settle * oi;
+      }
     }
   }
   return best;
@@ -180,32 +198,45 @@ std::vector<ContractMetrics> analyse_contracts(const ChainSnapshot& chain, const
   return out;
 }
 
-double total_gex_at(const ChainSnapshot& chain, const std::vector<ContractMetrics>& metrics,
-                    const ChainParams& params, double spot) {
-  double total = 0;
+namespace {
+
+// What total GEX needs of one contract, with everything that does not depend on the spot
+// computed once: at spot S, d1 = (ln S - ln_strike + carry) / stddev + stddev / 2 and the
+// contract adds weight * phi(d1) / S of gamma times open interest.
+struct GammaTerm {
+  double ln_strike_less_carry, stddev, weight;
+};
+
+std::vector<GammaTerm> gamma_terms(const ChainSnapshot& chain, const std::vector<ContractMetrics>& metrics,
+                                   const ChainParams& params) {
+  std::vector<GammaTerm> terms;
   for (std::size_t i = 0; i < chain.quotes.size(); ++i) {
     const OptionQuote& q = chain.quotes[i];
     const ContractMetrics& m = metrics[i];
     const double oi = or_zero(q.open_interest);
     if (!std::isfinite(m.iv) || m.years <= 0 || oi <= 0) continue;
-    // Gamma alone, without the other Greeks: this runs for every contract at every trial spot.
     const double stddev = m.iv * std::sqrt(m.years);
-    const double forward = spot * std::exp((params.rate - params.dividend) * m.years);
-    const double d1 = std::log(forward / q.strike) / stddev + 0.5 * stddev;
-    const double gamma = std::exp(-params.dividend * m.years) * normal_pdf(d1) / (spot * stddev);
-    total += dealer_sign(q.type, params.convention) * gamma * oi;
+    terms.push_back({std::log(q.strike) - (params.rate - params.dividend) * m.years, stddev,
+                     dealer_sign(q.type, params.convention) * oi * std::exp(-params.dividend * m.years) / stddev});
   }
-  return total * k_contract_multiplier * spot * spot * 0.01;
+  return terms;
 }
 
-namespace {
+double total_gex(const std::vector<GammaTerm>& terms, double spot) {
+  const double ln_spot = std::log(spot);
+  double total = 0;
+  for (const GammaTerm& t : terms) {
+    const double d1 = (ln_spot - t.ln_strike_less_carry) / t.stddev + 0.5 * t.stddev;
+    total += t.weight * normal_pdf(d1);
+  }
+  // sum of gamma * OI is total / spot; GEX = that * 100 * spot^2 * 1%.
+  return total * k_contract_multiplier * spot * 0.01;
+}
 
-// The spot nearest today's where total GEX changes sign: scanned outwards from the spot in 1%
-// steps of the range, then refined by bisection to a cent's hundredth.
-std::optional<double> zero_gamma(const ChainSnapshot& chain, const std::vector<ContractMetrics>& metrics,
-                                 const ChainParams& params, double range) {
-  const double spot = params.spot;
-  const double at_spot = total_gex_at(chain, metrics, params, spot);
+// The spot nearest today's where total GEX changes sign: scanned outwards from the spot in
+// steps of 1% of the range, then refined by bisection to 1e-4.
+std::optional<double> zero_gamma(const std::vector<GammaTerm>& terms, double spot, double range) {
+  const double at_spot = total_gex(terms, spot);
   if (at_spot == 0) return std::nullopt;
   const int steps = 100;
   const double step = spot * range / steps;
@@ -214,13 +245,13 @@ std::optional<double> zero_gamma(const ChainSnapshot& chain, const std::vector<C
       const double inner = spot + direction * step * (i - 1);
       const double outer = spot + direction * step * i;
       if (outer <= 0) continue;
-      const double g_inner = i == 1 ? at_spot : total_gex_at(chain, metrics, params, inner);
-      const double g_outer = total_gex_at(chain, metrics, params, outer);
+      const double g_inner = i == 1 ? at_spot : total_gex(terms, inner);
+      const double g_outer = total_gex(terms, outer);
       if ((g_inner < 0) == (g_outer < 0)) continue;
       double lo = inner, hi = outer, g_lo = g_inner;
       for (int k = 0; k < 60 && std::abs(hi - lo) > 1e-4; ++k) {
         const double mid = 0.5 * (lo + hi);
-        const double g_mid = total_gex_at(chain, metrics, params, mid);
+        const double g_mid = total_gex(terms, mid);
         if ((g_mid < 0) == (g_lo < 0)) {
           lo = mid;
           g_lo = g_mid;
@@ -235,6 +266,11 @@ std::optional<double> zero_gamma(const ChainSnapshot& chain, const std::vector<C
 }
 
 }  // namespace
+
+double total_gex_at(const ChainSnapshot& chain, const std::vector<ContractMetrics>& metrics,
+                    const ChainParams& params, double spot) {
+  return total_gex(gamma_terms(chain, metrics, params), spot);
+}
 
 ExposureReport analyse_exposure(const ChainSnapshot& chain, const std::vector<ContractMetrics>& metrics,
                                 const ChainParams& params, const ExposureOptions& options) {
@@ -279,7 +315,7 @@ ExposureReport analyse_exposure(const ChainSnapshot& chain, const std::vector<Co
   }
   std::stable_sort(r.unusual.begin(), r.unusual.end(),
                    [](const UnusualContract& a, const UnusualContract& b) { return a.ratio > b.ratio; });
-  r.zero_gamma = zero_gamma(chain, metrics, params, options.zero_gamma_range);
+  r.zero_gamma = zero_gamma(gamma_terms(chain, metrics, params), params.spot, options.zero_gamma_range);
   return r;
 }
 
