@@ -105,7 +105,7 @@ Expected<void> write_orders_csv(const std::string& path, const BacktestOutcome& 
     for (const OrderLogEntry& e : out.engine->order_log()) {
       const bool fill = e.event.kind == OrderEventKind::Filled || e.event.kind == OrderEventKind::PartiallyFilled;
       w->row({format_time(e.event.ts, daily), e.event.order_id, std::string(to_string(e.event.kind)),
-              out.symbols[static_cast<std::size_t>(e.symbol)], std::string(to_string(e.side)),
+              out.instruments[static_cast<std::size_t>(e.symbol)], std::string(to_string(e.side)),
               std::string(to_string(e.type)), e.quantity, fill ? Cell{e.event.fill_quantity} : Cell{},
               fill ? Cell{e.event.fill_price} : Cell{}, e.event.reason});
     }
@@ -118,7 +118,7 @@ std::vector<RunTradeRow> trade_rows(const BacktestOutcome& out) {
   const bool daily = out.timeframe.is_daily_or_longer();
   std::vector<RunTradeRow> rows;
   for (const TradeRecord& t : out.engine->trades()) {
-    rows.push_back(RunTradeRow{out.symbols[static_cast<std::size_t>(t.symbol)], t.is_long ? "long" : "short", t.quantity,
+    rows.push_back(RunTradeRow{out.instruments[static_cast<std::size_t>(t.symbol)], t.is_long ? "long" : "short", t.quantity,
                                format_time(t.entry_ts, daily), format_time(t.exit_ts, daily), t.entry_price,
                                t.exit_price, t.pnl.value(), t.commission.value(), t.bars});
   }

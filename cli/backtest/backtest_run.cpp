@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "engine/core/bar_feed.hpp"
+#include "engine/options/synthetic_chains.hpp"
+#include "store/chain_store.hpp"
 #include "engine/metrics/metrics.hpp"
 #include "marketdata/csv_import.hpp"
 #include "marketdata/input_file.hpp"
@@ -106,6 +108,76 @@ nlohmann::json metrics_json(const PerformanceMetrics& m, bool daily) {
           {"signals", m.signals}};
 }
 
+// The chain source --chains names: none, store (the stored snapshots of the data's symbols) or
+// synth[:SEED] (a synthetic chain at every bar, from the bars).
+Expected<std::unique_ptr<options::ChainSource>> make_chain_source(const Context& ctx, const BacktestSpec& spec,
+                                                                  const LoadedData& data,
+                                                                  std::optional<MarketStore>& store) {
+  if (spec.chains == "none") return std::unique_ptr<options::ChainSource>();
+  if (!std::isfinite(spec.rate) || !std::isfinite(spec.div)) return usage_error("--rate and --div must be finite");
+  if (spec.settlement != "physical" && spec.settlement != "cash") {
+    return usage_error("--settlement must be physical or cash, not " + quote_value(spec.settlement));
+  }
+  const bool cash_settled = spec.settlement == "cash";
+  AIOTS_TRY_ASSIGN(zone, TimeZone::locate("America/New_York"));
+  if (spec.chains == "synth" || spec.chains.starts_with("synth:")) {
+    options::SyntheticChainsConfig config;
+    if (spec.chains.size() > 6) {
+      try {
+        std::size_t used = 0;
+        config.seed = std::stoull(spec.chains.substr(6), &used);
+        if (used != spec.chains.size() - 6) throw std::invalid_argument(spec.chains);
+      } catch (const std::exception&) {
+        return usage_error("--chains synth:SEED needs a whole number, not " + quote_value(spec.chains.substr(6)));
+      }
+    }
+    config.rate = spec.rate;
+    config.dividend = spec.div;
+    config.cash_settled = cash_settled;
+    auto source = std::make_unique<options::SyntheticChains>(config, zone);
+    for (std::size_t i = 0; i < data.symbols.size(); ++i) {
+      source->add_underlying(data.symbols[i], data.bars[i], data.timeframe);
+    }
+    return std::unique_ptr<options::ChainSource>(std::move(source));
+  }
+  if (spec.chains == "store") {
+    AIOTS_TRY_ASSIGN(opened, ctx.open_store());
+    store.emplace(std::move(opened));
+    // A snapshot without its own spot is analysed at the underlying's last close before it.
+    auto spot_at = [&data](const std::string& underlying, Timestamp at) {
+      for (std::size_t i = 0; i < data.symbols.size(); ++i) {
+        if (data.symbols[i] != underlying) continue;
+        const auto& bars = data.bars[i];
+        auto after = std::upper_bound(bars.begin(), bars.end(), at, [](Timestamp t, const Bar& b) { return t < b.ts; });
+        if (after != bars.begin()) return (after - 1)->close;
+      }
+      return std::nan("");
+    };
+    AIOTS_TRY_ASSIGN(source, StoredChains::open(store->db(), data.symbols, zone, spec.rate, spec.div, spot_at, cash_settled));
+    if (source->snapshots() == 0) {
+      return data_error("--chains store: no option chains of " + data.symbols.front() +
+                        " in the store (aiots options import, or aiots options synth-chain)");
+    }
+    return std::unique_ptr<options::ChainSource>(std::move(source));
+  }
+  return usage_error("--chains must be none, store, synth or synth:SEED, not " + quote_value(spec.chains));
+}
+
+// What a run did with options: contracts traded, how they ended, and the net Greeks at the end.
+nlohmann::json options_json(const Engine& e, std::size_t contracts) {
+  std::map<std::string, std::int64_t> settlements;
+  for (std::size_t id = 1; id <= e.broker().order_count(); ++id) {
+    const Order& o = e.broker().order(static_cast<OrderId>(id));
+    for (const char* tag : {"exercise", "cash_settlement", "expired_worthless", "exercise_delivery", "assignment"}) {
+      if (o.request.tag == tag && o.status == OrderStatus::Filled) ++settlements[tag];
+    }
+  }
+  const PortfolioGreeks g = e.greeks();
+  return {{"contracts", contracts},
+          {"settlements", settlements},
+          {"final_greeks", {{"delta", g.delta}, {"gamma", g.gamma}, {"vega", g.vega}, {"theta", g.theta}}}};
+}
+
 nlohmann::json param_json(const lua::ParamValue& v) {
   if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
   if (const auto* d = std::get_if<double>(&v)) return *d;
@@ -120,7 +192,10 @@ nlohmann::json BacktestSpec::to_json() const {
           {"wide", wide},                   {"timeframe", timeframe}, {"from", from},
           {"to", to},                       {"cash", cash},         {"commission", commission},
           {"slippage", slippage},           {"fill", fill},         {"volume_cap", volume_cap},
-          {"seed", seed},                   {"instructions", instructions}, {"memory_mb", memory_mb}};
+          {"seed", seed},                   {"instructions", instructions}, {"memory_mb", memory_mb},
+          {"chains", chains},               {"option_commission", option_commission},
+          {"settlement", settlement},
+          {"rate", rate},                   {"div", div}};
 }
 
 Expected<BacktestSpec> BacktestSpec::from_json(const nlohmann::json& j) {
@@ -141,6 +216,12 @@ Expected<BacktestSpec> BacktestSpec::from_json(const nlohmann::json& j) {
     s.seed = j.at("seed");
     s.instructions = j.at("instructions");
     s.memory_mb = j.at("memory_mb");
+    // Runs recorded before options existed have none of these.
+    s.chains = j.value("chains", "none");
+    s.option_commission = j.value("option_commission", "none");
+    s.settlement = j.value("settlement", "physical");
+    s.rate = j.value("rate", 0.0);
+    s.div = j.value("div", 0.0);
     return s;
   } catch (const nlohmann::json::exception& e) {
     return data_error(std::string("stored run manifest is unreadable: ") + e.what());
@@ -175,8 +256,12 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
   config.broker.slippage = slippage;
   config.broker.timing = spec.fill == "close" ? FillTiming::Close : FillTiming::NextOpen;
   config.broker.volume_cap = spec.volume_cap;
+  AIOTS_TRY_ASSIGN(option_commission, CommissionModel::parse(spec.option_commission));
+  config.broker.option_commission = option_commission;
   AIOTS_TRY_ASSIGN(range, parse_time_range(spec.from, spec.to));
   AIOTS_TRY_ASSIGN(data, load_data(ctx, spec, range));
+  std::optional<MarketStore> chain_store;
+  AIOTS_TRY_ASSIGN(chains, make_chain_source(ctx, spec, data, chain_store));
 
   BacktestOutcome out;
   out.symbols = data.symbols;
@@ -188,12 +273,17 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
   AIOTS_TRY_ASSIGN(strategy, lua::LuaStrategy::load(spec.strategy_path, data.symbols, spec.params, limits, spec.seed));
   out.strategy = std::move(strategy);
   out.engine = std::make_unique<Engine>(config, *out.strategy);
+  out.chains = std::move(chains);
+  out.engine->set_chain_source(out.chains.get());
   const std::string bars_hash = hash_bars(data.symbols, data.bars);
   if (out.engine->start()) {
     feed_bars(*out.engine, data.bars);
     out.engine->finish();
   }
   out.bars = std::move(data.bars);
+  for (const Instrument& inst : out.engine->portfolio().instruments()) {
+    out.instruments.push_back(inst.symbol);
+  }
 
   const Engine& e = *out.engine;
   const bool daily = data.timeframe.is_daily_or_longer();
@@ -202,8 +292,9 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
     params[k] = param_json(v);
   }
   nlohmann::json positions = nlohmann::json::object();
-  for (std::size_t s = 0; s < data.symbols.size(); ++s) {
-    positions[data.symbols[s]] = e.portfolio().position(static_cast<SymbolId>(s)).quantity;
+  for (std::size_t s = 0; s < out.instruments.size(); ++s) {
+    const std::int64_t q = e.portfolio().position(static_cast<SymbolId>(s)).quantity;
+    if (s < data.symbols.size() || q != 0) positions[out.instruments[s]] = q;
   }
   const PerformanceMetrics m = compute_metrics(e);
   out.result = {
@@ -225,7 +316,12 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
         {"slippage", slippage.describe()},
         {"fill", spec.fill},
         {"volume_cap", spec.volume_cap},
-        {"seed", spec.seed}}},
+        {"seed", spec.seed},
+        {"chains", spec.chains},
+        {"option_commission", option_commission.describe()},
+        {"settlement", spec.settlement},
+        {"rate", spec.rate},
+        {"div", spec.div}}},
       {"engine_version", AIOTS_VERSION},
       {"status", e.failure() ? "stopped" : "completed"},
       {"error", e.failure() ? nlohmann::json(*e.failure()) : nlohmann::json(nullptr)},
@@ -241,12 +337,14 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
         {"fills", e.fills().size()},
         {"rejected", e.broker().rejected_count()},
         {"signals", e.signals().size()},
-        {"log_lines", e.log_lines().size()}}}};
+        {"log_lines", e.log_lines().size()}}},
+      {"options", options_json(e, out.instruments.size() - data.symbols.size())}};
   out.manifest = {{"spec", spec.to_json()},
                   {"strategy_sha256", sha256_hex(out.strategy->source())},
                   {"risk_rules", nlohmann::json::array()},
                   {"bars_sha256", bars_hash},
                   {"engine_version", AIOTS_VERSION}};
+  out.engine->set_chain_source(nullptr);  // stored chains read a database that closes with this scope
   return out;
 }
 

@@ -11,6 +11,7 @@
 
 #include "context.hpp"
 #include "engine/core/engine.hpp"
+#include "engine/options/chain_source.hpp"
 #include "lua/lua_strategy.hpp"
 
 namespace aiots::cli {
@@ -32,17 +33,26 @@ struct BacktestSpec {
   std::uint64_t seed = 0;
   std::uint64_t instructions = 10'000'000;
   std::size_t memory_mb = 64;
+  // Options: where chains come from (none, store, synth or synth:SEED), the commission of
+  // option fills, and the rate and dividend yield options are priced with.
+  std::string chains = "none";
+  std::string option_commission = "none";
+  std::string settlement = "physical";  // or cash
+  double rate = 0;
+  double div = 0;
 
   nlohmann::json to_json() const;
   static Expected<BacktestSpec> from_json(const nlohmann::json& j);
 };
 
 struct BacktestOutcome {
+  std::unique_ptr<options::ChainSource> chains;  // outlives the engine that reads it
   nlohmann::json result;    // deterministic: no run id, no wall-clock time
   nlohmann::json manifest;  // spec + hashes + engine version
   std::unique_ptr<lua::LuaStrategy> strategy;
   std::unique_ptr<Engine> engine;
-  std::vector<std::string> symbols;
+  std::vector<std::string> symbols;      // the data's symbols (one bar series each)
+  std::vector<std::string> instruments;  // every instrument traded: the symbols, then option contracts
   std::vector<std::vector<Bar>> bars;
   Timeframe timeframe;
 };

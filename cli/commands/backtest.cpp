@@ -103,6 +103,11 @@ void setup_backtest(CLI::App& app, Context& ctx) {
   cmd->add_option("--seed", s.seed, "Seed of math.random in the strategy (default 0)");
   cmd->add_option("--instructions", s.instructions, "Lua instruction budget per callback (default 10000000)");
   cmd->add_option("--memory-mb", s.memory_mb, "Lua memory cap in MiB (default 64)");
+  cmd->add_option("--chains", s.chains, "Option chains for ctx:chain and option orders: none (default), store, synth[:SEED]");
+  cmd->add_option("--option-commission", s.option_commission, "Commission of option fills, e.g. per-contract=0.65 (default none)");
+  cmd->add_option("--settlement", s.settlement, "In-the-money options at expiry: physical (deliver the underlying, default) or cash");
+  cmd->add_option("--rate", s.rate, "Risk-free rate options are priced with (default 0)");
+  cmd->add_option("--div", s.div, "Dividend yield options are priced with (default 0)");
   cmd->add_option("--trades", o->trades, "Write the trades as CSV");
   cmd->add_option("--equity", o->equity, "Write the equity curve as CSV");
   cmd->add_option("--orders", o->orders, "Write every order event as CSV");

@@ -32,61 +32,6 @@ struct SynthCliOptions {
 constexpr double k_sessions_per_year = 252;
 constexpr double k_session_seconds = 6.5 * 3600;
 
-std::int64_t next_weekday(std::int64_t day) {
-  while (iso_weekday(day) > 5) ++day;
-  return day;
-}
-
-// Resolves an --expiries list into local expiry dates after `as_of`: Nw (the next N Fridays),
-// Nm (the next N third Fridays), Nd (N days on, rolled to a weekday) or YYYY-MM-DD.
-Expected<std::vector<std::int64_t>> expiry_days(const std::string& spec, Timestamp as_of, const TimeZone& zone) {
-  const std::int64_t today = day_number(zone.utc_to_local(as_of));
-  // The first date whose 16:00 close is still ahead.
-  const std::int64_t first = options::close_of_date(today, zone) > as_of ? today : today + 1;
-  std::vector<std::int64_t> days;
-  std::size_t start = 0;
-  while (start <= spec.size()) {
-    const std::size_t comma = spec.find(',', start);
-    const std::string item = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    start = comma == std::string::npos ? spec.size() + 1 : comma + 1;
-    if (item.empty()) continue;
-    const char unit = item.back();
-    if (unit == 'w' || unit == 'm' || unit == 'd') {
-      int n = 0;
-      try {
-        std::size_t used = 0;
-        n = std::stoi(item.substr(0, item.size() - 1), &used);
-        if (used != item.size() - 1 || n < 0 || n > 520) throw std::invalid_argument(item);
-      } catch (const std::exception&) {
-        return usage_error("--expiries: " + quote_value(item) + " is not Nw, Nm, Nd (N from 0 to 520) or a date");
-      }
-      if (unit == 'd') {
-        days.push_back(next_weekday(std::max(first, today + n)));
-        continue;
-      }
-      int found = 0;
-      for (std::int64_t d = first; found < n; ++d) {
-        if (iso_weekday(d) == 5 && (unit == 'w' || options::is_monthly_expiry(d))) {
-          days.push_back(d);
-          ++found;
-        }
-      }
-      continue;
-    }
-    auto parsed = parse_time(item);
-    if (!parsed || !parsed->date_only) {
-      return usage_error("--expiries: " + quote_value(item) + " is not Nw, Nm, Nd or a date (YYYY-MM-DD)");
-    }
-    const std::int64_t day = day_number(parsed->ts);
-    if (day < first) return usage_error("--expiries: " + item + " is not after the snapshot");
-    days.push_back(day);
-  }
-  std::sort(days.begin(), days.end());
-  days.erase(std::unique(days.begin(), days.end()), days.end());
-  if (days.empty()) return usage_error("--expiries gave no expiry dates");
-  return days;
-}
-
 Expected<void> run_synth(const Context& ctx, const SynthCliOptions& o) {
   AIOTS_TRY_ASSIGN(zone, exchange_zone(o.market));
   AIOTS_TRY_ASSIGN(rate, parse_flag_number("--rate", o.market.rate));
@@ -128,7 +73,7 @@ Expected<void> run_synth(const Context& ctx, const SynthCliOptions& o) {
   const std::size_t window = std::min<std::size_t>(20, bars.size());
   for (std::size_t i = bars.size() - window; i < bars.size(); ++i) volume += bars[i].volume;
   p.average_volume = volume / static_cast<double>(window) * bars_per_day;
-  AIOTS_TRY_ASSIGN(days, expiry_days(o.expiries, as_of, zone));
+  AIOTS_TRY_ASSIGN(days, options::expiry_days(o.expiries, as_of, zone));
   for (std::int64_t d : days) {
     p.expiry_days.push_back(d);
     p.expiries.push_back(options::close_of_date(d, zone));

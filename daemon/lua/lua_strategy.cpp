@@ -308,6 +308,11 @@ Expected<void> LuaStrategy::import_state(const nlohmann::json& state) {
   return {};
 }
 
+void LuaStrategy::note_symbol(SymbolId id, std::string name) {
+  if (static_cast<std::size_t>(id) >= m_symbols.size()) m_symbols.resize(static_cast<std::size_t>(id) + 1);
+  m_symbols[static_cast<std::size_t>(id)] = std::move(name);
+}
+
 void LuaStrategy::add_handle(SymbolId symbol, std::size_t handle, std::size_t width) {
   lua_State* L = m_sandbox.state();
   LuaHandle h{handle, width, -1, -1};

@@ -3,6 +3,7 @@
 // plugins/prelude/aiots.lua (documented in aiots-lua(7)).
 #pragma once
 
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <memory>
@@ -31,6 +32,16 @@ struct ParamDecl {
 std::string to_string(const ParamValue& v);
 
 class LuaStrategy;
+
+// One contract of ctx:chain, as plain values (missing numbers are NaN, left out in Lua).
+struct ContractView {
+  std::string symbol, type, expiry_date;
+  double expiry = NAN, days = NAN, strike = NAN, bid = NAN, ask = NAN, mid = NAN, last = NAN, volume = NAN,
+         open_interest = NAN, iv = NAN, value = NAN, delta = NAN, gamma = NAN, vega = NAN, theta = NAN;
+};
+
+// Adds the option primitives (option_bindings.cpp) to the raw table on the stack top.
+void add_option_bindings(lua_State* L, LuaStrategy* strategy);
 // Pushes the table of raw bindings (strategy_bindings.cpp), each bound to `strategy`.
 void push_strategy_bindings(lua_State* L, LuaStrategy* strategy);
 // Pushes print(), which writes to the strategy's log.
@@ -74,6 +85,11 @@ public:
   // Storage that outlives a binding call, for results pushed after the C++ work is done.
   std::string& scratch_text() { return m_scratch_text; }
   std::vector<OrderId>& scratch_ids() { return m_scratch_ids; }
+  std::vector<ContractView>& scratch_contracts() { return m_scratch_contracts; }
+  // Records the name of symbol `id` (an option contract added mid-run) for callbacks.
+  void note_symbol(SymbolId id, std::string name);
+  // The symbols the run started with (indicators and on_bar are theirs alone).
+  std::size_t data_symbol_count() const { return m_handles.size(); }
 
 private:
   LuaStrategy(Limits limits, std::uint64_t seed) : m_sandbox(limits, seed) {}
@@ -101,6 +117,7 @@ private:
   std::vector<std::vector<LuaHandle>> m_handles;  // per symbol
   std::string m_scratch_text;
   std::vector<OrderId> m_scratch_ids;
+  std::vector<ContractView> m_scratch_contracts;
   bool m_has_on_order = false;
   int m_strategy_ref = -1;
   int m_ctx_ref = -1;

@@ -4,6 +4,7 @@
 #include <lua.hpp>
 
 #include "lua/bounded_library.hpp"
+#include "lua/bs_library.hpp"
 #include "lua/watchdog.hpp"
 
 namespace aiots::lua {
@@ -179,6 +180,8 @@ Sandbox::Sandbox(Limits limits, std::uint64_t seed) : m_limits(limits) {
   lua_pop(L, 1);
   // C functions whose work is not bounded by their arguments' size charge it to the budget.
   install_bounded_library(L);
+  // Option pricing for every plugin kind.
+  install_bs_library(L);
   // Deterministic runs: Lua 5.4 seeds math.random from the clock unless told otherwise.
   lua_getglobal(L, LUA_MATHLIBNAME);
   lua_getfield(L, -1, "randomseed");

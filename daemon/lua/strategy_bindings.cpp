@@ -162,6 +162,9 @@ int raw_indicator(lua_State* L) {
   const char* text = luaL_checkstring(L, 1);
   const lua_Integer symbol = luaL_checkinteger(L, 2);
   luaL_checktype(L, 3, LUA_TTABLE);
+  if (symbol < 1 || static_cast<std::size_t>(symbol) > s->data_symbol_count()) {
+    return luaL_error(L, "indicators take a symbol of the run's data, not an option contract");
+  }
   std::size_t handle = 0;
   std::size_t width = 0;
   bool valid = false;
@@ -252,6 +255,7 @@ void push_strategy_bindings(lua_State* L, LuaStrategy* strategy) {
   lua_newtable(L);
   lua_pushlightuserdata(L, strategy);
   luaL_setfuncs(L, k_raw, 1);
+  add_option_bindings(L, strategy);
 }
 
 void push_print_binding(lua_State* L, LuaStrategy* strategy) {

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "engine/options/expiry.hpp"
+#include "engine/options/occ_symbol.hpp"
 #include "marketdata/csv_table.hpp"
 #include "util/format_number.hpp"
 #include "util/quote_value.hpp"
@@ -69,9 +70,9 @@ struct Row {
 
 Expected<Row> read_row(const CsvTable& t, const ChainColumns& c, const ChainImportOptions& opt) {
   Row row;
-  std::optional<OccSymbol> occ;
+  std::optional<options::OccSymbol> occ;
   if (c.contract >= 0 && !t.missing(c.contract)) {
-    occ = parse_occ_symbol(t.text(c.contract));
+    occ = options::parse_occ_symbol(t.text(c.contract));
     if (!occ && (c.expiry < 0 || c.type < 0 || c.strike < 0)) {
       return t.error(c.contract, quote_value(t.text(c.contract)) + " is not an OCC option symbol (ROOT YYMMDD C|P strike*1000)");
     }
@@ -155,30 +156,6 @@ Expected<Row> read_row(const CsvTable& t, const ChainColumns& c, const ChainImpo
 }
 
 }  // namespace
-
-std::optional<OccSymbol> parse_occ_symbol(std::string_view text) {
-  // ROOT (1-6 letters, maybe padded with spaces) YYMMDD C|P 8 digits (strike * 1000).
-  if (text.size() < 16) return std::nullopt;
-  const std::string_view tail = text.substr(text.size() - 15);
-  std::string_view root = text.substr(0, text.size() - 15);
-  while (!root.empty() && root.back() == ' ') root.remove_suffix(1);
-  if (root.empty() || root.size() > 6) return std::nullopt;
-  for (std::size_t i = 0; i < 15; ++i) {
-    if (i != 6 && !std::isdigit(static_cast<unsigned char>(tail[i]))) return std::nullopt;
-  }
-  OccSymbol out;
-  out.root = std::string(root);
-  if (tail[6] != 'C' && tail[6] != 'P') return std::nullopt;
-  out.type = tail[6] == 'C' ? OptionType::Call : OptionType::Put;
-  const std::string date = "20" + std::string(tail.substr(0, 2)) + "-" + std::string(tail.substr(2, 2)) + "-" +
-                           std::string(tail.substr(4, 2));
-  const auto parsed = parse_time(date);
-  if (!parsed) return std::nullopt;
-  out.expiry_day = day_number(parsed->ts);
-  out.strike = std::stod(std::string(tail.substr(7))) / 1000.0;
-  if (out.strike <= 0) return std::nullopt;
-  return out;
-}
 
 Expected<ParsedChains> parse_chain_csv(std::string_view text, const std::string& source,
                                        const ChainImportOptions& opt) {

@@ -34,13 +34,4 @@ struct ParsedChains {
 Expected<ParsedChains> parse_chain_csv(std::string_view text, const std::string& source,
                                        const ChainImportOptions& options);
 
-// The parts of an OCC option symbol: root, expiry date (days since the epoch), type, strike.
-struct OccSymbol {
-  std::string root;
-  std::int64_t expiry_day = 0;
-  options::OptionType type = options::OptionType::Call;
-  double strike = 0;
-};
-std::optional<OccSymbol> parse_occ_symbol(std::string_view text);
-
 }  // namespace aiots

@@ -1,6 +1,10 @@
 #include "store/chain_store.hpp"
 
+#include <algorithm>
 #include <cmath>
+
+#include "engine/options/expiry.hpp"
+#include "engine/options/synthetic_chains.hpp"
 
 namespace aiots {
 namespace {
@@ -117,6 +121,54 @@ Expected<options::ChainSnapshot> load_chain(Database& db, const std::string& und
     chain.quotes.push_back(q);
   }
   return chain;
+}
+
+Expected<std::unique_ptr<StoredChains>> StoredChains::open(Database& db, const std::vector<std::string>& underlyings,
+                                                            TimeZone zone, double rate, double dividend, SpotAt spot_at,
+                                                            bool cash_settled) {
+  std::unique_ptr<StoredChains> out(new StoredChains(db, std::move(zone)));
+  out->m_cash_settled = cash_settled;
+  out->m_rate = rate;
+  out->m_dividend = dividend;
+  out->m_spot_at = std::move(spot_at);
+  for (const std::string& u : underlyings) {
+    AIOTS_TRY_ASSIGN(list, list_chains(db, u));
+    Underlying entry;
+    for (const ChainSummary& c : list) entry.times.push_back(c.as_of);
+    out->m_underlyings[u] = std::move(entry);
+  }
+  return out;
+}
+
+std::size_t StoredChains::snapshots() const {
+  std::size_t n = 0;
+  for (const auto& [name, u] : m_underlyings) n += u.times.size();
+  return n;
+}
+
+Timestamp StoredChains::expiry_instant(std::int64_t local_day) const { return options::close_of_date(local_day, m_zone); }
+
+Timestamp StoredChains::bar_close(Timestamp bar_ts, Timeframe timeframe) const {
+  return options::bar_close_time(bar_ts, timeframe, m_zone);
+}
+
+const options::PricedChain* StoredChains::chain(const std::string& underlying, Timestamp now) {
+  const auto it = m_underlyings.find(underlying);
+  if (it == m_underlyings.end()) return nullptr;
+  Underlying& u = it->second;
+  const auto after = std::upper_bound(u.times.begin(), u.times.end(), now);
+  if (after == u.times.begin()) return nullptr;
+  const Timestamp at = *(after - 1);
+  if (at == u.cached_time) return &u.cached;
+  auto loaded = load_chain(m_db, underlying, at);
+  if (!loaded) return nullptr;
+  u.cached.chain = std::move(*loaded);
+  const double spot = std::isfinite(u.cached.chain.spot) && u.cached.chain.spot > 0 ? u.cached.chain.spot
+                                                                                    : m_spot_at(underlying, at);
+  u.cached.params = options::ChainParams{spot, at, m_rate, m_dividend};
+  u.cached.metrics = options::analyse_contracts(u.cached.chain, u.cached.params);
+  u.cached_time = at;
+  return &u.cached;
 }
 
 }  // namespace aiots

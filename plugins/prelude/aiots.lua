@@ -13,9 +13,24 @@ for i, s in ipairs(symbols) do symbol_index[s] = i end
 local cash = raw.cash()
 local current = 1             -- index of the symbol of the bar being handled
 
+local data_symbols = #symbols  -- the run's own symbols; option contracts are added after them
+
 local function resolve(symbol)
   if symbol == nil then return current end
   local i = symbol_index[symbol]
+  if i == nil and type(symbol) == "string" then
+    -- An option contract (OCC symbol) on a symbol of the run joins the run on first use.
+    local id, err = raw.option(symbol)
+    if id == nil then
+      if err:sub(1, 15) == "UNKNOWN_SYMBOL:" then
+        error("unknown symbol '" .. symbol .. "' (this run has " .. table.concat(symbols, ", ", 1, data_symbols) ..
+          ", and option contracts such as MSFT011019C00050000)", 3)
+      end
+      error(err, 3)
+    end
+    symbols[id], symbol_index[symbol], positions[id], avg_prices[id] = symbol, id, 0, 0
+    i = id
+  end
   if i == nil then error("unknown symbol '" .. tostring(symbol) .. "' (this run has " .. table.concat(symbols, ", ") .. ")", 3) end
   return i
 end
@@ -106,6 +121,46 @@ function ctx:log(...)
 end
 
 function ctx:format_time(t) return raw.format_time(t or self.time) end
+
+-- Options. The chain of `symbol` (default: the bar's) as known now: an array of contracts
+-- {symbol, type, expiry, expiry_date, days, strike, bid, ask, mid, last, volume, open_interest,
+-- iv, value, delta, gamma, vega, theta}; empty when the run has no chain for it yet.
+function ctx:chain(symbol)
+  local i = resolve(symbol)
+  if i > data_symbols then error("ctx:chain takes an underlying, not an option contract", 2) end
+  return raw.chain(i)
+end
+
+-- The contract of `o.type` ("call" or "put") nearest `o.days` to expiry and, within that expiry,
+-- nearest `o.delta` (absolute; default 0.5) or `o.strike`; nil when the chain has none.
+function ctx:find_option(o)
+  if type(o) ~= "table" then error("ctx:find_option expects a table", 2) end
+  if o.type ~= "call" and o.type ~= "put" then error("find_option: type must be 'call' or 'put'", 2) end
+  local chain = self:chain(o.underlying)
+  local days, best_expiry, best_gap = o.days or 30, nil, math.huge
+  for _, c in ipairs(chain) do
+    if c.type == o.type and c.delta then
+      local gap = math.abs(c.days - days)
+      if gap < best_gap then best_gap, best_expiry = gap, c.expiry end
+    end
+  end
+  if best_expiry == nil then return nil end
+  local target, pick, pick_gap = math.abs(o.delta or 0.5), nil, math.huge
+  for _, c in ipairs(chain) do
+    if c.type == o.type and c.expiry == best_expiry and c.delta then
+      local gap = o.strike and math.abs(c.strike - o.strike) or math.abs(math.abs(c.delta) - target)
+      if gap < pick_gap then pick_gap, pick = gap, c end
+    end
+  end
+  return pick
+end
+
+-- Net Greeks of the positions: delta in shares of the underlyings (options x 100 x delta, plus
+-- shares held), gamma in shares per 1.00 move, vega per 1.00 of volatility, theta per year.
+function ctx:greeks()
+  local d, g, v, t = raw.greeks()
+  return { delta = d, gamma = g, vega = v, theta = t }
+end
 
 
 local on_bar, on_fill, on_order = strategy.on_bar, strategy.on_fill, strategy.on_order

@@ -8,6 +8,7 @@
 #include "engine/options/american.hpp"
 #include "engine/options/chain_analytics.hpp"
 #include "engine/options/expiry.hpp"
+#include "engine/options/occ_symbol.hpp"
 #include "engine/options/synth_chain.hpp"
 #include "marketdata/chain_csv.hpp"
 #include "store/chain_store.hpp"
@@ -258,6 +259,10 @@ TEST_CASE("OCC symbols", "[options][csv]") {
   REQUIRE(padded);
   CHECK(padded->root == "SPY");
   CHECK(padded->strike == 587.5);
+  CHECK(format_occ_symbol("MSFT", s->expiry_day, OptionType::Call, 300) == "MSFT241220C00300000");
+  CHECK(format_occ_symbol("SPY", padded->expiry_day, OptionType::Put, 587.5) == "SPY260116P00587500");
+  CHECK_FALSE(format_occ_symbol("TOOLONGX", s->expiry_day, OptionType::Put, 1));
+  CHECK_FALSE(format_occ_symbol("X", day_number(at("1999-12-31")), OptionType::Put, 1));
   for (const char* bad : {"MSFT", "MSFT241220X00300000", "MSFT241320C00300000", "TOOLONGROOT241220C00300000", "MSFT241220C00000000"}) {
     INFO(bad);
     CHECK_FALSE(parse_occ_symbol(bad));

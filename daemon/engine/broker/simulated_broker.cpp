@@ -98,6 +98,37 @@ void SimulatedBroker::emit(Order& order, OrderEventKind kind, Timestamp ts, std:
   m_listener.on_order_event(event, order);
 }
 
+void SimulatedBroker::add_instrument(Instrument instrument) {
+  m_instruments.push_back(std::move(instrument));
+  m_open.emplace_back();
+  m_last_close.push_back(std::nan(""));
+  m_bar_state.emplace_back();
+}
+
+OrderId SimulatedBroker::settle(SymbolId symbol, Side side, std::int64_t quantity, double price, Timestamp ts,
+                                std::string tag) {
+  Order order;
+  order.id = static_cast<OrderId>(m_orders.size()) + 1;
+  order.request.symbol = symbol;
+  order.request.side = side;
+  order.request.quantity = static_cast<double>(quantity);
+  order.request.tag = std::move(tag);
+  order.quantity = quantity;
+  order.created = ts;
+  m_orders.push_back(order);
+  Order& o = m_orders.back();
+  emit(o, OrderEventKind::Submitted, ts);
+  emit(o, OrderEventKind::Accepted, ts);
+  const Fill f{ts, o.id, symbol, side, quantity, price, Money{}};
+  if (std::string veto = m_listener.fill_veto(f); !veto.empty()) {
+    emit(o, OrderEventKind::Cancelled, ts, std::move(veto));
+    return o.id;
+  }
+  emit(o, OrderEventKind::Filled, ts, {}, quantity, price);
+  m_listener.on_fill(f, o);
+  return o.id;
+}
+
 void SimulatedBroker::restore(std::vector<Order> orders) {
   m_orders.assign(orders.begin(), orders.end());
   for (auto& open : m_open) {
@@ -168,8 +199,9 @@ std::int64_t SimulatedBroker::fill(Order& order, double price, const Bar& bar, B
   }
   state.volume_left -= static_cast<double>(qty);
   const Instrument& inst = m_instruments[static_cast<std::size_t>(order.request.symbol)];
+  const CommissionModel& commission = inst.option ? m_config.option_commission : m_config.commission;
   const Fill f{bar.ts, order.id, order.request.symbol, order.request.side, qty, price,
-               m_config.commission.compute(qty, price, inst.multiplier)};
+               commission.compute(qty, price, inst.multiplier)};
   // A fill the books cannot represent is refused, never booked with wrapped numbers.
   if (std::string veto = m_listener.fill_veto(f); !veto.empty()) {
     (void)cancel(order.id, bar.ts, std::move(veto));

@@ -36,6 +36,7 @@ struct BrokerConfig {
   double volume_cap = 0;  // fraction of bar volume per bar; 0 = unlimited
   SlippageModel slippage;
   CommissionModel commission;
+  CommissionModel option_commission;  // for option contracts (e.g. per-contract=0.65)
 };
 
 // Receives what the broker does, in order; the engine books and relays it.
@@ -56,6 +57,12 @@ public:
   // with a stable code ("INVALID_QUANTITY: ..."). A non-empty `veto` (from risk checks or a
   // halt) rejects with that reason. Returns the order id either way.
   OrderId submit(const OrderRequest& request, Timestamp now, const std::string& veto = {});
+  // Adds an instrument (an option contract chosen mid-run); its id is the next index.
+  void add_instrument(Instrument instrument);
+  // Books a fill that no order of the strategy asked for: an option settling at expiry, or the
+  // underlying delivered by exercise or assignment. Emits an order (tagged `tag`) that is
+  // submitted, accepted and filled at `price` at once, without commission or volume limits.
+  OrderId settle(SymbolId symbol, Side side, std::int64_t quantity, double price, Timestamp ts, std::string tag);
   // Puts back orders rebuilt from a journal (ids 1..n in order), open ones working again.
   void restore(std::vector<Order> orders);
   // Cancels an open order; an error with ORDER_NOT_FOUND or ORDER_NOT_OPEN otherwise.

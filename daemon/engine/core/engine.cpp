@@ -46,14 +46,26 @@ void Engine::process(std::span<const SymbolBar> bars) {
     return;
   }
   m_now = bars.front().bar.ts;
+  // Option contracts get bars priced from their underlyings'; they fill orders and mark
+  // positions like any bar, but feed no indicator and call no on_bar.
+  m_option_bars.clear();
+  if (m_desk.tracked() > 0) {
+    m_desk.derive_bars(bars, m_config.instruments, m_option_bars);
+  }
+  const std::size_t tracked_before = m_desk.tracked();
   for (const SymbolBar& b : bars) {
     m_broker.on_bar(b.symbol, b.bar);
   }
-  for (const SymbolBar& b : bars) {
-    m_portfolio.mark(b.symbol, b.bar.close);
-    if (!m_portfolio.value_representable(b.symbol)) {
-      fail(Error{ErrorKind::Data, m_portfolio.value_overflow(b.symbol)});
-      return;
+  for (const SymbolBar& b : m_option_bars) {
+    m_broker.on_bar(b.symbol, b.bar);
+  }
+  for (const auto& group : {bars, std::span<const SymbolBar>(m_option_bars)}) {
+    for (const SymbolBar& b : group) {
+      m_portfolio.mark(b.symbol, b.bar.close);
+      if (!m_portfolio.value_representable(b.symbol)) {
+        fail(Error{ErrorKind::Data, m_portfolio.value_overflow(b.symbol)});
+        return;
+      }
     }
   }
   for (IndicatorSlot& slot : m_indicators) {
@@ -74,8 +86,22 @@ void Engine::process(std::span<const SymbolBar> bars) {
       call_strategy([&] { return m_strategy->on_bar(*this, b.symbol, b.bar); });
     }
   }
+  // Contracts the strategy chose during this bar get this bar too (a close fill, a mark).
+  if (m_desk.tracked() > tracked_before) {
+    const std::size_t first_new = m_option_bars.size();
+    m_desk.derive_bars(bars, m_config.instruments, m_option_bars, tracked_before);
+    for (std::size_t i = first_new; i < m_option_bars.size(); ++i) {
+      m_portfolio.mark(m_option_bars[i].symbol, m_option_bars[i].bar.close);
+    }
+  }
   for (const SymbolBar& b : bars) {
     m_broker.on_close(b.symbol, b.bar);
+  }
+  for (const SymbolBar& b : m_option_bars) {
+    m_broker.on_close(b.symbol, b.bar);
+  }
+  if (m_desk.tracked() > 0) {
+    settle_expiring();
   }
   bool invested = false;
   for (std::size_t s = 0; s < m_config.instruments.size() && !invested; ++s) {
@@ -89,6 +115,71 @@ void Engine::process(std::span<const SymbolBar> bars) {
   m_invested.push_back(invested);
   m_invested_bars += invested ? 1 : 0;
   ++m_bars;
+}
+
+void Engine::settle_expiring() {
+  for (const Settlement& s : m_desk.take_expiring()) {
+    const Instrument& inst = m_config.instruments[static_cast<std::size_t>(s.option)];
+    const OptionTerms& terms = *inst.option;
+    for (OrderId id : m_broker.open_orders(s.option)) {
+      (void)m_broker.cancel(id, m_now, "EXPIRED: the contract expired");
+    }
+    const std::int64_t held = m_portfolio.position(s.option).quantity;
+    if (held == 0) {
+      continue;
+    }
+    const Side close_side = held > 0 ? Side::Sell : Side::Buy;
+    const std::int64_t contracts = held > 0 ? held : -held;
+    m_portfolio.mark(s.option, s.intrinsic);
+    (void)m_broker.settle(s.option, close_side, contracts, s.intrinsic, m_now,
+                          s.intrinsic > 0 ? (terms.physical ? "exercise" : "cash_settlement") : "expired_worthless");
+    if (s.intrinsic > 0 && terms.physical) {
+      // A long call takes delivery, a long put delivers; a short position is assigned the other way.
+      const bool receive = (terms.type == options::OptionType::Call) == (held > 0);
+      const auto units = static_cast<std::int64_t>(static_cast<double>(contracts) * inst.multiplier);
+      (void)m_broker.settle(terms.underlying, receive ? Side::Buy : Side::Sell, units, s.underlying_close, m_now,
+                            held > 0 ? "exercise_delivery" : "assignment");
+    }
+  }
+}
+
+Expected<SymbolId> Engine::option_symbol(std::string_view occ) {
+  for (std::size_t s = 0; s < m_config.instruments.size(); ++s) {
+    if (m_config.instruments[s].symbol == occ) {
+      return static_cast<SymbolId>(s);
+    }
+  }
+  AIOTS_TRY_ASSIGN(instrument, m_desk.instrument_for(occ, m_config.instruments));
+  if (instrument.option->expiry <= m_now) {
+    return data_error("EXPIRED: " + std::string(occ) + " expired at " + format_time(instrument.option->expiry));
+  }
+  const auto id = static_cast<SymbolId>(m_config.instruments.size());
+  m_config.instruments.push_back(instrument);
+  m_portfolio.add_instrument(instrument);
+  m_broker.add_instrument(instrument);
+  m_open_trades.emplace_back();
+  m_history.emplace_back(k_history);
+  m_desk.track(id, instrument);
+  return id;
+}
+
+const options::PricedChain* Engine::chain(SymbolId underlying) {
+  if (!m_desk.has_source() || underlying < 0 || static_cast<std::size_t>(underlying) >= m_config.instruments.size()) {
+    return nullptr;
+  }
+  // The chain known when the bar being handled closed (the strategy sees bars after they close).
+  return m_desk.source()->chain(m_config.instruments[static_cast<std::size_t>(underlying)].symbol,
+                                option_time(underlying));
+}
+
+Timestamp Engine::option_time(SymbolId underlying) const {
+  if (underlying < 0 || static_cast<std::size_t>(underlying) >= m_config.instruments.size()) return m_now;
+  return m_desk.close_time(m_config.instruments[static_cast<std::size_t>(underlying)], m_now);
+}
+
+PortfolioGreeks Engine::greeks() const {
+  // Valued at the close of the bar being handled (of the first symbol: all close together).
+  return m_desk.greeks(m_portfolio, m_config.instruments.empty() ? m_now : option_time(0));
 }
 
 void Engine::reserve(std::size_t bars) {

@@ -93,6 +93,10 @@ public:
   void process(std::span<const SymbolBar> bars);
   // Calls on_stop (unless the strategy already failed).
   void finish();
+  // Gives the engine option chains (owned by the driver, outliving the engine): with one,
+  // strategies may trade option contracts on the run's symbols (OptionDesk).
+  void set_chain_source(options::ChainSource* source) { m_desk.set_source(source); }
+  const OptionDesk& options_desk() const { return m_desk; }
   // Reserves room for `bars` equity points, when the driver knows how many will come.
   void reserve(std::size_t bars);
 
@@ -124,6 +128,10 @@ public:
   const std::vector<std::string>& indicator_columns(std::size_t handle) const override;
   void signal(SignalRecord record) override;
   void log(std::string_view message) override;
+  Expected<SymbolId> option_symbol(std::string_view occ) override;
+  const options::PricedChain* chain(SymbolId underlying) override;
+  Timestamp option_time(SymbolId underlying) const override;
+  PortfolioGreeks greeks() const override;
 
 private:
   struct OpenTrade {
@@ -150,6 +158,9 @@ private:
   std::string fill_veto(const Fill& fill) const override;
   void track_trade(const Fill& fill, std::int64_t before, Money realized_delta);
   void fail(const Error& error);
+  // Option contracts expiring with this bar: closed at intrinsic value, the underlying delivered
+  // when in the money and physically settled; their open orders expire.
+  void settle_expiring();
   template <class Call>
   void call_strategy(Call&& call);
 
@@ -166,6 +177,8 @@ private:
   std::vector<IndicatorSlot> m_indicators;
   std::vector<OpenTrade> m_open_trades;
   std::vector<Ring<Bar>> m_history;  // per symbol, the last k_history bars
+  OptionDesk m_desk;
+  std::vector<SymbolBar> m_option_bars;  // derived from the underlyings' bars, reused
   std::vector<EquityPoint> m_equity;
   std::vector<bool> m_invested;
   std::int64_t m_invested_bars = 0;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/bars/bar.hpp"
+#include "engine/core/option_desk.hpp"
 #include "engine/indicators/indicator.hpp"
 #include "engine/trading/instrument.hpp"
 #include "engine/trading/order.hpp"
@@ -41,6 +42,16 @@ public:
   virtual const std::vector<std::string>& indicator_columns(std::size_t handle) const = 0;
   virtual void signal(SignalRecord record) = 0;
   virtual void log(std::string_view message) = 0;
+
+  // Options. The id of the contract with OCC symbol `occ` on an underlying of the run, adding
+  // it to the run on first use; "CODE: message" when there is no such contract or no chains.
+  virtual Expected<SymbolId> option_symbol(std::string_view occ) = 0;
+  // The option chain of `underlying` known when its current bar closed (nullptr when none).
+  virtual const options::PricedChain* chain(SymbolId underlying) = 0;
+  // The time options on `underlying` are valued at now: the close of its current bar.
+  virtual Timestamp option_time(SymbolId underlying) const = 0;
+  // Net delta, gamma, vega and theta of the positions now.
+  virtual PortfolioGreeks greeks() const = 0;
 };
 
 class Strategy {

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "engine/options/expiry.hpp"
+#include "util/quote_value.hpp"
 
 namespace aiots::options {
 namespace {
@@ -131,6 +133,65 @@ ChainSnapshot synthesize_chain(const SynthParams& p) {
   }
   std::sort(chain.quotes.begin(), chain.quotes.end(), quote_order);
   return chain;
+}
+
+namespace {
+
+std::int64_t next_weekday(std::int64_t day) {
+  while (iso_weekday(day) > 5) ++day;
+  return day;
+}
+
+}  // namespace
+
+// Resolves an --expiries list into local expiry dates after `as_of`: Nw (the next N Fridays),
+// Nm (the next N third Fridays), Nd (N days on, rolled to a weekday) or YYYY-MM-DD.
+Expected<std::vector<std::int64_t>> expiry_days(const std::string& spec, Timestamp as_of, const TimeZone& zone) {
+  const std::int64_t today = day_number(zone.utc_to_local(as_of));
+  // The first date whose 16:00 close is still ahead.
+  const std::int64_t first = close_of_date(today, zone) > as_of ? today : today + 1;
+  std::vector<std::int64_t> days;
+  std::size_t start = 0;
+  while (start <= spec.size()) {
+    const std::size_t comma = spec.find(',', start);
+    const std::string item = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma == std::string::npos ? spec.size() + 1 : comma + 1;
+    if (item.empty()) continue;
+    const char unit = item.back();
+    if (unit == 'w' || unit == 'm' || unit == 'd') {
+      int n = 0;
+      try {
+        std::size_t used = 0;
+        n = std::stoi(item.substr(0, item.size() - 1), &used);
+        if (used != item.size() - 1 || n < 0 || n > 520) throw std::invalid_argument(item);
+      } catch (const std::exception&) {
+        return usage_error("--expiries: " + quote_value(item) + " is not Nw, Nm, Nd (N from 0 to 520) or a date");
+      }
+      if (unit == 'd') {
+        days.push_back(next_weekday(std::max(first, today + n)));
+        continue;
+      }
+      int found = 0;
+      for (std::int64_t d = first; found < n; ++d) {
+        if (iso_weekday(d) == 5 && (unit == 'w' || is_monthly_expiry(d))) {
+          days.push_back(d);
+          ++found;
+        }
+      }
+      continue;
+    }
+    auto parsed = parse_time(item);
+    if (!parsed || !parsed->date_only) {
+      return usage_error("--expiries: " + quote_value(item) + " is not Nw, Nm, Nd or a date (YYYY-MM-DD)");
+    }
+    const std::int64_t day = day_number(parsed->ts);
+    if (day < first) return usage_error("--expiries: " + item + " is not after the snapshot");
+    days.push_back(day);
+  }
+  std::sort(days.begin(), days.end());
+  days.erase(std::unique(days.begin(), days.end()), days.end());
+  if (days.empty()) return usage_error("--expiries gave no expiry dates");
+  return days;
 }
 
 }  // namespace aiots::options

@@ -14,7 +14,7 @@
 namespace aiots {
 
 using OrderId = std::int64_t;
-using SymbolId = std::int32_t;
+using SymbolId = std::int32_t;  // also declared in instrument.hpp
 
 enum class Side { Buy, Sell };
 enum class OrderType { Market, Limit, Stop, StopLimit, TrailingStop };

@@ -43,6 +43,12 @@ Portfolio::Portfolio(Money initial_cash, std::vector<Instrument> instruments)
       m_positions(m_instruments.size()),
       m_last_price(m_instruments.size(), 0.0) {}
 
+void Portfolio::add_instrument(Instrument instrument) {
+  m_instruments.push_back(std::move(instrument));
+  m_positions.emplace_back();
+  m_last_price.push_back(0.0);
+}
+
 void Portfolio::apply(const Fill& fill) {
   const auto s = static_cast<std::size_t>(fill.symbol);
   const double multiplier = m_instruments[s].multiplier;

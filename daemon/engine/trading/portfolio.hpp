@@ -23,6 +23,8 @@ struct Position {
 class Portfolio {
 public:
   Portfolio(Money initial_cash, std::vector<Instrument> instruments);
+  // Adds an instrument (an option contract chosen mid-run); its id is the next index.
+  void add_instrument(Instrument instrument);
 
   // Books `fill`: cash moves by the fill's notional (rounded once to money) and commission; the
   // part that reduces a position realizes P&L against its share of the cost basis.
