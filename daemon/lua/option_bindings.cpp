@@ -66,6 +66,9 @@ int raw_option(lua_State* L) {
 int raw_chain(lua_State* L) {
   LuaStrategy* s = self(L);
   const lua_Integer symbol = luaL_checkinteger(L, 1);
+  if (!s->context()->has_chains()) {
+    return luaL_error(L, "NO_OPTION_CHAINS: this run has no option chains (backtest --chains store|synth)");
+  }
   const bool ok = guarded(s, [&] {
     std::vector<ContractView>& out = s->scratch_contracts();
     out.clear();

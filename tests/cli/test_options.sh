@@ -210,4 +210,58 @@ expect_contains "explicit expiries" "$OUT" "MSFT,2001-06-29T20:00:00Z"
 expect_exit 2 "$AIOTS" options synth-chain MSFT --expiries 3q
 expect_exit 2 "$AIOTS" options synth-chain MSFT --strikes 150%
 
+# --- options in backtests: the example strategies on synthetic chains ---
+STRATS="$AIOTS_SRC/plugins/strategies"
+expect_exit 0 "$AIOTS" backtest "$STRATS/short_put_income.lua" -d MSFT --chains synth --option-commission per-contract=0.65 --json
+echo "$OUT" >"$WORK/wheel.json"
+python3 - "$WORK/wheel.json" <<'PY' || fail "short put income on synthetic chains"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["status"] == "completed", r["error"]
+o = r["options"]
+assert o["contracts"] >= 10, o
+s = o["settlements"]
+# Puts expire worthless most months; some are assigned (shares delivered), and the covered
+# calls written against the shares are exercised.
+assert s.get("expired_worthless", 0) >= 5 and s.get("assignment", 0) >= 1 and s.get("exercise", 0) >= 1, s
+assert r["config"]["option_commission"] == "per-contract=0.65" and r["metrics"]["commissions"] > 0
+assert r["config"]["chains"] == "synth"
+PY
+expect_exit 0 "$AIOTS" --json runs list
+wheel_run=$(python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])' <<<"$OUT")
+expect_exit 0 "$AIOTS" --json runs rerun "$wheel_run"
+expect_contains "options run reruns identically" "$ERR" "identical to run $wheel_run"
+expect_exit 0 "$AIOTS" backtest "$STRATS/gamma_pin.lua" -d MSFT --chains synth:3 --fill close --no-record --json
+echo "$OUT" >"$WORK/pin1.json"
+python3 - "$WORK/pin1.json" <<'PY' || fail "gamma pin on synthetic chains"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["status"] == "completed", r["error"]
+o = r["options"]
+assert o["contracts"] >= 4 and o["contracts"] % 2 == 0, o  # straddles: a call and a put each
+assert r["final"]["positions"]["MSFT"] == 0  # delivered shares are flattened
+assert all(v == 0 for k, v in r["final"]["positions"].items())
+PY
+"$AIOTS" backtest "$STRATS/gamma_pin.lua" -d MSFT --chains synth:3 --fill close --no-record --json >"$WORK/pin2.json"
+checks=$((checks + 1))
+cmp -s "$WORK/pin1.json" "$WORK/pin2.json" || fail "option backtests are not deterministic"
+expect_exit 0 "$AIOTS" backtest "$STRATS/gamma_pin.lua" -d MSFT --chains synth:3 --fill close --settlement cash --no-record --json
+python3 -c 'import json,sys; s=json.load(sys.stdin)["options"]["settlements"]; assert "assignment" not in s and "exercise" not in s, s' <<<"$OUT" \
+  || fail "cash settlement delivers no shares"
+# Stored chains: a snapshot on 2001-06-29 serves the bars after it (its volatilities held).
+expect_exit 0 "$AIOTS" -q options synth-chain MSFT --date 2001-06-29 --seed 5 --replace
+expect_exit 0 "$AIOTS" backtest "$STRATS/short_put_income.lua" -d MSFT --from 2001-06-29 --to 2001-08-31 --chains store --no-record --json
+python3 -c 'import json,sys; r=json.load(sys.stdin); o=r["options"]; assert r["status"]=="completed" and o["contracts"] >= 1 and sum(o["settlements"].values()) >= 1, o' <<<"$OUT" \
+  || fail "stored chains in a backtest"
+expect_exit 2 "$AIOTS" backtest "$STRATS/short_put_income.lua" -d MSFT --chains bogus --no-record
+expect_contains "bad --chains" "$ERR" "--chains must be none, store, synth or synth:SEED"
+expect_exit 2 "$AIOTS" backtest "$STRATS/short_put_income.lua" -d MSFT --chains synth --settlement maybe --no-record
+expect_exit 2 "$AIOTS" backtest "$STRATS/short_put_income.lua" -d MSFT --chains synth:x --no-record
+"$AIOTS" -q data import "$DATA/ttrc.csv"
+expect_exit 3 "$AIOTS" backtest "$STRATS/short_put_income.lua" -d TTRC --chains store --no-record
+expect_contains "no stored chains" "$ERR" "no option chains of TTRC"
+# Without chains an option strategy stops with the reason, not a crash.
+expect_exit 1 "$AIOTS" backtest "$STRATS/short_put_income.lua" -d MSFT --no-record --json
+expect_contains "options need chains" "$OUT" "NO_OPTION_CHAINS"
+
 finish

@@ -129,6 +129,7 @@ public:
   void signal(SignalRecord record) override;
   void log(std::string_view message) override;
   Expected<SymbolId> option_symbol(std::string_view occ) override;
+  bool has_chains() const override { return m_desk.has_source(); }
   const options::PricedChain* chain(SymbolId underlying) override;
   Timestamp option_time(SymbolId underlying) const override;
   PortfolioGreeks greeks() const override;

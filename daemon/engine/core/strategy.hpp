@@ -46,6 +46,8 @@ public:
   // Options. The id of the contract with OCC symbol `occ` on an underlying of the run, adding
   // it to the run on first use; "CODE: message" when there is no such contract or no chains.
   virtual Expected<SymbolId> option_symbol(std::string_view occ) = 0;
+  // Whether the run has option chains at all (backtest --chains).
+  virtual bool has_chains() const = 0;
   // The option chain of `underlying` known when its current bar closed (nullptr when none).
   virtual const options::PricedChain* chain(SymbolId underlying) = 0;
   // The time options on `underlying` are valued at now: the close of its current bar.

@@ -30,7 +30,7 @@ struct Instrument {
   double multiplier = 1;     // contract multiplier (100 for equity options)
   double tick_size = 0.01;   // for tick-based slippage
   Timeframe timeframe;       // of the bars that drive it (DAY orders need the session length)
-  std::optional<OptionTerms> option;  // set for option contracts
+  std::optional<OptionTerms> option = std::nullopt;  // set for option contracts
 };
 
 }  // namespace aiots
