@@ -42,6 +42,9 @@ _aiots() {
       compopt -o nospace 2>/dev/null; return ;;
     -s|--symbol|--from|--until|--head|--tail) return ;;
     --type) COMPREPLY=($(compgen -W "call put" -- "$cur")); return ;;
+    --chains) COMPREPLY=($(compgen -W "none store synth synth:" -- "$cur")); return ;;
+    --settlement) COMPREPLY=($(compgen -W "physical cash" -- "$cur")); return ;;
+    --option-commission) COMPREPLY=($(compgen -W "none per-contract=" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
     --method) COMPREPLY=($(compgen -W "tree baw" -- "$cur")); return ;;
     --dealer) COMPREPLY=($(compgen -W "long-calls-short-puts short-all" -- "$cur")); return ;;
     --view) COMPREPLY=($(compgen -W "summary strikes expiries unusual" -- "$cur")); return ;;
@@ -56,7 +59,7 @@ _aiots() {
   for ((i = 1; i < cword; i++)); do
     w=${words[i]}
     case $w in
-      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--level|-n|--lines|--topics|--type|--method|--dealer|--view|--expiry|--expiries|--batch|--spot|--strike|--vol|--price|--rate|--div|--now|--steps|--underlying|--date|--strikes|--strike-step|--unusual-ratio|--min-volume|--top)
+      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--level|-n|--lines|--topics|--type|--method|--dealer|--view|--expiry|--expiries|--batch|--spot|--strike|--vol|--price|--rate|--div|--now|--steps|--underlying|--date|--strikes|--strike-step|--unusual-ratio|--min-volume|--top|--chains|--settlement|--option-commission)
         ((i++)); continue ;;
       -*) continue ;;
     esac
@@ -97,7 +100,7 @@ _aiots() {
     logs) COMPREPLY=($(compgen -W "-f --follow --level -n --lines $global_opts" -- "$cur")); return ;;
     status|positions|pnl|resume|metrics|doctor) COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     backtest)
-      opts="-d --data --wide -t --timeframe --from --to -p --param --cash --commission --slippage --fill --volume-cap --seed --instructions --memory-mb --trades --equity --orders --report --no-record"
+      opts="-d --data --wide -t --timeframe --from --to -p --param --cash --commission --slippage --fill --volume-cap --seed --instructions --memory-mb --chains --settlement --option-commission --rate --div --trades --equity --orders --report --no-record"
       if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts $global_opts" -- "$cur"))
       else

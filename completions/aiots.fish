@@ -71,6 +71,11 @@ complete -c aiots -n '__fish_seen_subcommand_from indicators' -l tail -x -d 'Las
 complete -c aiots -n '__fish_seen_subcommand_from indicators' -l list -d 'List indicators'
 
 # backtest
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l chains -x -a 'none store synth' -d 'Option chains'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l settlement -x -a 'physical cash' -d 'Expiry settlement'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l option-commission -x -d 'Commission of option fills'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l rate -x -d 'Risk-free rate for options'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l div -x -d 'Dividend yield for options'
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -F
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -s d -l data -x -a '(__aiots_symbols)' -d 'Symbols or CSV file'
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -l wide -d 'One close column per symbol'

@@ -31,6 +31,13 @@ step "$AIOTS" backtest plugins/strategies/momentum_rotation.lua --data "$DATA/do
 step "$AIOTS" --format table runs list
 
 echo
+echo "--- options: pricing, a synthetic MSFT chain and its exposure, options in a backtest"
+step "$AIOTS" --format table options greeks --type put --spot 100 --strike 100 --expiry 2001-09-28 --now '2001-09-28 10:00' --vol 0.45
+step "$AIOTS" options synth-chain MSFT --seed 7 --format table
+step "$AIOTS" options exposure MSFT --format table --chart
+step "$AIOTS" backtest plugins/strategies/short_put_income.lua --data MSFT --chains synth --option-commission per-contract=0.65
+
+echo
 echo "--- the daemon: the same engine, paper trading live"
 step "$AIOTS" daemon start
 step "$AIOTS" strategy load plugins/strategies/sma_crossover.lua --symbols MSFT -p fast=10 -p slow=30

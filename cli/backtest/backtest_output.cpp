@@ -59,6 +59,14 @@ void print_summary(std::ostream& os, const BacktestOutcome& out) {
   os << "activity   exposure " << pct(m["exposure"]) << ", commissions " << num(m["commissions"]) << ", orders "
      << r["counts"]["orders"].get<std::int64_t>() << ", rejected " << m["rejected_orders"].get<std::int64_t>()
      << ", signals " << m["signals"].get<std::int64_t>() << "\n";
+  if (r.contains("options") && r["options"]["contracts"].get<std::int64_t>() > 0) {
+    const auto& o = r["options"];
+    os << "options    " << o["contracts"].get<std::int64_t>() << " contracts";
+    for (const auto& [tag, count] : o["settlements"].items()) {
+      os << ", " << tag << " " << count.get<std::int64_t>();
+    }
+    os << "; net delta at the end " << num(o["final_greeks"]["delta"]) << "\n";
+  }
   if (r["status"] != "completed") {
     os << "status     STOPPED: " << text(r["error"]) << "\n";
   }

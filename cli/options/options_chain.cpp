@@ -133,7 +133,7 @@ Expected<void> run_chain(const Context& ctx, const ChainViewOptions& o) {
     const options::OptionQuote& q = chain.quotes[i];
     const options::ContractMetrics& m = metrics[i];
     const double mid = m.source == options::PriceSource::Mid ? m.price : options::k_missing;
-    rows.push_back({local_date_text(q.expiry, zone), m.years * 365.0, q.strike, std::string(options::to_string(q.type)),
+    rows.push_back({local_date_text(q.expiry, zone), std::round(m.years * 365.0 * 1e4) / 1e4, q.strike, std::string(options::to_string(q.type)),
                     number_cell(q.bid), number_cell(q.ask), number_cell(mid), number_cell(q.last), number_cell(q.volume),
                     number_cell(q.open_interest), number_cell(m.iv), std::string(options::to_string(m.source)),
                     std::string(options::to_string(m.iv_status)), number_cell(m.delta), number_cell(m.gamma),

@@ -88,7 +88,7 @@ Report tabulate(const LoadedChain& loaded, const options::ExposureReport& r, con
   out.expiries.columns = {"expiry", "days", "forward", "atm_iv", "put_25d_iv", "call_25d_iv", "skew_25d", "max_pain",
                           "gex", "dex", "pc_volume", "pc_oi", "call_oi", "put_oi", "synthetic"};
   for (const options::ExpiryStats& e : r.expiries) {
-    out.expiries.rows.push_back({local_date_text(e.expiry, zone), e.years * 365.0, e.forward, number_cell(e.atm_iv),
+    out.expiries.rows.push_back({local_date_text(e.expiry, zone), std::round(e.years * 365.0 * 1e4) / 1e4, e.forward, number_cell(e.atm_iv),
                                  number_cell(e.put_25d_iv), number_cell(e.call_25d_iv), number_cell(e.skew_25d),
                                  number_cell(e.max_pain), dollars(e.gex), dollars(e.dex), number_cell(e.pc_volume), number_cell(e.pc_oi),
                                  e.call_oi, e.put_oi, synthetic});

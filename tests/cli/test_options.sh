@@ -144,7 +144,12 @@ expect_exit 0 "$AIOTS" options exposure MSFT --date '2026-01-02 15:50' --json
 echo "$OUT" >"$WORK/exposure.json"
 python3 - "$WORK/chain.json" "$WORK/exposure.json" <<'PY' || fail "chain and exposure agree with a recomputation"
 import json, math, sys
+from datetime import datetime, timezone
 chain = json.load(open(sys.argv[1])); ex = json.load(open(sys.argv[2]))
+as_of = datetime(2026, 1, 2, 20, 45, tzinfo=timezone.utc)
+def years(expiry):  # 16:00 New York (21:00 UTC in January) on the expiry date
+    y, m, d = map(int, expiry.split("-"))
+    return (datetime(y, m, d, 21, 0, tzinfo=timezone.utc) - as_of).total_seconds() / (365 * 86400)
 assert chain["as_of"] == "2026-01-02T20:45:00Z" and chain["spot"] == 412.35 and not chain["synthetic"], chain["as_of"]
 assert len(chain["contracts"]) == 20
 S = chain["spot"]
@@ -155,7 +160,8 @@ total = 0
 for c in chain["contracts"]:
     assert c["iv_status"] == "ok" and 0.15 < c["iv"] < 0.35, c
     # The mid of the quote inverts to an IV near the one the quotes were made with.
-    g = gamma(c["days"] / 365, c["strike"], c["iv"])
+    assert abs(c["days"] - years(c["expiry"]) * 365) < 1e-4, c["days"]
+    g = gamma(years(c["expiry"]), c["strike"], c["iv"])
     assert abs(g - c["gamma"]) < 1e-9 * max(1, g), (g, c["gamma"])
     total += (1 if c["type"] == "call" else -1) * g * c["open_interest"] * 100 * S * S * 0.01
 assert abs(total - ex["totals"]["gex"]) <= 1, (total, ex["totals"]["gex"])
