@@ -116,7 +116,7 @@ TEST_CASE("Trailing stops follow the best price and trigger from it", "[engine][
   CHECK(f.rec.fills[0].price == Approx(104.5));
 }
 
-TEST_CASE("A bracket protects the entry; its exits cancel each other, stop first", "[engine][broker]") {
+TEST_CASE("A bracket protects the entry, its exits cancel each other, stop first", "[engine][broker]") {
   Fixture f;
   auto r = req(Side::Buy, 10);
   r.take_profit = 110;
@@ -137,7 +137,7 @@ TEST_CASE("A bracket protects the entry; its exits cancel each other, stop first
   CHECK(f.broker.order(open[1]).reason.starts_with("OCO_SIBLING_FILLED"));
 }
 
-TEST_CASE("Volume cap splits fills across bars; FOK refuses partial; IOC cancels the rest", "[engine][broker]") {
+TEST_CASE("Volume cap splits fills across bars, FOK refuses partial, IOC cancels the rest", "[engine][broker]") {
   BrokerConfig cfg;
   cfg.volume_cap = 0.1;
   Fixture f(cfg);
@@ -172,7 +172,7 @@ TEST_CASE("DAY orders expire after their session", "[engine][broker]") {
   CHECK(f.broker.order(id).reason.starts_with("DAY_ENDED"));
 }
 
-TEST_CASE("Invalid orders are rejected with stable codes; cancels are checked", "[engine][broker]") {
+TEST_CASE("Invalid orders are rejected with stable codes, cancels are checked", "[engine][broker]") {
   Fixture f;
   CHECK(f.broker.order(f.submit(req(Side::Buy, std::nan("")))).reason.starts_with("INVALID_QUANTITY"));
   CHECK(f.broker.order(f.submit(req(Side::Buy, -1))).reason.starts_with("INVALID_QUANTITY"));

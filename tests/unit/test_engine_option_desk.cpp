@@ -149,7 +149,7 @@ TEST_CASE("A long call is exercised and a short put expires worthless", "[option
   CHECK(e.greeks().gamma == 0);
 }
 
-TEST_CASE("A short put is assigned; cash settlement delivers nothing", "[options][engine]") {
+TEST_CASE("A short put is assigned, cash settlement delivers nothing", "[options][engine]") {
   const char* code = R"(
     return { name = "o",
       on_bar = function(ctx, bar)

@@ -91,7 +91,7 @@ TEST_CASE("contract analytics recover the quoted volatility and sign exposures b
   CHECK(short_all[1].gex == Approx(m[1].gex));
 }
 
-TEST_CASE("prices: mid, else last, else the vendor's volatility; expired contracts are invalid", "[options][chain]") {
+TEST_CASE("prices: mid, else last, else the vendor's volatility, expired contracts are invalid", "[options][chain]") {
   const Timestamp now = at("2026-01-02T15:00:00Z");
   ChainSnapshot chain;
   chain.as_of = now;
@@ -346,7 +346,7 @@ TEST_CASE("chain CSV errors name the file, line and column", "[options][csv]") {
   CHECK_FALSE(parse_chain_csv("date,underlying,expiry,type\n2026-01-02,X,2026-01-16,call\n", "f.csv", opt));  // no strike column
 }
 
-TEST_CASE("chains round-trip through the store; a second write needs replace", "[options][store]") {
+TEST_CASE("chains round-trip through the store, a second write needs replace", "[options][store]") {
   const std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/aiots-chain-store-test.db";
   std::remove(path.c_str());
   auto store = MarketStore::open(path);

@@ -52,7 +52,7 @@ TEST_CASE("Import reads every date format", "[marketdata][csv]") {
   }
 }
 
-TEST_CASE("Naive times take --tz; offsets and dates do not", "[marketdata][csv]") {
+TEST_CASE("Naive times take --tz, offsets and dates do not", "[marketdata][csv]") {
   ImportOptions opt;
   opt.tz = *TimeZone::locate("America/New_York");
   auto r = parse("datetime,price\n2001-01-02 09:30,1\n2001-01-02T14:31:00Z,2\n", opt);

@@ -98,7 +98,7 @@ TEST_CASE("A rolled-back transaction leaves the store unchanged", "[store]") {
   CHECK(store.list()->empty());
 }
 
-TEST_CASE("Ranges load and remove; quotes round-trip NaN fields", "[store]") {
+TEST_CASE("Ranges load and remove, quotes round-trip NaN fields", "[store]") {
   TempStore t;
   auto store = *MarketStore::open(t.path);
   const auto id = *store.ensure_series("BBB", Timeframe{86'400}, SeriesKind::Bars);
