@@ -113,6 +113,28 @@ int raw_cash(lua_State* L) {
   return 1;
 }
 
+// raw.positions() -> names, positions, average prices (arrays over every instrument), cash:
+// what the prelude caches, read at start (a daemon restart restores positions before on_start).
+int raw_positions(lua_State* L) {
+  LuaStrategy* s = self(L);
+  const Portfolio& p = s->context()->portfolio();
+  const auto& instruments = p.instruments();
+  lua_createtable(L, static_cast<int>(instruments.size()), 0);
+  lua_createtable(L, static_cast<int>(instruments.size()), 0);
+  lua_createtable(L, static_cast<int>(instruments.size()), 0);
+  for (std::size_t i = 0; i < instruments.size(); ++i) {
+    const Position& pos = p.position(static_cast<SymbolId>(i));
+    push_view(L, instruments[i].symbol);
+    lua_rawseti(L, -4, static_cast<lua_Integer>(i + 1));
+    lua_pushinteger(L, pos.quantity);
+    lua_rawseti(L, -3, static_cast<lua_Integer>(i + 1));
+    lua_pushnumber(L, pos.average_price(instruments[i].multiplier));
+    lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
+  }
+  lua_pushnumber(L, p.cash().value());
+  return 4;
+}
+
 int raw_equity(lua_State* L) {
   lua_pushnumber(L, self(L)->context()->portfolio().equity().value());
   return 1;
@@ -247,6 +269,7 @@ int raw_format_time(lua_State* L) {
 void push_strategy_bindings(lua_State* L, LuaStrategy* strategy) {
   static const luaL_Reg k_raw[] = {{"submit", raw_submit},         {"cancel", raw_cancel},
                                    {"cash", raw_cash},             {"equity", raw_equity},
+                                   {"positions", raw_positions},
                                    {"last_price", raw_last_price},
                                    {"open_orders", raw_open_orders}, {"order_status", raw_order_status},
                                    {"indicator", raw_indicator},   {"signal", raw_signal},

@@ -168,7 +168,15 @@ local noop = function() end
 
 local dispatch = {}
 
+-- The books as they stand at start: in a backtest flat with the initial cash, in the daemon
+-- after a restart whatever the journal restored (option contracts included).
 function dispatch.start()
+  local names, pos, avg, c = raw.positions()
+  for i = 1, #names do
+    if symbols[i] == nil then symbols[i], symbol_index[names[i]] = names[i], i end
+    positions[i], avg_prices[i] = pos[i], avg[i]
+  end
+  cash = c
   if strategy.on_start then return strategy.on_start(ctx) end
 end
 

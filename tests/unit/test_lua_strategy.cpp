@@ -117,3 +117,32 @@ TEST_CASE("Budget and memory limits stop only the plugin", "[lua]") {
   std::filesystem::remove(loop);
   std::filesystem::remove(hog);
 }
+
+TEST_CASE("ctx:cash and ctx:position hold from the start, also after a restore", "[lua]") {
+  // Before, the prelude read cash before the engine existed (0 until the first fill) and never
+  // saw positions restored from a journal (a restarted daemon's strategy thought it was flat).
+  const auto path = write_plugin("books.lua", R"(
+    return { name = "books",
+      on_start = function(ctx)
+        assert(ctx:cash() == ctx.params.cash, "cash at start " .. ctx:cash())
+        assert(ctx:position("X") == ctx.params.held, "position at start " .. ctx:position("X"))
+      end,
+      on_bar = function(ctx, bar) assert(ctx:cash() == ctx.params.cash, "cash on the first bar") end,
+      params = { cash = { default = 0.5 }, held = { default = 0 } } })");
+  for (const auto& [held, cash] : {std::pair{0, 100'000.0}, std::pair{7, 100'000.0 - 7 * 101.0}}) {
+    auto s = load(path, {{"cash", std::to_string(cash)}, {"held", std::to_string(held)}});
+    REQUIRE(s);
+    EngineConfig cfg;
+    cfg.instruments = {Instrument{"X", 1, 0.01, Timeframe{86'400}}};
+    Engine engine(cfg, **s);
+    if (held > 0) {
+      engine.restore({Fill{1, 1, 0, Side::Buy, held, 101.0, Money{}}}, {});
+    }
+    REQUIRE(engine.start());
+    const std::vector<std::vector<Bar>> series = {ramp(1)};
+    feed_bars(engine, series);
+    INFO(engine.failure().value_or(""));
+    CHECK_FALSE(engine.failure());
+  }
+  std::filesystem::remove(path);
+}
