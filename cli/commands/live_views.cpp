@@ -64,9 +64,10 @@ void setup_live_views(CLI::App& app, Context& ctx) {
     };
   });
   simple(app, ctx, "positions", "Open positions in aiotsd", "positions.list",
-         {"strategy", "symbol", "qty", "avg_price", "last_price", "market_value", "unrealized"});
-  simple(app, ctx, "pnl", "Cash, equity and P&L per strategy in aiotsd", "pnl.get",
-         {"strategy", "cash", "equity", "realized", "unrealized", "commissions", "return"});
+         {"strategy", "symbol", "qty", "avg_price", "last_price", "market_value", "unrealized", "iv"});
+  simple(app, ctx, "pnl", "Cash, equity, P&L and net Greeks per strategy in aiotsd", "pnl.get",
+         {"strategy", "cash", "equity", "realized", "unrealized", "commissions", "return", "delta", "gamma", "vega",
+          "theta"});
 
   auto follow_signals = std::make_shared<bool>(false);
   CLI::App* signals = app.add_subcommand("signals", "Recent signals of the strategies in aiotsd");

@@ -31,6 +31,10 @@ constexpr ConfigKey k_keys[] = {
     {"broker.slippage", ConfigType::String, "\"none\"", "Slippage model of the paper broker (as aiots-backtest(1))"},
     {"broker.fill", ConfigType::String, "\"open\"", "Market orders fill at the next bar's open or this bar's close"},
     {"feed.speed", ConfigType::String, "\"max\"", "Default replay speed: a multiplier such as 60x, or max"},
+    {"options.chains", ConfigType::String, "\"store\"", "Option chains strategies see: store (the snapshots in the store) or none"},
+    {"options.settlement", ConfigType::String, "\"physical\"", "In-the-money options at expiry: physical (deliver the underlying) or cash"},
+    {"options.rate", ConfigType::Float, "0.0", "Risk-free rate options are valued with (continuously compounded)"},
+    {"options.div", ConfigType::Float, "0.0", "Dividend yield options are valued with (continuously compounded)"},
 };
 
 std::string env_or(const char* name, const std::string& fallback) {
@@ -187,6 +191,12 @@ Expected<Config> Config::parse(std::string_view text, const std::string& path) {
   const std::string level = c.string("log_level");
   if (level != "trace" && level != "debug" && level != "info" && level != "warn" && level != "error") {
     return usage_error(path + ": key 'log_level' must be trace, debug, info, warn or error, not " + quote_value(level));
+  }
+  if (const std::string chains = c.string("options.chains"); chains != "store" && chains != "none") {
+    return usage_error(path + ": key 'options.chains' must be store or none, not " + quote_value(chains));
+  }
+  if (const std::string s = c.string("options.settlement"); s != "physical" && s != "cash") {
+    return usage_error(path + ": key 'options.settlement' must be physical or cash, not " + quote_value(s));
   }
   return c;
 }

@@ -5,6 +5,8 @@
 #include <sstream>
 
 #include "live/journal_codec.hpp"
+#include "engine/options/expiry.hpp"
+#include "store/chain_store.hpp"
 #include "util/sha256.hpp"
 
 namespace aiots {
@@ -30,25 +32,40 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
+// When US equity options dated `day` expire: 16:00 New York (for contracts restored from a
+// journal without a chain source to say so).
+Timestamp new_york_close(std::int64_t day) {
+  static const TimeZone zone = TimeZone::locate("America/New_York").value_or(TimeZone::utc());
+  return options::close_of_date(day, zone);
+}
+
 }  // namespace
 
 lua::LuaStrategy* StrategySlot::lua() const { return dynamic_cast<lua::LuaStrategy*>(strategy.get()); }
+
+const std::vector<std::string>& StrategySlot::names() const {
+  const auto& instruments = engine->portfolio().instruments();
+  for (std::size_t i = instrument_names.size(); i < instruments.size(); ++i) {
+    instrument_names.push_back(instruments[i].symbol);
+  }
+  return instrument_names;
+}
 
 void StrategySlot::on_order_event(const OrderEvent& event, const Order& order) {
   if (event.kind == OrderEventKind::Submitted) {
     runtime->count_latency(std::chrono::duration<double>(std::chrono::steady_clock::now() - bar_started).count());
   }
-  auto data = encode_order_event(event, order, symbols);
+  auto data = encode_order_event(event, order, names());
   runtime->record(event.ts, "order", name, std::move(data), "orders");
 }
 
 void StrategySlot::on_fill(const Fill& fill) {
-  runtime->record(fill.ts, "fill", name, encode_fill(fill, symbols), "fills");
+  runtime->record(fill.ts, "fill", name, encode_fill(fill, names()), "fills");
 }
 
 void StrategySlot::on_signal(const SignalRecord& s) {
   runtime->record(s.ts, "signal", name,
-                  {{"symbol", symbols[static_cast<std::size_t>(s.symbol)]}, {"side", s.side},
+                  {{"symbol", names()[static_cast<std::size_t>(s.symbol)]}, {"side", s.side},
                    {"confidence", s.confidence}, {"reason", s.reason}},
                   "signals");
 }
@@ -130,7 +147,35 @@ Expected<std::unique_ptr<StrategySlot>> Runtime::build_slot(const std::string& n
   slot->engine = std::make_unique<Engine>(cfg, *slot->strategy);
   slot->engine->set_observer(slot.get());
   slot->engine->set_halted(m_halted);
+  if (auto chains = attach_chains(*slot); !chains) {
+    // Stocks trade without chains; option symbols are then refused with NO_OPTION_CHAINS.
+    m_logger.warn("strategy", "no option chains: " + chains.error().message, {{"strategy", slot->name}});
+  }
   return slot;
+}
+
+Expected<void> Runtime::attach_chains(StrategySlot& slot) const {
+  if (m_config.string("options.chains") != "store") {
+    return {};
+  }
+  AIOTS_TRY_ASSIGN(store, MarketStore::open(m_config.string("store")));
+  slot.chain_store.emplace(std::move(store));
+  AIOTS_TRY_ASSIGN(zone, TimeZone::locate("America/New_York"));
+  // A snapshot without its own underlying price is analysed at the strategy's last price.
+  const Engine* engine = slot.engine.get();
+  const std::vector<std::string> symbols = slot.symbols;
+  auto spot_at = [engine, symbols](const std::string& underlying, Timestamp) {
+    for (std::size_t i = 0; i < symbols.size(); ++i) {
+      if (symbols[i] == underlying) return engine->portfolio().last_price(static_cast<SymbolId>(i));
+    }
+    return std::nan("");
+  };
+  AIOTS_TRY_ASSIGN(source, StoredChains::open(slot.chain_store->db(), slot.symbols, zone, m_config.number("options.rate"),
+                                              m_config.number("options.div"), spot_at,
+                                              m_config.string("options.settlement") == "cash"));
+  slot.chains = std::move(source);
+  slot.engine->set_chain_source(slot.chains.get());
+  return {};
 }
 
 std::unique_ptr<StrategySlot> Runtime::new_slot(const std::string& name, const std::string& file,
@@ -379,15 +424,32 @@ Expected<nlohmann::json> Runtime::rebuild() {
       std::string ignored;  // a broken broker setting is already why the slot failed
       slot->engine = std::make_unique<Engine>(engine_config(symbols, cash, ignored), *slot->strategy);
       slot->engine->set_observer(slot.get());
+      if (auto chains = attach_chains(*slot); !chains) {
+        m_logger.error("strategy", "no option chains after restart: " + chains.error().message, {{"strategy", name}});
+      }
       m_logger.error("strategy", slot->failure, {{"strategy", name}});
+    }
+    // Option contracts the strategy traded join its engine again, by name, before the orders
+    // and fills that name them are put back.
+    for (const auto* records : {&spec.orders, &spec.fills}) {
+      for (const auto& r : *records) {
+        if (!r.contains("symbol")) continue;
+        const std::string symbol = r.at("symbol").get<std::string>();
+        const auto& known = slot->names();
+        if (std::find(known.begin(), known.end(), symbol) != known.end()) continue;
+        if (auto added = slot->engine->restore_option_symbol(symbol, &new_york_close); !added) {
+          return data_error("journal: strategy " + name + " traded " + symbol + ", which cannot be restored: " +
+                            added.error().message);
+        }
+      }
     }
     std::vector<Order> orders;
     for (const auto& o : spec.orders) {
-      AIOTS_TRY(apply_order_record(o, symbols, orders));
+      AIOTS_TRY(apply_order_record(o, slot->names(), orders));
     }
     std::vector<Fill> fills;
     for (const auto& f : spec.fills) {
-      AIOTS_TRY_ASSIGN(fill, decode_fill(f, symbols));
+      AIOTS_TRY_ASSIGN(fill, decode_fill(f, slot->names()));
       fills.push_back(fill);
     }
     slot->engine->restore(fills, std::move(orders));

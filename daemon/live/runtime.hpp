@@ -18,6 +18,7 @@
 #include "journal/journal.hpp"
 #include "log/logger.hpp"
 #include "lua/lua_strategy.hpp"
+#include "store/market_store.hpp"
 
 namespace aiots {
 
@@ -38,10 +39,18 @@ struct StrategySlot final : EngineObserver {
   std::string last_state;   // the last journaled ctx.state, as JSON text
   std::int64_t reloads = 0;
   std::unique_ptr<Strategy> strategy;  // LuaStrategy, or a null one when the file is unusable
+  // Option chains of the strategy's symbols (options.chains = store): the store they are read
+  // from and the source the engine asks; both outlive the engine.
+  std::optional<MarketStore> chain_store;
+  std::unique_ptr<options::ChainSource> chains;
   std::unique_ptr<Engine> engine;
   std::chrono::steady_clock::time_point bar_started;
 
   lua::LuaStrategy* lua() const;
+  // The names of the engine's instruments (the symbols, then option contracts the strategy
+  // named), kept in step for the journal.
+  const std::vector<std::string>& names() const;
+  mutable std::vector<std::string> instrument_names;
   void on_order_event(const OrderEvent& event, const Order& order) override;
   void on_fill(const Fill& fill) override;
   void on_signal(const SignalRecord& signal) override;
@@ -138,6 +147,8 @@ private:
                                                      const std::vector<std::string>& symbols,
                                                      const std::map<std::string, std::string>& params, double cash);
   Expected<StrategySlot*> find(const std::string& name) const;
+  // Gives the slot's engine the option chains of its symbols (options.chains = store).
+  Expected<void> attach_chains(StrategySlot& slot) const;
   // A slot with its identity filled in (no code or engine yet).
   std::unique_ptr<StrategySlot> new_slot(const std::string& name, const std::string& file,
                                          const std::vector<std::string>& symbols,

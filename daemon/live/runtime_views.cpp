@@ -78,7 +78,7 @@ nlohmann::json Runtime::orders(bool open_only) const {
       if (open_only && !o.is_open()) {
         continue;
       }
-      nlohmann::json j = describe_order(o, s->symbols);
+      nlohmann::json j = describe_order(o, s->names());
       j["strategy"] = name;
       out.push_back(std::move(j));
     }
@@ -90,19 +90,24 @@ nlohmann::json Runtime::positions() const {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [name, s] : m_slots) {
     const Portfolio& p = s->engine->portfolio();
-    for (std::size_t i = 0; i < s->symbols.size(); ++i) {
+    const auto& names = s->names();
+    for (std::size_t i = 0; i < names.size(); ++i) {
       const Position& pos = p.position(static_cast<SymbolId>(i));
       if (pos.quantity == 0) {
         continue;
       }
       const Money value = p.market_value(static_cast<SymbolId>(i));
+      const Instrument& inst = p.instruments()[i];
       out.push_back({{"strategy", name},
-                     {"symbol", s->symbols[i]},
+                     {"symbol", names[i]},
                      {"qty", pos.quantity},
-                     {"avg_price", pos.average_price(1.0)},
+                     {"avg_price", pos.average_price(inst.multiplier)},
                      {"last_price", p.last_price(static_cast<SymbolId>(i))},
                      {"market_value", value.value()},
-                     {"unrealized", (value - pos.cost).value()}});
+                     {"unrealized", (value - pos.cost).value()},
+                     {"multiplier", inst.multiplier},
+                     {"iv", inst.option ? nlohmann::json(s->engine->options_desk().volatility(static_cast<SymbolId>(i)))
+                                        : nlohmann::json(nullptr)}});
     }
   }
   return out;
@@ -112,13 +117,18 @@ nlohmann::json Runtime::pnl() const {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [name, s] : m_slots) {
     const Portfolio& p = s->engine->portfolio();
+    const PortfolioGreeks g = s->engine->greeks();
     out.push_back({{"strategy", name},
                    {"cash", p.cash().value()},
                    {"equity", p.equity().value()},
                    {"realized", p.realized().value()},
                    {"unrealized", p.unrealized().value()},
                    {"commissions", p.commissions().value()},
-                   {"return", p.equity().value() / s->cash - 1}});
+                   {"return", p.equity().value() / s->cash - 1},
+                   {"delta", g.delta},
+                   {"gamma", g.gamma},
+                   {"vega", g.vega},
+                   {"theta", g.theta}});
   }
   return out;
 }
@@ -127,7 +137,7 @@ nlohmann::json Runtime::signals(std::size_t limit) const {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [name, s] : m_slots) {
     for (const SignalRecord& r : s->engine->signals()) {
-      out.push_back({{"strategy", name}, {"time", format_time(r.ts)}, {"symbol", s->symbols[static_cast<std::size_t>(r.symbol)]},
+      out.push_back({{"strategy", name}, {"time", format_time(r.ts)}, {"symbol", s->names()[static_cast<std::size_t>(r.symbol)]},
                      {"side", r.side}, {"confidence", r.confidence}, {"reason", r.reason}});
     }
   }
@@ -178,7 +188,7 @@ Expected<nlohmann::json> Runtime::verify() {
     Portfolio recomputed(Money::from(s->cash), s->engine->portfolio().instruments());
     std::vector<std::string> problems;
     for (const auto& f : fills[name]) {
-      auto fill = decode_fill(f, s->symbols);
+      auto fill = decode_fill(f, s->names());
       if (!fill) {
         problems.push_back(fill.error().message);
         continue;
@@ -187,7 +197,7 @@ Expected<nlohmann::json> Runtime::verify() {
     }
     std::vector<Order> rebuilt;
     for (const auto& o : orders[name]) {
-      if (auto r = apply_order_record(o, s->symbols, rebuilt); !r) {
+      if (auto r = apply_order_record(o, s->names(), rebuilt); !r) {
         problems.push_back(r.error().message);
       }
     }
@@ -196,11 +206,11 @@ Expected<nlohmann::json> Runtime::verify() {
       problems.push_back("cash " + format_number(live.cash().value()) + " != " +
                          format_number(recomputed.cash().value()) + " from the journal");
     }
-    for (std::size_t i = 0; i < s->symbols.size(); ++i) {
+    for (std::size_t i = 0; i < s->names().size(); ++i) {
       const auto id = static_cast<SymbolId>(i);
       if (recomputed.position(id).quantity != live.position(id).quantity ||
           recomputed.position(id).cost != live.position(id).cost) {
-        problems.push_back("position " + s->symbols[i] + " " + std::to_string(live.position(id).quantity) +
+        problems.push_back("position " + s->names()[i] + " " + std::to_string(live.position(id).quantity) +
                            " != " + std::to_string(recomputed.position(id).quantity) + " from the journal");
       }
     }

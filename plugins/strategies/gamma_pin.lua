@@ -30,8 +30,9 @@ return {
   },
 
   on_start = function(ctx)
-    ctx.state.trades, ctx.state.skipped = 0, 0
-    ctx.state.expiry_traded = nil
+    -- Kept across daemon restarts and reloads (the daemon restores ctx.state before on_start).
+    ctx.state.trades = ctx.state.trades or 0
+    ctx.state.skipped = ctx.state.skipped or 0
   end,
 
   on_bar = function(ctx, bar)

@@ -16,8 +16,10 @@ return {
   },
 
   on_start = function(ctx)
-    ctx.state.open_option = nil  -- the OCC symbol of the option we are short, if any
-    ctx.state.sold, ctx.state.premium = 0, 0
+    -- ctx.state.open_option: the OCC symbol of the option we are short, if any. The daemon
+    -- restores ctx.state before on_start after a restart or reload: keep what is there.
+    ctx.state.sold = ctx.state.sold or 0
+    ctx.state.premium = ctx.state.premium or 0
   end,
 
   on_bar = function(ctx, bar)

@@ -153,6 +153,24 @@ Expected<SymbolId> Engine::option_symbol(std::string_view occ) {
   if (instrument.option->expiry <= m_now) {
     return data_error("EXPIRED: " + std::string(occ) + " expired at " + format_time(instrument.option->expiry));
   }
+  return add_option_instrument(std::move(instrument));
+}
+
+Expected<SymbolId> Engine::restore_option_symbol(std::string_view occ, Timestamp (*expiry_instant)(std::int64_t)) {
+  for (std::size_t s = 0; s < m_config.instruments.size(); ++s) {
+    if (m_config.instruments[s].symbol == occ) {
+      return static_cast<SymbolId>(s);
+    }
+  }
+  if (m_desk.has_source()) {
+    AIOTS_TRY_ASSIGN(instrument, m_desk.instrument_for(occ, m_config.instruments));
+    return add_option_instrument(std::move(instrument));
+  }
+  AIOTS_TRY_ASSIGN(instrument, m_desk.instrument_for(occ, m_config.instruments, expiry_instant, true));
+  return add_option_instrument(std::move(instrument));
+}
+
+SymbolId Engine::add_option_instrument(Instrument instrument) {
   const auto id = static_cast<SymbolId>(m_config.instruments.size());
   m_config.instruments.push_back(instrument);
   m_portfolio.add_instrument(instrument);

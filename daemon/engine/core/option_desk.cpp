@@ -1,6 +1,7 @@
 #include "engine/core/option_desk.hpp"
 
 #include <cmath>
+#include <functional>
 
 #include "engine/core/engine.hpp"
 #include "engine/options/occ_symbol.hpp"
@@ -26,6 +27,19 @@ Expected<Instrument> OptionDesk::instrument_for(std::string_view occ, const std:
   if (m_source == nullptr) {
     return data_error("NO_OPTION_CHAINS: this run has no option chains (backtest --chains store|synth)");
   }
+  const options::ChainSource* source = m_source;
+  return make_instrument(occ, instruments, [source](std::int64_t day) { return source->expiry_instant(day); },
+                         !source->cash_settled());
+}
+
+Expected<Instrument> OptionDesk::instrument_for(std::string_view occ, const std::vector<Instrument>& instruments,
+                                                Timestamp (*expiry_instant)(std::int64_t local_day), bool physical) const {
+  return make_instrument(occ, instruments, expiry_instant, physical);
+}
+
+Expected<Instrument> OptionDesk::make_instrument(std::string_view occ, const std::vector<Instrument>& instruments,
+                                                 const std::function<Timestamp(std::int64_t)>& expiry_instant,
+                                                 bool physical) {
   const auto parsed = options::parse_occ_symbol(occ);
   if (!parsed) {
     return data_error("UNKNOWN_SYMBOL: " + quote_value(occ) +
@@ -38,8 +52,8 @@ Expected<Instrument> OptionDesk::instrument_for(std::string_view occ, const std:
       out.multiplier = options::k_contract_multiplier;
       out.tick_size = 0.01;
       out.timeframe = instruments[i].timeframe;
-      out.option = OptionTerms{static_cast<SymbolId>(i), m_source->expiry_instant(parsed->expiry_day), parsed->strike,
-                               parsed->type, !m_source->cash_settled()};
+      out.option = OptionTerms{static_cast<SymbolId>(i), expiry_instant(parsed->expiry_day), parsed->strike,
+                               parsed->type, physical};
       return out;
     }
   }

@@ -5,6 +5,7 @@
 // sums the portfolio's Greeks. Backtests and the daemon share it through the engine.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <vector>
@@ -42,6 +43,9 @@ public:
   // Makes the instrument for OCC symbol `occ` (ROOT YYMMDD C|P strike*1000), whose root must be
   // an instrument of the run; a "CODE: message" error otherwise.
   Expected<Instrument> instrument_for(std::string_view occ, const std::vector<Instrument>& instruments) const;
+  // The same, with the expiry instant given (for a journal restored without a chain source).
+  Expected<Instrument> instrument_for(std::string_view occ, const std::vector<Instrument>& instruments,
+                                      Timestamp (*expiry_instant)(std::int64_t local_day), bool physical) const;
   // Starts tracking `option`, an instrument just added with option terms.
   void track(SymbolId option, const Instrument& instrument);
 
@@ -72,6 +76,9 @@ private:
     double underlying_close = 0;
   };
   double vol_from_chain(const Contract& c, const std::string& underlying, Timestamp now);
+  static Expected<Instrument> make_instrument(std::string_view occ, const std::vector<Instrument>& instruments,
+                                              const std::function<Timestamp(std::int64_t)>& expiry_instant,
+                                              bool physical);
 
   options::ChainSource* m_source = nullptr;
   std::vector<Contract> m_contracts;
