@@ -62,7 +62,9 @@ Expected<nlohmann::json> RpcClient::call(const std::string& method, const nlohma
   const std::string line = nlohmann::json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}}.dump() + "\n";
   std::size_t sent = 0;
   while (sent < line.size()) {
-    const ssize_t n = ::write(m_fd, line.data() + sent, line.size() - sent);
+    // MSG_NOSIGNAL: a daemon that closes the connection (killed, or dying while `daemon start`
+    // polls it) is an error to report, not a SIGPIPE that kills this process (exit 141).
+    const ssize_t n = ::send(m_fd, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) {
       continue;
     }

@@ -64,7 +64,8 @@ void setup_live_views(CLI::App& app, Context& ctx) {
     };
   });
   simple(app, ctx, "positions", "Open positions in aiotsd", "positions.list",
-         {"strategy", "symbol", "qty", "avg_price", "last_price", "market_value", "unrealized", "iv"});
+         {"strategy", "symbol", "qty", "avg_price", "last_price", "market_value", "unrealized", "iv", "delta", "gamma",
+          "vega", "theta"});
   simple(app, ctx, "pnl", "Cash, equity, P&L and net Greeks per strategy in aiotsd", "pnl.get",
          {"strategy", "cash", "equity", "realized", "unrealized", "commissions", "return", "delta", "gamma", "vega",
           "theta"});

@@ -279,6 +279,12 @@ std::string render_html_report(const BacktestOutcome& out) {
   html += key_values("Metrics", r["metrics"]);
   html += key_values("Parameters", r["params"]);
   html += key_values("Configuration", r["config"]);
+  if (r.contains("options") && r["options"]["contracts"].get<std::int64_t>() > 0) {
+    nlohmann::json o = {{"contracts traded", r["options"]["contracts"]}};
+    for (const auto& [tag, count] : r["options"]["settlements"].items()) o["settled: " + tag] = count;
+    for (const auto& [greek, value] : r["options"]["final_greeks"].items()) o["final " + greek] = value;
+    html += key_values("Options", o);
+  }
   html += "</body></html>\n";
   return html;
 }

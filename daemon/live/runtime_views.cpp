@@ -98,6 +98,7 @@ nlohmann::json Runtime::positions() const {
       }
       const Money value = p.market_value(static_cast<SymbolId>(i));
       const Instrument& inst = p.instruments()[i];
+      const PortfolioGreeks g = s->engine->position_greeks(static_cast<SymbolId>(i));
       out.push_back({{"strategy", name},
                      {"symbol", names[i]},
                      {"qty", pos.quantity},
@@ -107,7 +108,11 @@ nlohmann::json Runtime::positions() const {
                      {"unrealized", (value - pos.cost).value()},
                      {"multiplier", inst.multiplier},
                      {"iv", inst.option ? nlohmann::json(s->engine->options_desk().volatility(static_cast<SymbolId>(i)))
-                                        : nlohmann::json(nullptr)}});
+                                        : nlohmann::json(nullptr)},
+                     {"delta", g.delta},
+                     {"gamma", g.gamma},
+                     {"vega", g.vega},
+                     {"theta", g.theta}});
     }
   }
   return out;

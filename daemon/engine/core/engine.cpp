@@ -195,6 +195,10 @@ Timestamp Engine::option_time(SymbolId underlying) const {
   return m_desk.close_time(m_config.instruments[static_cast<std::size_t>(underlying)], m_now);
 }
 
+PortfolioGreeks Engine::position_greeks(SymbolId symbol) const {
+  return m_desk.position_greeks(m_portfolio, symbol, m_config.instruments.empty() ? m_now : option_time(0));
+}
+
 PortfolioGreeks Engine::greeks() const {
   // Valued at the close of the bar being handled (of the first symbol: all close together).
   return m_desk.greeks(m_portfolio, m_config.instruments.empty() ? m_now : option_time(0));

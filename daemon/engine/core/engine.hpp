@@ -136,6 +136,7 @@ public:
   const options::PricedChain* chain(SymbolId underlying) override;
   Timestamp option_time(SymbolId underlying) const override;
   PortfolioGreeks greeks() const override;
+  PortfolioGreeks position_greeks(SymbolId symbol) const;
 
 private:
   struct OpenTrade {

@@ -166,29 +166,40 @@ double OptionDesk::volatility(SymbolId option) const {
   return std::numeric_limits<double>::quiet_NaN();
 }
 
-PortfolioGreeks OptionDesk::greeks(const Portfolio& portfolio, Timestamp now) const {
+PortfolioGreeks OptionDesk::position_greeks(const Portfolio& portfolio, SymbolId symbol, Timestamp now) const {
   PortfolioGreeks g;
-  const auto& instruments = portfolio.instruments();
-  for (std::size_t s = 0; s < instruments.size(); ++s) {
-    const double quantity = static_cast<double>(portfolio.position(static_cast<SymbolId>(s)).quantity);
-    if (quantity == 0 || instruments[s].option) continue;
-    g.delta += quantity * instruments[s].multiplier;  // the underlying itself: delta 1 per unit
+  const Instrument& inst = portfolio.instruments()[static_cast<std::size_t>(symbol)];
+  const double quantity = static_cast<double>(portfolio.position(symbol).quantity);
+  if (quantity == 0) return g;
+  if (!inst.option) {
+    g.delta = quantity * inst.multiplier;  // the underlying itself: delta 1 per unit
+    return g;
   }
+  const double vol = volatility(symbol);
+  const double spot = portfolio.last_price(inst.option->underlying);
+  if (!std::isfinite(vol) || !(spot > 0)) return g;
   const double rate = m_source ? m_source->rate() : 0, dividend = m_source ? m_source->dividend() : 0;
-  for (const Contract& c : m_contracts) {
-    const double quantity = static_cast<double>(portfolio.position(c.id).quantity);
-    if (quantity == 0 || !std::isfinite(c.vol)) continue;
-    const double spot = portfolio.last_price(c.terms.underlying);
-    if (!(spot > 0)) continue;
-    const options::Greeks x = options::bs_greeks(
-        BsInputs{c.terms.type, spot, c.terms.strike, years_between(now, c.terms.expiry), rate, dividend, c.vol});
-    const double units = quantity * options::k_contract_multiplier;
-    g.delta += units * x.delta;
-    g.gamma += units * x.gamma;
-    g.vega += units * x.vega;
-    g.theta += units * x.theta;
-  }
+  const OptionTerms& t = *inst.option;
+  const options::Greeks x =
+      options::bs_greeks(BsInputs{t.type, spot, t.strike, years_between(now, t.expiry), rate, dividend, vol});
+  const double units = quantity * inst.multiplier;
+  g.delta = units * x.delta;
+  g.gamma = units * x.gamma;
+  g.vega = units * x.vega;
+  g.theta = units * x.theta;
   return g;
+}
+
+PortfolioGreeks OptionDesk::greeks(const Portfolio& portfolio, Timestamp now) const {
+  PortfolioGreeks total;
+  for (std::size_t s = 0; s < portfolio.instruments().size(); ++s) {
+    const PortfolioGreeks g = position_greeks(portfolio, static_cast<SymbolId>(s), now);
+    total.delta += g.delta;
+    total.gamma += g.gamma;
+    total.vega += g.vega;
+    total.theta += g.theta;
+  }
+  return total;
 }
 
 }  // namespace aiots

@@ -61,6 +61,8 @@ public:
   std::vector<Settlement> take_expiring();
 
   PortfolioGreeks greeks(const Portfolio& portfolio, Timestamp now) const;
+  // The Greeks of the position in one instrument (a share position: delta = its quantity).
+  PortfolioGreeks position_greeks(const Portfolio& portfolio, SymbolId symbol, Timestamp now) const;
   // When the bar of `underlying` that opened at `bar_ts` closes (bar_ts without a chain source).
   Timestamp close_time(const Instrument& underlying, Timestamp bar_ts) const;
   // The implied volatility a contract is priced at now (NaN before it has one).

@@ -157,13 +157,16 @@ Expected<std::vector<std::int64_t>> expiry_days(const std::string& spec, Timesta
     const std::string item = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     start = comma == std::string::npos ? spec.size() + 1 : comma + 1;
     if (item.empty()) continue;
-    const char unit = item.back();
+    // A bare number counts days (7,30,60 = 7d,30d,60d).
+    const bool bare = item.find_first_not_of("0123456789") == std::string::npos;
+    const char unit = bare ? 'd' : item.back();
     if (unit == 'w' || unit == 'm' || unit == 'd') {
       int n = 0;
       try {
         std::size_t used = 0;
-        n = std::stoi(item.substr(0, item.size() - 1), &used);
-        if (used != item.size() - 1 || n < 0 || n > 520) throw std::invalid_argument(item);
+        const std::string digits = bare ? item : item.substr(0, item.size() - 1);
+        n = std::stoi(digits, &used);
+        if (used != digits.size() || n < 0 || n > 520) throw std::invalid_argument(item);
       } catch (const std::exception&) {
         return usage_error("--expiries: " + quote_value(item) + " is not Nw, Nm, Nd (N from 0 to 520) or a date");
       }

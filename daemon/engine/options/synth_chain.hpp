@@ -56,7 +56,7 @@ struct SynthParams {
 ChainSnapshot synthesize_chain(const SynthParams& params);
 
 // Resolves an expiry list into local expiry dates after `as_of` (in `zone`): Nw (the next N
-// Fridays), Nm (the next N third Fridays), Nd (N days on, moved to a weekday) or YYYY-MM-DD,
+// Fridays), Nm (the next N third Fridays), Nd or N (N days on, moved to a weekday) or YYYY-MM-DD,
 // comma-separated; sorted, without repeats. A usage error names a bad item.
 Expected<std::vector<std::int64_t>> expiry_days(const std::string& spec, Timestamp as_of, const TimeZone& zone);
 
