@@ -18,7 +18,6 @@ namespace {
 
 using options::ChainSnapshot;
 
-Cell number_cell(double v) { return std::isfinite(v) ? Cell{v} : Cell{}; }
 
 // ---- import ----
 
@@ -85,7 +84,7 @@ Expected<void> run_list(const Context& ctx, const std::string& symbol) {
   AIOTS_TRY_ASSIGN(writer, ctx.writer({"underlying", "as_of", "spot", "contracts", "expiries", "first_expiry",
                                        "last_expiry", "synthetic", "source"}));
   for (const ChainSummary& c : chains) {
-    writer->row({c.underlying, format_time(c.as_of), number_cell(c.spot), c.contracts, c.expiries,
+    writer->row({c.underlying, format_time(c.as_of), c.spot, c.contracts, c.expiries,
                  format_time(c.first_expiry), format_time(c.last_expiry), std::string(c.synthetic ? "yes" : "no"),
                  c.source});
   }
@@ -134,10 +133,10 @@ Expected<void> run_chain(const Context& ctx, const ChainViewOptions& o) {
     const options::ContractMetrics& m = metrics[i];
     const double mid = m.source == options::PriceSource::Mid ? m.price : options::k_missing;
     rows.push_back({local_date_text(q.expiry, zone), std::round(m.years * 365.0 * 1e4) / 1e4, q.strike, std::string(options::to_string(q.type)),
-                    number_cell(q.bid), number_cell(q.ask), number_cell(mid), number_cell(q.last), number_cell(q.volume),
-                    number_cell(q.open_interest), number_cell(m.iv), std::string(options::to_string(m.source)),
-                    std::string(options::to_string(m.iv_status)), number_cell(m.delta), number_cell(m.gamma),
-                    number_cell(m.vega), number_cell(m.theta), std::string(chain.synthetic ? "yes" : "no")});
+                    q.bid, q.ask, mid, q.last, q.volume,
+                    q.open_interest, m.iv, std::string(options::to_string(m.source)),
+                    std::string(options::to_string(m.iv_status)), m.delta, m.gamma,
+                    m.vega, m.theta, std::string(chain.synthetic ? "yes" : "no")});
   }
   if (format == OutputFormat::Json) {
     nlohmann::ordered_json j = {{"underlying", chain.underlying}, {"as_of", format_time(chain.as_of)},
@@ -147,14 +146,7 @@ Expected<void> run_chain(const Context& ctx, const ChainViewOptions& o) {
     for (const auto& row : rows) {
       nlohmann::ordered_json c;
       for (std::size_t k = 0; k + 1 < columns.size(); ++k) {  // synthetic is on the chain
-        std::visit([&](const auto& v) {
-          using V = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<V, std::monostate>) {
-            c[columns[k]] = nullptr;
-          } else {
-            c[columns[k]] = v;
-          }
-        }, row[k]);
+        c[columns[k]] = cell_json(row[k]);
       }
       j["contracts"].push_back(std::move(c));
     }

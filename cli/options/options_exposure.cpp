@@ -30,21 +30,6 @@ struct ExposureCliOptions {
   MarketInputs market;
 };
 
-Cell number_cell(double v) { return std::isfinite(v) ? Cell{v} : Cell{}; }
-Json json_number(double v) { return std::isfinite(v) ? Json(v) : Json(); }
-Json json_cell(const Cell& cell) {
-  return std::visit([](const auto& v) -> Json {
-    using V = std::decay_t<decltype(v)>;
-    if constexpr (std::is_same_v<V, std::monostate>) {
-      return Json();
-    } else if constexpr (std::is_same_v<V, double>) {
-      return json_number(v);
-    } else {
-      return Json(v);
-    }
-  }, cell);
-}
-
 // One table of the report: its columns and rows, printed as a table or CSV, or put in JSON.
 struct Table {
   std::vector<std::string> columns;
@@ -53,7 +38,7 @@ struct Table {
     Json out = Json::array();
     for (const auto& row : rows) {
       Json j;
-      for (std::size_t i = 0; i < columns.size(); ++i) j[columns[i]] = json_cell(row[i]);
+      for (std::size_t i = 0; i < columns.size(); ++i) j[columns[i]] = cell_json(row[i]);
       out.push_back(std::move(j));
     }
     return out;
@@ -75,7 +60,7 @@ Report tabulate(const LoadedChain& loaded, const options::ExposureReport& r, con
                          "put_volume", "pc_volume", "pc_oi", "contracts", "priced", "convention", "synthetic"};
   out.summary.rows.push_back({chain.underlying, format_time(chain.as_of), loaded.params.spot, dollars(r.gex), dollars(r.dex),
                               r.zero_gamma ? Cell{*r.zero_gamma} : Cell{}, r.call_oi, r.put_oi, r.call_volume,
-                              r.put_volume, number_cell(r.pc_volume), number_cell(r.pc_oi),
+                              r.put_volume, r.pc_volume, r.pc_oi,
                               static_cast<std::int64_t>(r.contracts), static_cast<std::int64_t>(r.priced),
                               std::string(options::to_string(loaded.params.convention)), synthetic});
   out.strikes.columns = {"strike", "call_gex", "put_gex", "gex", "call_dex", "put_dex", "dex", "call_oi", "put_oi",
@@ -88,16 +73,16 @@ Report tabulate(const LoadedChain& loaded, const options::ExposureReport& r, con
   out.expiries.columns = {"expiry", "days", "forward", "atm_iv", "put_25d_iv", "call_25d_iv", "skew_25d", "max_pain",
                           "gex", "dex", "pc_volume", "pc_oi", "call_oi", "put_oi", "synthetic"};
   for (const options::ExpiryStats& e : r.expiries) {
-    out.expiries.rows.push_back({local_date_text(e.expiry, zone), std::round(e.years * 365.0 * 1e4) / 1e4, e.forward, number_cell(e.atm_iv),
-                                 number_cell(e.put_25d_iv), number_cell(e.call_25d_iv), number_cell(e.skew_25d),
-                                 number_cell(e.max_pain), dollars(e.gex), dollars(e.dex), number_cell(e.pc_volume), number_cell(e.pc_oi),
+    out.expiries.rows.push_back({local_date_text(e.expiry, zone), std::round(e.years * 365.0 * 1e4) / 1e4, e.forward, e.atm_iv,
+                                 e.put_25d_iv, e.call_25d_iv, e.skew_25d,
+                                 e.max_pain, dollars(e.gex), dollars(e.dex), e.pc_volume, e.pc_oi,
                                  e.call_oi, e.put_oi, synthetic});
   }
   out.unusual.columns = {"expiry", "strike", "type", "volume", "open_interest", "ratio", "synthetic"};
   for (std::size_t i = 0; i < r.unusual.size() && i < top; ++i) {
     const options::OptionQuote& q = chain.quotes[r.unusual[i].index];
     out.unusual.rows.push_back({local_date_text(q.expiry, zone), q.strike, std::string(options::to_string(q.type)),
-                                number_cell(q.volume), number_cell(q.open_interest), r.unusual[i].ratio, synthetic});
+                                q.volume, q.open_interest, r.unusual[i].ratio, synthetic});
   }
   return out;
 }

@@ -51,13 +51,12 @@ std::string flag_of(const std::string& field) {
   return "--" + field;
 }
 
-Cell number_cell(double v) { return std::isfinite(v) ? Cell{v} : Cell{}; }
 
 std::vector<Cell> row_cells(const PricingRequest& r, const PricingResult& result) {
   std::vector<Cell> cells = {std::string(options::to_string(r.in.type)), r.in.spot, r.in.strike, r.in.years,
                              r.in.rate, r.in.dividend, std::string(r.american ? "american" : "european")};
   for (const auto& [name, value] : result.numbers) {
-    cells.push_back(number_cell(value));
+    cells.push_back(value);
     if (name == "iv") cells.push_back(result.status);
   }
   return cells;
@@ -80,16 +79,7 @@ Expected<void> run_single(const Context& ctx, const PricingOptions& o, PricingKi
   AIOTS_TRY_ASSIGN(format, ctx.format());
   if (format == OutputFormat::Json) {
     nlohmann::ordered_json j;
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-      std::visit([&](const auto& v) {
-        using V = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<V, std::monostate>) {
-          j[columns[i]] = nullptr;
-        } else {
-          j[columns[i]] = v;
-        }
-      }, cells[i]);
-    }
+    for (std::size_t i = 0; i < columns.size(); ++i) j[columns[i]] = cell_json(cells[i]);
     std::cout << j.dump(2) << '\n';
     return {};
   }

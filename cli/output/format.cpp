@@ -74,6 +74,17 @@ private:
   std::ostream& m_out;
 };
 
+}  // namespace
+
+nlohmann::ordered_json cell_json(const Cell& cell) {
+  if (const auto* d = std::get_if<double>(&cell)) return std::isnan(*d) ? nlohmann::ordered_json() : nlohmann::ordered_json(*d);
+  if (const auto* n = std::get_if<std::int64_t>(&cell)) return *n;
+  if (const auto* t = std::get_if<std::string>(&cell)) return *t;
+  return nullptr;
+}
+
+namespace {
+
 class JsonWriter : public RowWriter {
 public:
   JsonWriter(std::ostream& out, std::vector<std::string> columns) : m_out(out), m_columns(std::move(columns)) {}

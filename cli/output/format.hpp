@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace aiots::cli {
 
 enum class OutputFormat { Table, Csv, Json };
@@ -30,6 +32,9 @@ public:
 // `color`, bolds the header.
 std::unique_ptr<RowWriter> make_row_writer(OutputFormat format, std::ostream& out, std::vector<std::string> columns,
                                            bool color);
+
+// The JSON value of a cell, as the JSON writer prints it: missing and NaN are null.
+nlohmann::ordered_json cell_json(const Cell& cell);
 
 // Formats `v` as the shortest text that reads back to the same double.
 std::string format_double(double v);

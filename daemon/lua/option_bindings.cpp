@@ -5,26 +5,15 @@
 #include <exception>
 #include <lua.hpp>
 
+#include "engine/options/expiry.hpp"
 #include "engine/options/occ_symbol.hpp"
+#include "lua/guarded.hpp"
 #include "lua/lua_strategy.hpp"
 
 namespace aiots::lua {
 namespace {
 
 LuaStrategy* self(lua_State* L) { return static_cast<LuaStrategy*>(lua_touserdata(L, lua_upvalueindex(1))); }
-
-template <class Work>
-bool guarded(LuaStrategy* s, Work&& work) noexcept {
-  try {
-    work();
-    return true;
-  } catch (const std::exception& e) {
-    s->scratch_text() = e.what();
-  } catch (...) {
-    s->scratch_text() = "unexpected failure in the host";
-  }
-  return false;
-}
 
 void set_number(lua_State* L, const char* name, double v) {
   if (!std::isfinite(v)) return;  // missing stays nil
@@ -97,7 +86,7 @@ int raw_chain(lua_State* L) {
       v.volume = q.volume;
       v.open_interest = q.open_interest;
       v.iv = m.iv;
-      const double years = static_cast<double>(q.expiry - now) / (365.0 * 86'400.0 * 1e9);
+      const double years = static_cast<double>(q.expiry - now) / options::k_ns_per_year;
       v.days = years * 365.0;
       if (std::isfinite(m.iv) && spot > 0) {
         // Greeks and value at the current price and time, at the chain's volatility.

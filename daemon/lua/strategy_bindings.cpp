@@ -11,6 +11,7 @@
 #include <exception>
 #include <lua.hpp>
 
+#include "lua/guarded.hpp"
 #include "lua/lua_strategy.hpp"
 #include "util/time.hpp"
 
@@ -20,20 +21,6 @@ namespace {
 LuaStrategy* self(lua_State* L) { return static_cast<LuaStrategy*>(lua_touserdata(L, lua_upvalueindex(1))); }
 
 double opt_number(lua_State* L, int i) { return lua_isnumber(L, i) ? lua_tonumber(L, i) : std::nan(""); }
-
-// Runs `work`; on an exception returns false with its message in the strategy's scratch text.
-template <class Work>
-bool guarded(LuaStrategy* s, Work&& work) noexcept {
-  try {
-    work();
-    return true;
-  } catch (const std::exception& e) {
-    s->scratch_text() = e.what();
-  } catch (...) {
-    s->scratch_text() = "unexpected failure in the host";
-  }
-  return false;
-}
 
 int raise_scratch(lua_State* L, LuaStrategy* s) { return luaL_error(L, "%s", s->scratch_text().c_str()); }
 

@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "engine/core/engine.hpp"
+#include "engine/options/expiry.hpp"
 #include "engine/options/occ_symbol.hpp"
 #include "util/format_number.hpp"
 #include "util/quote_value.hpp"
@@ -14,11 +15,8 @@ namespace {
 using options::BsInputs;
 using options::OptionType;
 
-// The ns-per-year of the chain analytics: a year is 365 days of 24 hours.
-constexpr double k_ns_per_year = 365.0 * 86'400.0 * 1e9;
-
 double years_between(Timestamp from, Timestamp to) {
-  return std::max(0.0, static_cast<double>(time_between(from, to)) / k_ns_per_year);
+  return std::max(0.0, static_cast<double>(time_between(from, to)) / options::k_ns_per_year);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <map>
 
+#include "engine/options/expiry.hpp"
+
 namespace aiots::options {
 
 bool quote_order(const OptionQuote& a, const OptionQuote& b) {
@@ -168,7 +170,7 @@ std::vector<ContractMetrics> analyse_contracts(const ChainSnapshot& chain, const
   for (std::size_t i = 0; i < chain.quotes.size(); ++i) {
     const OptionQuote& q = chain.quotes[i];
     ContractMetrics& m = out[i];
-    m.years = static_cast<double>(time_between(params.now, q.expiry)) / (365.0 * 86'400.0 * 1e9);
+    m.years = static_cast<double>(time_between(params.now, q.expiry)) / k_ns_per_year;
     m.price = quote_price(q, m.source);
     if (m.years <= 0 || !(q.strike > 0) || !(params.spot > 0)) {
       m.iv_status = IvStatus::InvalidInput;
