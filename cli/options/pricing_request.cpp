@@ -69,6 +69,8 @@ tl::expected<double, FieldError> years_of(const PricingFields& f, const PricingS
 
 }  // namespace
 
+tl::expected<PricingResult, FieldError> evaluate_unchecked(const PricingRequest& r, const PricingSettings& s);
+
 tl::expected<PricingRequest, FieldError> make_request(const PricingFields& f, const PricingSettings& s) {
   PricingRequest r;
   if (f.type.empty()) return fail("type", "value is missing (call or put)");
@@ -101,8 +103,15 @@ tl::expected<PricingRequest, FieldError> make_request(const PricingFields& f, co
   } else {
     auto vol = non_negative("vol", f.vol);
     if (!vol) return tl::unexpected(vol.error());
-    if (*vol > 100) return fail("vol", quote_value(f.vol) + " is above 100 (10000%): give volatility as a fraction, 0.2 for 20%");
     r.in.vol = *vol;
+  }
+  // Inputs past what double precision prices without overflow are refused, naming the field.
+  if (const char* problem = options::input_domain_error(r.in); problem != nullptr) {
+    const std::string why = problem;
+    const std::string field = why.starts_with("spot") ? "spot" : why.starts_with("strike") ? "strike"
+                            : why.starts_with("time") ? (f.years.empty() ? "expiry" : "years")
+                            : why.starts_with("rate") ? "rate" : why.starts_with("dividend") ? "div" : "vol";
+    return fail(field, why);
   }
   return r;
 }
@@ -125,6 +134,19 @@ std::vector<std::string> pricing_columns(PricingKind kind) {
 }
 
 tl::expected<PricingResult, FieldError> evaluate(const PricingRequest& r, const PricingSettings& s) {
+  auto result = evaluate_unchecked(r, s);
+  // Never a NaN or an infinity in a result: that is an error, not a number.
+  if (result) {
+    for (const auto& [name, value] : result->numbers) {
+      if (!std::isfinite(value)) {
+        return fail(name == "iv" ? "price" : "vol", "the " + name + " is not finite for these inputs");
+      }
+    }
+  }
+  return result;
+}
+
+tl::expected<PricingResult, FieldError> evaluate_unchecked(const PricingRequest& r, const PricingSettings& s) {
   PricingResult out;
   if (s.kind == PricingKind::Iv) {
     const options::IvResult iv = r.american ? options::american_implied_vol(r.in, r.price, s.method, s.steps)

@@ -67,10 +67,16 @@ double read_vol(lua_State* L, const char* fn) {
   return vol;
 }
 
+// Refuses inputs past what double precision prices without overflow (input_domain_error).
+void check_domain(lua_State* L, const char* fn, const BsInputs& in) {
+  if (const char* why = options::input_domain_error(in); why != nullptr) luaL_error(L, "bs.%s: %s", fn, why);
+}
+
 int bs_price(lua_State* L) {
   bool american = false;
   BsInputs in = read_inputs(L, "price", american);
   in.vol = read_vol(L, "price");
+  check_domain(L, "price", in);
   lua_pushnumber(L, american ? options::baw_price(in) : options::bs_price(in));
   return 1;
 }
@@ -79,6 +85,7 @@ int bs_greeks(lua_State* L) {
   bool american = false;
   BsInputs in = read_inputs(L, "greeks", american);
   in.vol = read_vol(L, "greeks");
+  check_domain(L, "greeks", in);
   const options::Greeks g = american ? options::american_greeks(in, options::AmericanMethod::Baw) : options::bs_greeks(in);
   lua_createtable(L, 0, 10);
   const std::pair<const char*, double> values[] = {
@@ -96,6 +103,7 @@ int bs_iv(lua_State* L) {
   bool american = false;
   BsInputs in = read_inputs(L, "iv", american);
   const double price = field(L, "iv", "price", true);
+  check_domain(L, "iv", in);
   const options::IvResult r = american ? options::american_implied_vol(in, price, options::AmericanMethod::Baw)
                                        : options::implied_vol(in, price);
   if (options::is_error(r.status)) {

@@ -111,6 +111,18 @@ expect_contains "missing expiry" "$ERR" "--expiry: value is missing"
 expect_exit 3 "$AIOTS" options iv --type call --spot 100 --strike 100 --expiry 30d --price 100
 expect_contains "above bound" "$ERR" "above_upper_bound"
 expect_exit 2 "$AIOTS" options price --type call --spot 100 --strike 100 --expiry 30d --vol 0.2 --method magic
+# Hostile magnitudes: refused by name, never a NaN or an infinity in the output.
+expect_exit 3 "$AIOTS" options greeks --type call --spot 1e308 --strike 1e-308 --expiry 1y --vol 0.2
+expect_contains "huge spot" "$ERR" "--spot: spot must be within 1e-6 .. 1e9"
+expect_exit 3 "$AIOTS" options greeks --type call --spot 100 --strike 100 --expiry 1e300y --vol 0.2
+expect_contains "centuries" "$ERR" "--expiry: time to expiry must be within 0 .. 100 years"
+expect_exit 3 "$AIOTS" options greeks --type call --spot 100 --strike 100 --expiry 1y --vol 0.2 --rate 1e10
+expect_contains "huge rate" "$ERR" "--rate: rate must be within -1 .. 1"
+expect_exit 3 "$AIOTS" options price --type put --spot 100 --strike 100 --expiry 50y --vol 3 --american
+expect_contains "stddev cap" "$ERR" "volatility x sqrt(years) must be at most 10"
+expect_exit 0 "$AIOTS" options iv --type call --spot 1e8 --strike 1e-5 --expiry 0.01y --price 99999999.99999 --rate 0.5 --json
+python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["iv"] is None or isinstance(j["iv"], float); assert isinstance(j["uncertainty"], float)' <<<"$OUT" \
+  || fail "extreme but valid iv is finite: $OUT"
 printf 'type,spot,strike,expiry,vol\ncall,100,100,30d,0.2\nput,100,-5,30d,0.2\ncall,100,100,30d,abc\n' >"$WORK/bad.csv"
 expect_exit 3 "$AIOTS" options price --batch "$WORK/bad.csv"
 expect_eq "bad batch writes nothing" "$OUT" ""

@@ -97,7 +97,20 @@ int default_steps(const BsInputs& in, int steps) { return steps > 0 ? steps : (i
 
 }  // namespace
 
+namespace {
+double baw_formula(const BsInputs& in);
+}  // namespace
+
+// The quadratic approximation; where its coefficients overflow (tiny volatility with a large
+// carry, or decades to expiry) the tree answers instead: never a NaN.
 double baw_price(const BsInputs& in) {
+  const double value = baw_formula(in);
+  return std::isfinite(value) ? value : binomial_price(in, 801, true);
+}
+
+namespace {
+
+double baw_formula(const BsInputs& in) {
   const double european = bs_price(in);
   const bool call = in.type == OptionType::Call;
   const double exercise = call ? in.spot - in.strike : in.strike - in.spot;
@@ -132,6 +145,8 @@ double baw_price(const BsInputs& in) {
   const double A1 = -(s_crit / q_root) * (1 - carry * normal_cdf(-d1));
   return european + A1 * std::pow(in.spot / s_crit, q_root);
 }
+
+}  // namespace
 
 double american_price(const BsInputs& in, AmericanMethod method, int steps) {
   if (method == AmericanMethod::Baw) {

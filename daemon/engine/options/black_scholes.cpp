@@ -67,6 +67,18 @@ std::optional<OptionType> parse_option_type(std::string_view text) {
   return std::nullopt;
 }
 
+const char* input_domain_error(const BsInputs& in) {
+  const auto outside = [](double v, double lo, double hi) { return !(v >= lo && v <= hi); };
+  if (outside(in.spot, k_min_price_input, k_max_price_input)) return "spot must be within 1e-6 .. 1e9";
+  if (outside(in.strike, k_min_price_input, k_max_price_input)) return "strike must be within 1e-6 .. 1e9";
+  if (outside(in.years, 0, k_max_years)) return "time to expiry must be within 0 .. 100 years";
+  if (outside(in.rate, -k_max_rate, k_max_rate)) return "rate must be within -1 .. 1 (a fraction: 0.05 is 5%)";
+  if (outside(in.dividend, -k_max_rate, k_max_rate)) return "dividend yield must be within -1 .. 1 (a fraction)";
+  if (outside(in.vol, 0, k_max_vol)) return "volatility must be within 0 .. 10 (a fraction: 0.2 is 20%)";
+  if (!(in.vol * std::sqrt(in.years) <= k_max_stddev)) return "volatility x sqrt(years) must be at most 10";
+  return nullptr;
+}
+
 double normal_pdf(double x) { return k_inv_sqrt_2pi * std::exp(-0.5 * x * x); }
 
 // Above zero as QuantLib does it, 0.5 (1 + erf), so that prices round alike; below zero through

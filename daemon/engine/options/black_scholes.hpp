@@ -38,6 +38,19 @@ struct Greeks {
   double vomma = 0;         // d2V/dsigma2
 };
 
+// The inputs the pricer is computed for in double precision without overflow: spot and strike
+// in [1e-6, 1e9], T in [0, 100] years, |rate| and |dividend| at most 1 (100%), vol in [0, 10]
+// (1000%), and vol * sqrt(T) at most 10 (1000% for a year, 100% for a century). Returns nullptr when `in` lies inside, else a static text saying which input does not
+// (static: Lua bindings raise it by longjmp, which must leave no string to destroy). Outside,
+// results could be infinite or NaN, which a price must never be.
+const char* input_domain_error(const BsInputs& in);
+inline constexpr double k_min_price_input = 1e-6;
+inline constexpr double k_max_price_input = 1e9;
+inline constexpr double k_max_years = 100;
+inline constexpr double k_max_rate = 1;
+inline constexpr double k_max_vol = 10;
+inline constexpr double k_max_stddev = 10;
+
 // The standard normal density and distribution (through erfc, accurate in both tails).
 double normal_pdf(double x);
 double normal_cdf(double x);

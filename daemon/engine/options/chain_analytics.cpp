@@ -172,7 +172,8 @@ std::vector<ContractMetrics> analyse_contracts(const ChainSnapshot& chain, const
     ContractMetrics& m = out[i];
     m.years = static_cast<double>(time_between(params.now, q.expiry)) / k_ns_per_year;
     m.price = quote_price(q, m.source);
-    if (m.years <= 0 || !(q.strike > 0) || !(params.spot > 0)) {
+    // Expired, or outside what the pricer computes without overflow: no volatility, no exposure.
+    if (m.years <= 0 || input_domain_error(inputs_for(q, params, m.years, 0)) != nullptr) {
       m.iv_status = IvStatus::InvalidInput;
       continue;
     }
@@ -181,7 +182,7 @@ std::vector<ContractMetrics> analyse_contracts(const ChainSnapshot& chain, const
       m.iv_status = iv.status;
       if (!is_error(iv.status) && iv.vol > 0) m.iv = iv.vol;
     }
-    if (!std::isfinite(m.iv) && usable(q.vendor_iv) && q.vendor_iv > 0) {
+    if (!std::isfinite(m.iv) && usable(q.vendor_iv) && q.vendor_iv > 0 && q.vendor_iv <= k_max_vol) {
       m.iv = q.vendor_iv;
       m.source = PriceSource::VendorIv;
       m.iv_status = IvStatus::Ok;

@@ -180,7 +180,10 @@ IvResult implied_vol(const BsInputs& in, double price) {
   // How far sigma moves for a one-ulp change of the price (and of the intrinsic value it is
   // measured against). Past 1e-9 a double price no longer pins sigma down to 1e-9: deep in the
   // money a whole interval of sigma prices to the same double. Such results are flagged.
-  const double sigma_noise = k_eps * (std::fabs(u) + intrinsic) / (vega * sqrt_t);
+  // When the vega underflows (a price of a few subnormals), sigma is unbounded: the uncertainty
+  // is capped at the widest volatility the pricer takes, never an infinity or a NaN.
+  double sigma_noise = k_eps * (std::fabs(u) + intrinsic) / (vega * sqrt_t);
+  if (!(sigma_noise <= k_max_vol)) sigma_noise = k_max_vol;
   out.uncertainty = sigma_noise;
   out.status = std::isfinite(out.vol) && sigma_noise <= 1e-9 ? IvStatus::Ok : IvStatus::IllConditioned;
   if (!std::isfinite(out.vol)) {
