@@ -134,6 +134,7 @@ private:
     std::string kind;  // replay | sim
     std::vector<std::string> symbols;
     std::vector<std::vector<Bar>> bars;
+    std::vector<std::optional<Timeframe>> timeframes;  // of replayed bar series (none: leave as is)
     std::vector<std::size_t> next;
     double speed = 0;
     std::int64_t events = 0;

@@ -114,6 +114,17 @@ void Runtime::start_feed(FeedState feed) {
   for (const auto& b : feed.bars) {
     feed.total += static_cast<std::int64_t>(b.size());
   }
+  // Strategies trading a replayed series learn its timeframe: a daily series closes at the
+  // session's close (option values and expiry), and DAY orders last a session.
+  for (std::size_t i = 0; i < feed.timeframes.size(); ++i) {
+    if (!feed.timeframes[i]) continue;
+    for (auto& [name, slot] : m_slots) {
+      const auto it = std::find(slot->symbols.begin(), slot->symbols.end(), feed.symbols[i]);
+      if (it != slot->symbols.end()) {
+        slot->engine->set_timeframe(static_cast<SymbolId>(it - slot->symbols.begin()), *feed.timeframes[i]);
+      }
+    }
+  }
   m_feed = std::move(feed);
   m_logger.info("feed", "started", {{"kind", m_feed.kind}, {"bars", std::to_string(m_feed.total)}});
 }
@@ -167,6 +178,7 @@ Expected<nlohmann::json> Runtime::start_replay(const std::vector<std::string>& s
     }
     feed.symbols.push_back(symbol);
     feed.bars.push_back(std::move(bars));
+    feed.timeframes.push_back(series.kind == SeriesKind::Bars ? std::optional<Timeframe>(series.timeframe) : std::nullopt);
   }
   start_feed(std::move(feed));
   return feed_status();

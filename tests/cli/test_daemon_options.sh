@@ -39,6 +39,10 @@ python3 -c 'import json,sys; r=json.load(sys.stdin)[0]; assert r["delta"] > 0 an
   || fail "net Greeks of a short put: long delta, short gamma, positive theta ($OUT)"
 expect_exit 0 "$AIOTS" journal verify
 expect_contains "verify with options" "$OUT" "consistent"
+# Paper equals backtest: the same engine, chains and strategy give the same books.
+live=$(python3 -c 'import json,sys; r=json.load(sys.stdin)[0]; print(round(r["equity"], 6), round(r["cash"], 6))' <<<"$("$AIOTS" --json pnl)")
+expect_exit 0 "$AIOTS" --json backtest "$STRAT/short_put_income.lua" --data MSFT --from 2001-05-31 --to 2001-08-22 --chains store --no-record
+expect_eq "options: paper equals backtest" "$live" "$(python3 -c 'import json,sys; r=json.load(sys.stdin)["final"]; print(round(r["equity"], 6), round(r["cash"], 6))' <<<"$OUT")"
 expect_exit 0 "$AIOTS" --format table pnl
 expect_contains "greeks columns" "$OUT" "delta"
 

@@ -59,6 +59,10 @@ public:
   OrderId submit(const OrderRequest& request, Timestamp now, const std::string& veto = {});
   // Adds an instrument (an option contract chosen mid-run); its id is the next index.
   void add_instrument(Instrument instrument);
+  // Sets the timeframe of the bars that drive `symbol` (a daemon learns it from its feed).
+  void set_timeframe(SymbolId symbol, Timeframe timeframe) {
+    m_instruments[static_cast<std::size_t>(symbol)].timeframe = timeframe;
+  }
   // Books a fill that no order of the strategy asked for: an option settling at expiry, or the
   // underlying delivered by exercise or assignment. Emits an order (tagged `tag`) that is
   // submitted, accepted and filled at `price` at once, without commission or volume limits.

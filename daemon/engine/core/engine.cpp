@@ -204,6 +204,16 @@ PortfolioGreeks Engine::greeks() const {
   return m_desk.greeks(m_portfolio, m_config.instruments.empty() ? m_now : option_time(0));
 }
 
+void Engine::set_timeframe(SymbolId symbol, Timeframe timeframe) {
+  for (std::size_t s = 0; s < m_config.instruments.size(); ++s) {
+    Instrument& inst = m_config.instruments[s];
+    if (static_cast<SymbolId>(s) == symbol || (inst.option && inst.option->underlying == symbol)) {
+      inst.timeframe = timeframe;
+      m_broker.set_timeframe(static_cast<SymbolId>(s), timeframe);
+    }
+  }
+}
+
 void Engine::reserve(std::size_t bars) {
   m_equity.reserve(bars);
   m_invested.reserve(bars);

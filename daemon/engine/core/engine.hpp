@@ -97,6 +97,9 @@ public:
   // strategies may trade option contracts on the run's symbols (OptionDesk).
   void set_chain_source(options::ChainSource* source) { m_desk.set_source(source); }
   const OptionDesk& options_desk() const { return m_desk; }
+  // Sets the timeframe of the bars of `symbol` (and of the option contracts on it): a daemon
+  // learns it from the feed (a daily replay: session closes, DAY orders per session).
+  void set_timeframe(SymbolId symbol, Timeframe timeframe);
   // Reserves room for `bars` equity points, when the driver knows how many will come.
   void reserve(std::size_t bars);
 
