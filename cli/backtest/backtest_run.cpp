@@ -109,7 +109,7 @@ nlohmann::json metrics_json(const PerformanceMetrics& m, bool daily) {
 }
 
 // The chain source --chains names: none, store (the stored snapshots of the data's symbols) or
-// synth[:SEED] (a synthetic chain at every bar, from the bars).
+// synth[:SEED] (a synthetic chain per session, from the bars).
 Expected<std::unique_ptr<options::ChainSource>> make_chain_source(const Context& ctx, const BacktestSpec& spec,
                                                                   const LoadedData& data,
                                                                   std::optional<MarketStore>& store) {

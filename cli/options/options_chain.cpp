@@ -53,7 +53,6 @@ Expected<void> run_import(const Context& ctx, const ImportChainOptions& o) {
   AIOTS_TRY_ASSIGN(store, ctx.open_store());
   Transaction tx(store.db());
   AIOTS_TRY(tx.begin());
-  AIOTS_TRY_ASSIGN(writer, ctx.writer({"underlying", "as_of", "contracts", "expiries", "source"}));
   std::vector<std::vector<Cell>> rows;
   for (const ParsedChains& file : parsed) {
     for (const ChainSnapshot& snap : file.snapshots) {
@@ -67,10 +66,10 @@ Expected<void> run_import(const Context& ctx, const ImportChainOptions& o) {
     }
   }
   AIOTS_TRY(tx.commit());
-  if (!ctx.options.quiet || ctx.json()) {
-    for (const auto& row : rows) writer->row(row);
-    writer->finish();
-  }
+  if (ctx.options.quiet && !ctx.json()) return {};
+  AIOTS_TRY_ASSIGN(writer, ctx.writer({"underlying", "as_of", "contracts", "expiries", "source"}));
+  for (const auto& row : rows) writer->row(row);
+  writer->finish();
   return {};
 }
 

@@ -1,11 +1,11 @@
 #include "options/options_common.hpp"
 
-#include <charconv>
 #include <chrono>
 #include <cmath>
 
 #include "engine/options/expiry.hpp"
 #include "store/chain_store.hpp"
+#include "util/parse_number.hpp"
 #include "util/quote_value.hpp"
 
 namespace aiots::cli {
@@ -19,13 +19,11 @@ void add_market_options(CLI::App* cmd, MarketInputs& inputs) {
 Expected<TimeZone> exchange_zone(const MarketInputs& inputs) { return TimeZone::locate(inputs.tz); }
 
 Expected<double> parse_flag_number(std::string_view flag, const std::string& text) {
-  double out = 0;
-  const char* begin = text.data() + (!text.empty() && text.front() == '+' ? 1 : 0);
-  const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), out);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(out)) {
+  const auto out = parse_double(text);
+  if (!out || !std::isfinite(*out)) {
     return data_error(std::string(flag) + ": " + quote_value(text) + " is not a finite number");
   }
-  return out;
+  return *out;
 }
 
 Expected<double> parse_percent(std::string_view flag, std::string text) {

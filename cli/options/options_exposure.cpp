@@ -87,11 +87,10 @@ Report tabulate(const LoadedChain& loaded, const options::ExposureReport& r, con
   return out;
 }
 
-Expected<void> print_table(const Context& ctx, OutputFormat format, const Table& t) {
+void print_table(const Context& ctx, OutputFormat format, const Table& t) {
   std::unique_ptr<RowWriter> writer = make_row_writer(format, std::cout, t.columns, ctx.color());
   for (const auto& row : t.rows) writer->row(row);
   writer->finish();
-  return {};
 }
 
 std::string chart_of(const Context& ctx, const LoadedChain& loaded, const options::ExposureReport& r) {
@@ -140,7 +139,7 @@ Expected<void> run_exposure(const Context& ctx, const ExposureCliOptions& o) {
     const Table* t = view == "summary" ? &tables.summary : view == "strikes" ? &tables.strikes
                    : view == "expiries" ? &tables.expiries : view == "unusual" ? &tables.unusual : nullptr;
     if (t == nullptr) return usage_error("--view must be summary, strikes, expiries or unusual, not " + quote_value(view));
-    AIOTS_TRY(print_table(ctx, format, *t));
+    print_table(ctx, format, *t);
     if (o.chart && view == "strikes") std::cout << '\n' << chart_of(ctx, loaded, report);
     return {};
   }
@@ -158,15 +157,15 @@ Expected<void> run_exposure(const Context& ctx, const ExposureCliOptions& o) {
             << "   P/C OI " << (std::isfinite(report.pc_oi) ? format_number(std::round(report.pc_oi * 1000) / 1000) : "-")
             << "   contracts " << report.contracts << " (" << report.priced << " with an IV)\n\n";
   std::cout << "By strike:\n";
-  AIOTS_TRY(print_table(ctx, format, tables.strikes));
+  print_table(ctx, format, tables.strikes);
   if (ctx.stdout_is_tty() || o.chart) std::cout << "\nGEX by strike:\n" << chart_of(ctx, loaded, report);
   std::cout << "\nBy expiry (term structure, 25-delta skew, max pain):\n";
-  AIOTS_TRY(print_table(ctx, format, tables.expiries));
+  print_table(ctx, format, tables.expiries);
   std::cout << "\nUnusual activity (volume / open interest >= " << format_number(o.unusual_ratio) << ", volume >= "
             << format_number(o.min_volume) << "): " << report.unusual.size() << " contract"
             << (report.unusual.size() == 1 ? "" : "s") << (report.unusual.size() > o.top ? ", top " + std::to_string(o.top) : "")
             << '\n';
-  if (!tables.unusual.rows.empty()) AIOTS_TRY(print_table(ctx, format, tables.unusual));
+  if (!tables.unusual.rows.empty()) print_table(ctx, format, tables.unusual);
   return {};
 }
 

@@ -28,10 +28,6 @@ struct SynthCliOptions {
   MarketInputs market;
 };
 
-// Trading days in a year, and regular-session seconds in a day (09:30-16:00).
-constexpr double k_sessions_per_year = 252;
-constexpr double k_session_seconds = 6.5 * 3600;
-
 Expected<void> run_synth(const Context& ctx, const SynthCliOptions& o) {
   AIOTS_TRY_ASSIGN(zone, exchange_zone(o.market));
   AIOTS_TRY_ASSIGN(rate, parse_flag_number("--rate", o.market.rate));
@@ -55,29 +51,9 @@ Expected<void> run_synth(const Context& ctx, const SynthCliOptions& o) {
     return data_error("synth-chain needs at least 3 bars of " + symbol + (o.date.empty() ? "" : " up to " + o.date) +
                       ", found " + std::to_string(bars.size()));
   }
+  AIOTS_TRY_ASSIGN(p, options::synth_params(symbol, bars, series.timeframe, o.expiries, zone));
   const Bar& last = bars.back();
   const bool daily = series.timeframe.is_daily_or_longer();
-  // Daily bars: the snapshot is the session's close; intraday: the end of the last bar.
-  const Timestamp as_of = daily ? options::close_of_date(day_number(last.ts), zone) : last.ts + series.timeframe.ns();
-  const double seconds = static_cast<double>(series.timeframe.seconds);
-  const double bars_per_day = daily ? 86'400.0 / seconds : k_session_seconds / seconds;
-  std::vector<double> closes;
-  closes.reserve(bars.size());
-  for (const Bar& b : bars) closes.push_back(b.close);
-  options::SynthParams p;
-  p.underlying = symbol;
-  p.as_of = as_of;
-  p.spot = last.close;
-  p.realized = options::realized_vol(closes, k_sessions_per_year * bars_per_day);
-  double volume = 0;
-  const std::size_t window = std::min<std::size_t>(20, bars.size());
-  for (std::size_t i = bars.size() - window; i < bars.size(); ++i) volume += bars[i].volume;
-  p.average_volume = volume / static_cast<double>(window) * bars_per_day;
-  AIOTS_TRY_ASSIGN(days, options::expiry_days(o.expiries, as_of, zone));
-  for (std::int64_t d : days) {
-    p.expiry_days.push_back(d);
-    p.expiries.push_back(options::close_of_date(d, zone));
-  }
   p.strike_range = range;
   p.strike_step = o.strike_step;
   p.rate = rate;
@@ -96,8 +72,8 @@ Expected<void> run_synth(const Context& ctx, const SynthCliOptions& o) {
   if (ctx.options.quiet && !ctx.json()) return {};
   AIOTS_TRY_ASSIGN(writer, ctx.writer({"underlying", "as_of", "spot", "contracts", "expiries", "first_expiry",
                                        "last_expiry", "strike_step", "short_vol", "long_vol", "seed", "synthetic"}));
-  writer->row({symbol, format_time(as_of), p.spot, static_cast<std::int64_t>(chain.quotes.size()),
-               static_cast<std::int64_t>(days.size()), local_date_text(p.expiries.front(), zone),
+  writer->row({symbol, format_time(p.as_of), p.spot, static_cast<std::int64_t>(chain.quotes.size()),
+               static_cast<std::int64_t>(p.expiries.size()), local_date_text(p.expiries.front(), zone),
                local_date_text(p.expiries.back(), zone),
                o.strike_step > 0 ? o.strike_step : options::default_strike_step(p.spot), p.realized.short_vol,
                p.realized.long_vol, static_cast<std::int64_t>(o.seed), std::string("yes")});

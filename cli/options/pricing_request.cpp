@@ -1,10 +1,10 @@
 #include "options/pricing_request.hpp"
 
-#include <charconv>
 #include <cmath>
 
 #include "engine/options/expiry.hpp"
 #include "util/format_number.hpp"
+#include "util/parse_number.hpp"
 #include "util/quote_value.hpp"
 
 namespace aiots::cli {
@@ -19,12 +19,10 @@ tl::unexpected<FieldError> fail(const std::string& field, std::string message) {
 
 Result number(const std::string& field, const std::string& text) {
   if (text.empty()) return fail(field, "value is missing");
-  double out = 0;
-  const char* begin = text.data() + (text.front() == '+' ? 1 : 0);
-  const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), out);
-  if (ec != std::errc() || end != text.data() + text.size()) return fail(field, quote_value(text) + " is not a number");
-  if (!std::isfinite(out)) return fail(field, quote_value(text) + " is not a finite number");
-  return out;
+  const auto out = parse_double(text);
+  if (!out) return fail(field, quote_value(text) + " is not a number");
+  if (!std::isfinite(*out)) return fail(field, quote_value(text) + " is not a finite number");
+  return *out;
 }
 
 Result positive(const std::string& field, const std::string& text) {
@@ -67,9 +65,40 @@ tl::expected<double, FieldError> years_of(const PricingFields& f, const PricingS
   return years;
 }
 
-}  // namespace
+// The numbers of one request, unchecked (evaluate refuses any that is not finite).
+tl::expected<PricingResult, FieldError> evaluate_unchecked(const PricingRequest& r, const PricingSettings& s) {
+  PricingResult out;
+  if (s.kind == PricingKind::Iv) {
+    const options::IvResult iv = r.american ? options::american_implied_vol(r.in, r.price, s.method, s.steps)
+                                            : options::implied_vol(r.in, r.price);
+    if (options::is_error(iv.status)) {
+      const double floor_value = r.american ? std::max(0.0, r.in.type == OptionType::Call ? r.in.spot - r.in.strike : r.in.strike - r.in.spot)
+                                            : options::lower_bound(r.in);
+      const double ceiling = r.american ? (r.in.type == OptionType::Call ? r.in.spot : r.in.strike) : options::upper_bound(r.in);
+      std::string why = iv.status == options::IvStatus::BelowIntrinsic
+                            ? format_number(r.price) + " is below the option's intrinsic value " + format_number(floor_value)
+                        : iv.status == options::IvStatus::AboveUpperBound
+                            ? format_number(r.price) + " is at or above the no-arbitrage bound " + format_number(ceiling)
+                            : format_number(r.price) + " cannot be inverted with these inputs";
+      return fail("price", why + ": no volatility gives it (" + std::string(options::to_string(iv.status)) + ")");
+    }
+    out.numbers = {{"price", r.price}, {"iv", iv.vol}, {"uncertainty", iv.uncertainty}};
+    out.status = std::string(options::to_string(iv.status));
+    return out;
+  }
+  if (s.kind == PricingKind::Price) {
+    const double price = r.american ? options::american_price(r.in, s.method, s.steps) : options::bs_price(r.in);
+    out.numbers = {{"vol", r.in.vol}, {"price", price}};
+    return out;
+  }
+  const options::Greeks g = r.american ? options::american_greeks(r.in, s.method, s.steps) : options::bs_greeks(r.in);
+  out.numbers = {{"vol", r.in.vol},     {"price", g.price},     {"delta", g.delta},   {"gamma", g.gamma},
+                 {"vega", g.vega},      {"theta", g.theta},     {"rho", g.rho},       {"dividend_rho", g.dividend_rho},
+                 {"vanna", g.vanna},    {"charm", g.charm},     {"vomma", g.vomma}};
+  return out;
+}
 
-tl::expected<PricingResult, FieldError> evaluate_unchecked(const PricingRequest& r, const PricingSettings& s);
+}  // namespace
 
 tl::expected<PricingRequest, FieldError> make_request(const PricingFields& f, const PricingSettings& s) {
   PricingRequest r;
@@ -146,36 +175,5 @@ tl::expected<PricingResult, FieldError> evaluate(const PricingRequest& r, const 
   return result;
 }
 
-tl::expected<PricingResult, FieldError> evaluate_unchecked(const PricingRequest& r, const PricingSettings& s) {
-  PricingResult out;
-  if (s.kind == PricingKind::Iv) {
-    const options::IvResult iv = r.american ? options::american_implied_vol(r.in, r.price, s.method, s.steps)
-                                            : options::implied_vol(r.in, r.price);
-    if (options::is_error(iv.status)) {
-      const double floor_value = r.american ? std::max(0.0, r.in.type == OptionType::Call ? r.in.spot - r.in.strike : r.in.strike - r.in.spot)
-                                            : options::lower_bound(r.in);
-      const double ceiling = r.american ? (r.in.type == OptionType::Call ? r.in.spot : r.in.strike) : options::upper_bound(r.in);
-      std::string why = iv.status == options::IvStatus::BelowIntrinsic
-                            ? format_number(r.price) + " is below the option's intrinsic value " + format_number(floor_value)
-                        : iv.status == options::IvStatus::AboveUpperBound
-                            ? format_number(r.price) + " is at or above the no-arbitrage bound " + format_number(ceiling)
-                            : format_number(r.price) + " cannot be inverted with these inputs";
-      return fail("price", why + ": no volatility gives it (" + std::string(options::to_string(iv.status)) + ")");
-    }
-    out.numbers = {{"price", r.price}, {"iv", iv.vol}, {"uncertainty", iv.uncertainty}};
-    out.status = std::string(options::to_string(iv.status));
-    return out;
-  }
-  if (s.kind == PricingKind::Price) {
-    const double price = r.american ? options::american_price(r.in, s.method, s.steps) : options::bs_price(r.in);
-    out.numbers = {{"vol", r.in.vol}, {"price", price}};
-    return out;
-  }
-  const options::Greeks g = r.american ? options::american_greeks(r.in, s.method, s.steps) : options::bs_greeks(r.in);
-  out.numbers = {{"vol", r.in.vol},     {"price", g.price},     {"delta", g.delta},   {"gamma", g.gamma},
-                 {"vega", g.vega},      {"theta", g.theta},     {"rho", g.rho},       {"dividend_rho", g.dividend_rho},
-                 {"vanna", g.vanna},    {"charm", g.charm},     {"vomma", g.vomma}};
-  return out;
-}
 
 }  // namespace aiots::cli

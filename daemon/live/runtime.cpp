@@ -435,8 +435,6 @@ Expected<nlohmann::json> Runtime::rebuild() {
       for (const auto& r : *records) {
         if (!r.contains("symbol")) continue;
         const std::string symbol = r.at("symbol").get<std::string>();
-        const auto& known = slot->names();
-        if (std::find(known.begin(), known.end(), symbol) != known.end()) continue;
         if (auto added = slot->engine->restore_option_symbol(symbol, &new_york_close); !added) {
           return data_error("journal: strategy " + name + " traded " + symbol + ", which cannot be restored: " +
                             added.error().message);

@@ -6,7 +6,6 @@
 #include <lua.hpp>
 
 #include "engine/options/expiry.hpp"
-#include "engine/options/occ_symbol.hpp"
 #include "lua/guarded.hpp"
 #include "lua/lua_strategy.hpp"
 
@@ -66,16 +65,14 @@ int raw_chain(lua_State* L) {
     if (priced == nullptr) return;
     const Timestamp now = ctx.option_time(static_cast<SymbolId>(symbol - 1));
     const double spot = ctx.portfolio().last_price(static_cast<SymbolId>(symbol - 1));
-    const std::string& root = priced->chain.underlying;
     for (std::size_t i = 0; i < priced->chain.quotes.size(); ++i) {
       const options::OptionQuote& q = priced->chain.quotes[i];
       const options::ContractMetrics& m = priced->metrics[i];
       if (q.expiry <= now) continue;
       ContractView v;
-      const std::int64_t day = day_number(q.expiry - 5 * 3600 * k_ns_per_second);  // the New York date
-      v.symbol = options::format_occ_symbol(root, day, q.type, q.strike).value_or("");
-      if (v.symbol.empty()) continue;
-      v.expiry_date = format_time(day * k_ns_per_day, true);
+      v.symbol = priced->symbols[i];
+      if (v.symbol.empty()) continue;  // a root the OCC form cannot carry: not tradable here
+      v.expiry_date = format_time(priced->expiry_days[i] * k_ns_per_day, true);
       v.expiry = static_cast<double>(q.expiry) / 1e9;
       v.type = std::string(options::to_string(q.type));
       v.strike = q.strike;
@@ -86,7 +83,7 @@ int raw_chain(lua_State* L) {
       v.volume = q.volume;
       v.open_interest = q.open_interest;
       v.iv = m.iv;
-      const double years = static_cast<double>(q.expiry - now) / options::k_ns_per_year;
+      const double years = options::years_between(now, q.expiry);
       v.days = years * 365.0;
       if (std::isfinite(m.iv) && spot > 0) {
         // Greeks and value at the current price and time, at the chain's volatility.

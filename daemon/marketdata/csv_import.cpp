@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "marketdata/csv_reader.hpp"
+#include "util/parse_number.hpp"
 #include "util/quote_value.hpp"
 
 namespace aiots {
@@ -147,12 +148,12 @@ bool read_number(const std::vector<std::string_view>& fields, int column, const 
     err = {"missing_value", "column '" + name + "': value is missing"};
     return false;
   }
-  const char* begin = raw.data() + (raw.front() == '+' ? 1 : 0);
-  auto [end, ec] = std::from_chars(begin, raw.data() + raw.size(), out);
-  if (ec != std::errc() || end != raw.data() + raw.size()) {
+  const auto parsed = parse_double(raw);
+  if (!parsed) {
     err = {"bad_number", "column '" + name + "': " + quote_value(raw) + " is not a number"};
     return false;
   }
+  out = *parsed;
   if (!std::isfinite(out)) {
     err = {"not_finite", "column '" + name + "': " + quote_value(raw) + " is not a finite number"};
     return false;

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cmath>
 
+#include "util/parse_number.hpp"
 #include "util/quote_value.hpp"
 
 namespace aiots {
@@ -77,14 +77,10 @@ bool CsvTable::missing(int column) const {
 Expected<std::optional<double>> CsvTable::number(int column) const {
   if (missing(column)) return std::optional<double>{};
   const std::string_view raw = text(column);
-  double out = 0;
-  const char* begin = raw.data() + (raw.front() == '+' ? 1 : 0);
-  const auto [end, ec] = std::from_chars(begin, raw.data() + raw.size(), out);
-  if (ec != std::errc() || end != raw.data() + raw.size()) {
-    return error(column, quote_value(raw) + " is not a number");
-  }
-  if (!std::isfinite(out)) return error(column, quote_value(raw) + " is not a finite number");
-  return std::optional<double>{out};
+  const auto out = parse_double(raw);
+  if (!out) return error(column, quote_value(raw) + " is not a number");
+  if (!std::isfinite(*out)) return error(column, quote_value(raw) + " is not a finite number");
+  return out;
 }
 
 tl::unexpected<Error> CsvTable::error(int column, const std::string& message) const {

@@ -162,11 +162,8 @@ const options::PricedChain* StoredChains::chain(const std::string& underlying, T
   if (at == u.cached_time) return &u.cached;
   auto loaded = load_chain(m_db, underlying, at);
   if (!loaded) return nullptr;
-  u.cached.chain = std::move(*loaded);
-  const double spot = std::isfinite(u.cached.chain.spot) && u.cached.chain.spot > 0 ? u.cached.chain.spot
-                                                                                    : m_spot_at(underlying, at);
-  u.cached.params = options::ChainParams{spot, at, m_rate, m_dividend};
-  u.cached.metrics = options::analyse_contracts(u.cached.chain, u.cached.params);
+  const double spot = std::isfinite(loaded->spot) && loaded->spot > 0 ? loaded->spot : m_spot_at(underlying, at);
+  u.cached = options::price_chain(std::move(*loaded), options::ChainParams{spot, at, m_rate, m_dividend}, m_zone);
   u.cached_time = at;
   return &u.cached;
 }

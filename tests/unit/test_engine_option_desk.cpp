@@ -24,7 +24,8 @@ constexpr Timestamp k_close_offset = 21 * 3600 * k_ns_per_second;  // 16:00 New 
 class FixedChains final : public ChainSource {
 public:
   explicit FixedChains(bool cash) : m_cash(cash) {
-    m_priced.chain.underlying = "X";
+    ChainSnapshot chain;
+    chain.underlying = "X";
     for (double k : {90.0, 100.0, 110.0}) {
       for (OptionType t : {OptionType::Call, OptionType::Put}) {
         OptionQuote q;
@@ -33,13 +34,11 @@ public:
         q.type = t;
         q.open_interest = 1000;
         q.volume = 10;
-        m_priced.chain.quotes.push_back(q);
-        ContractMetrics m;
-        m.iv = k_vol;
-        m_priced.metrics.push_back(m);
+        q.vendor_iv = k_vol;  // no quotes: the vendor's volatility
+        chain.quotes.push_back(q);
       }
     }
-    m_priced.params = ChainParams{100, k_monday, 0, 0};
+    m_priced = price_chain(std::move(chain), ChainParams{100, k_monday, 0, 0}, *TimeZone::locate("America/New_York"));
   }
   const PricedChain* chain(const std::string& underlying, Timestamp) override {
     return underlying == "X" ? &m_priced : nullptr;

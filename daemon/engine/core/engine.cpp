@@ -143,13 +143,27 @@ void Engine::settle_expiring() {
   }
 }
 
-Expected<SymbolId> Engine::option_symbol(std::string_view occ) {
+std::optional<SymbolId> Engine::find_instrument(std::string_view symbol) const {
   for (std::size_t s = 0; s < m_config.instruments.size(); ++s) {
-    if (m_config.instruments[s].symbol == occ) {
+    if (m_config.instruments[s].symbol == symbol) {
       return static_cast<SymbolId>(s);
     }
   }
-  AIOTS_TRY_ASSIGN(instrument, m_desk.instrument_for(occ, m_config.instruments));
+  return std::nullopt;
+}
+
+Expected<SymbolId> Engine::option_symbol(std::string_view occ) {
+  if (const auto known = find_instrument(occ)) {
+    return *known;
+  }
+  const options::ChainSource* source = m_desk.source();
+  if (source == nullptr) {
+    return data_error("NO_OPTION_CHAINS: this run has no option chains (backtest --chains store|synth)");
+  }
+  AIOTS_TRY_ASSIGN(instrument, OptionDesk::instrument_for(
+                                   occ, m_config.instruments,
+                                   [source](std::int64_t day) { return source->expiry_instant(day); },
+                                   !source->cash_settled()));
   if (instrument.option->expiry <= m_now) {
     return data_error("EXPIRED: " + std::string(occ) + " expired at " + format_time(instrument.option->expiry));
   }
@@ -157,16 +171,13 @@ Expected<SymbolId> Engine::option_symbol(std::string_view occ) {
 }
 
 Expected<SymbolId> Engine::restore_option_symbol(std::string_view occ, Timestamp (*expiry_instant)(std::int64_t)) {
-  for (std::size_t s = 0; s < m_config.instruments.size(); ++s) {
-    if (m_config.instruments[s].symbol == occ) {
-      return static_cast<SymbolId>(s);
-    }
+  if (const auto known = find_instrument(occ)) {
+    return *known;
   }
   if (m_desk.has_source()) {
-    AIOTS_TRY_ASSIGN(instrument, m_desk.instrument_for(occ, m_config.instruments));
-    return add_option_instrument(std::move(instrument));
+    return option_symbol(occ);
   }
-  AIOTS_TRY_ASSIGN(instrument, m_desk.instrument_for(occ, m_config.instruments, expiry_instant, true));
+  AIOTS_TRY_ASSIGN(instrument, OptionDesk::instrument_for(occ, m_config.instruments, expiry_instant, true));
   return add_option_instrument(std::move(instrument));
 }
 

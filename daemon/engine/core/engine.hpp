@@ -132,8 +132,9 @@ public:
   void signal(SignalRecord record) override;
   void log(std::string_view message) override;
   Expected<SymbolId> option_symbol(std::string_view occ) override;
-  // Puts back an option contract named in a journal, even without a chain source (then it is
-  // held, not valued anew); `expiry_instant` maps its expiry date to the instant it expires.
+  // The id of `occ` (any symbol of the run, or an option contract named in a journal, added
+  // again), even without a chain source (then the contract is held, not valued anew);
+  // `expiry_instant` maps its expiry date to the instant it expires.
   Expected<SymbolId> restore_option_symbol(std::string_view occ, Timestamp (*expiry_instant)(std::int64_t local_day));
   bool has_chains() const override { return m_desk.has_source(); }
   const options::PricedChain* chain(SymbolId underlying) override;
@@ -170,6 +171,7 @@ private:
   // when in the money and physically settled; their open orders expire.
   void settle_expiring();
   SymbolId add_option_instrument(Instrument instrument);
+  std::optional<SymbolId> find_instrument(std::string_view symbol) const;
   template <class Call>
   void call_strategy(Call&& call);
 

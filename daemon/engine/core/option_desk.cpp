@@ -15,29 +15,14 @@ namespace {
 using options::BsInputs;
 using options::OptionType;
 
-double years_between(Timestamp from, Timestamp to) {
-  return std::max(0.0, static_cast<double>(time_between(from, to)) / options::k_ns_per_year);
-}
+// Years left to expiry, 0 once it has passed.
+double years_left(Timestamp from, Timestamp to) { return std::max(0.0, options::years_between(from, to)); }
 
 }  // namespace
 
-Expected<Instrument> OptionDesk::instrument_for(std::string_view occ, const std::vector<Instrument>& instruments) const {
-  if (m_source == nullptr) {
-    return data_error("NO_OPTION_CHAINS: this run has no option chains (backtest --chains store|synth)");
-  }
-  const options::ChainSource* source = m_source;
-  return make_instrument(occ, instruments, [source](std::int64_t day) { return source->expiry_instant(day); },
-                         !source->cash_settled());
-}
-
 Expected<Instrument> OptionDesk::instrument_for(std::string_view occ, const std::vector<Instrument>& instruments,
-                                                Timestamp (*expiry_instant)(std::int64_t local_day), bool physical) const {
-  return make_instrument(occ, instruments, expiry_instant, physical);
-}
-
-Expected<Instrument> OptionDesk::make_instrument(std::string_view occ, const std::vector<Instrument>& instruments,
-                                                 const std::function<Timestamp(std::int64_t)>& expiry_instant,
-                                                 bool physical) {
+                                                const std::function<Timestamp(std::int64_t)>& expiry_instant,
+                                                bool physical) {
   const auto parsed = options::parse_occ_symbol(occ);
   if (!parsed) {
     return data_error("UNKNOWN_SYMBOL: " + quote_value(occ) +
@@ -118,7 +103,7 @@ void OptionDesk::derive_bars(std::span<const SymbolBar> bars, const std::vector<
     const Timestamp close_time = std::min(bar_end, c.terms.expiry);
     const double rate = m_source->rate(), dividend = m_source->dividend();
     auto value = [&](double spot, Timestamp t) {
-      return options::bs_price(BsInputs{c.terms.type, spot, c.terms.strike, years_between(t, c.terms.expiry), rate,
+      return options::bs_price(BsInputs{c.terms.type, spot, c.terms.strike, years_left(t, c.terms.expiry), rate,
                                         dividend, c.vol});
     };
     const bool call = c.terms.type == OptionType::Call;
@@ -179,7 +164,7 @@ PortfolioGreeks OptionDesk::position_greeks(const Portfolio& portfolio, SymbolId
   const double rate = m_source ? m_source->rate() : 0, dividend = m_source ? m_source->dividend() : 0;
   const OptionTerms& t = *inst.option;
   const options::Greeks x =
-      options::bs_greeks(BsInputs{t.type, spot, t.strike, years_between(now, t.expiry), rate, dividend, vol});
+      options::bs_greeks(BsInputs{t.type, spot, t.strike, years_left(now, t.expiry), rate, dividend, vol});
   const double units = quantity * inst.multiplier;
   g.delta = units * x.delta;
   g.gamma = units * x.gamma;

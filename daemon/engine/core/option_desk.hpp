@@ -41,11 +41,11 @@ public:
   options::ChainSource* source() const { return m_source; }
 
   // Makes the instrument for OCC symbol `occ` (ROOT YYMMDD C|P strike*1000), whose root must be
-  // an instrument of the run; a "CODE: message" error otherwise.
-  Expected<Instrument> instrument_for(std::string_view occ, const std::vector<Instrument>& instruments) const;
-  // The same, with the expiry instant given (for a journal restored without a chain source).
-  Expected<Instrument> instrument_for(std::string_view occ, const std::vector<Instrument>& instruments,
-                                      Timestamp (*expiry_instant)(std::int64_t local_day), bool physical) const;
+  // an instrument of the run, expiring at `expiry_instant(its date)`; "UNKNOWN_SYMBOL: ..."
+  // otherwise.
+  static Expected<Instrument> instrument_for(std::string_view occ, const std::vector<Instrument>& instruments,
+                                             const std::function<Timestamp(std::int64_t)>& expiry_instant,
+                                             bool physical);
   // Starts tracking `option`, an instrument just added with option terms.
   void track(SymbolId option, const Instrument& instrument);
 
@@ -78,9 +78,6 @@ private:
     double underlying_close = 0;
   };
   double vol_from_chain(const Contract& c, const std::string& underlying, Timestamp now);
-  static Expected<Instrument> make_instrument(std::string_view occ, const std::vector<Instrument>& instruments,
-                                              const std::function<Timestamp(std::int64_t)>& expiry_instant,
-                                              bool physical);
 
   options::ChainSource* m_source = nullptr;
   std::vector<Contract> m_contracts;

@@ -227,8 +227,7 @@ double crr_price(const BsInputs& in, int steps, bool american) {
 
 IvResult american_implied_vol(const BsInputs& in, double price, AmericanMethod method, int steps) {
   IvResult out;
-  if (!(in.spot > 0) || !(in.strike > 0) || !(in.years > 0) || !std::isfinite(in.spot) || !std::isfinite(in.strike) ||
-      !std::isfinite(in.years) || !std::isfinite(in.rate) || !std::isfinite(in.dividend) || !std::isfinite(price)) {
+  if (!can_invert(in, price)) {
     return out;
   }
   const bool call = in.type == OptionType::Call;

@@ -170,7 +170,7 @@ std::vector<ContractMetrics> analyse_contracts(const ChainSnapshot& chain, const
   for (std::size_t i = 0; i < chain.quotes.size(); ++i) {
     const OptionQuote& q = chain.quotes[i];
     ContractMetrics& m = out[i];
-    m.years = static_cast<double>(time_between(params.now, q.expiry)) / k_ns_per_year;
+    m.years = years_between(params.now, q.expiry);
     m.price = quote_price(q, m.source);
     // Expired, or outside what the pricer computes without overflow: no volatility, no exposure.
     if (m.years <= 0 || input_domain_error(inputs_for(q, params, m.years, 0)) != nullptr) {

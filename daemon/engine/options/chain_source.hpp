@@ -7,6 +7,7 @@
 
 #include "engine/bars/timeframe.hpp"
 #include "engine/options/chain_analytics.hpp"
+#include "util/timezone.hpp"
 
 namespace aiots::options {
 
@@ -14,7 +15,13 @@ struct PricedChain {
   ChainSnapshot chain;
   ChainParams params;                    // spot, time, rate and yield the IVs were computed with
   std::vector<ContractMetrics> metrics;  // per contract, same order as chain.quotes
+  std::vector<std::int64_t> expiry_days; // per contract: its local expiry date (days since the epoch)
+  std::vector<std::string> symbols;      // per contract: its OCC symbol ("" when it has none)
 };
+
+// Analyses `chain` at `params` into a PricedChain, dates and OCC symbols in `zone`: what every
+// chain source hands the engine.
+PricedChain price_chain(ChainSnapshot chain, const ChainParams& params, const TimeZone& zone);
 
 class ChainSource {
 public:

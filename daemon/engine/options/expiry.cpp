@@ -78,7 +78,7 @@ double years_until(const Expiry& expiry, Timestamp now) {
     return expiry.years;
   }
   // Exact in int64 nanoseconds first (both instants are in range), then one rounding to years.
-  return static_cast<double>(time_between(now, expiry.instant)) / k_ns_per_year;
+  return years_between(now, expiry.instant);
 }
 
 }  // namespace aiots::options

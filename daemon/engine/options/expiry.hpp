@@ -33,6 +33,11 @@ Expected<Expiry> parse_expiry(std::string_view text, const TimeZone& zone);
 // Parses a --now text: a timestamp, naive times read in `zone`, a date alone at 00:00 there.
 Expected<Timestamp> parse_now(std::string_view text, const TimeZone& zone);
 
+// The year fraction from `from` to `to` (negative when `to` is earlier).
+inline double years_between(Timestamp from, Timestamp to) {
+  return static_cast<double>(time_between(from, to)) / k_ns_per_year;
+}
+
 // The year fraction from `now` to the expiry (negative when it has passed).
 double years_until(const Expiry& expiry, Timestamp now);
 

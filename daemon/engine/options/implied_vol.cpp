@@ -40,10 +40,14 @@ bool is_error(IvStatus status) {
   return status == IvStatus::BelowIntrinsic || status == IvStatus::AboveUpperBound || status == IvStatus::InvalidInput;
 }
 
+bool can_invert(const BsInputs& in, double price) {
+  return in.spot > 0 && in.strike > 0 && in.years > 0 && std::isfinite(in.spot) && std::isfinite(in.strike) &&
+         std::isfinite(in.years) && std::isfinite(in.rate) && std::isfinite(in.dividend) && std::isfinite(price);
+}
+
 IvResult implied_vol(const BsInputs& in, double price) {
   IvResult out;
-  if (!(in.spot > 0) || !(in.strike > 0) || !(in.years > 0) || !std::isfinite(in.spot) || !std::isfinite(in.strike) ||
-      !std::isfinite(in.years) || !std::isfinite(in.rate) || !std::isfinite(in.dividend) || !std::isfinite(price)) {
+  if (!can_invert(in, price)) {
     return out;
   }
   const double df = std::exp(-in.rate * in.years);

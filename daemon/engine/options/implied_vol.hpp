@@ -31,6 +31,10 @@ struct IvResult {
   double uncertainty = 0;  // how far sigma moves for one ulp of the price
 };
 
+// Whether a price can be inverted at all: spot, strike and time positive, everything finite
+// (else the status is invalid_input). Shared by the European and American solvers.
+bool can_invert(const BsInputs& in, double price);
+
 // Solves bs_price(in with vol = sigma) = price for sigma, to about 1e-15 relative.
 IvResult implied_vol(const BsInputs& in, double price);
 

@@ -96,7 +96,7 @@ ChainSnapshot synthesize_chain(const SynthParams& p) {
   const double highest = round_down(p.spot * (1 + p.strike_range), step);
   const double base_oi = std::clamp(p.average_volume / 20'000.0, 20.0, 20'000.0);
   for (std::size_t e = 0; e < p.expiries.size(); ++e) {
-    const double years = static_cast<double>(time_between(p.as_of, p.expiries[e])) / k_ns_per_year;
+    const double years = years_between(p.as_of, p.expiries[e]);
     if (years <= 0) continue;
     const double atm = long_atm + (short_atm - long_atm) * std::exp(-years / 0.25);
     const double forward = p.spot * std::exp((p.rate - p.dividend) * years);
@@ -195,6 +195,39 @@ Expected<std::vector<std::int64_t>> expiry_days(const std::string& spec, Timesta
   days.erase(std::unique(days.begin(), days.end()), days.end());
   if (days.empty()) return usage_error("--expiries gave no expiry dates");
   return days;
+}
+
+Expected<SynthParams> synth_params(const std::string& underlying, std::span<const Bar> bars, Timeframe timeframe,
+                                   const std::string& expiries, const TimeZone& zone) {
+  // Trading sessions in a year, and regular-session seconds in a day (09:30-16:00).
+  constexpr double k_sessions_per_year = 252;
+  constexpr double k_session_seconds = 6.5 * 3600;
+  if (bars.size() < 3) return data_error("a synthetic chain needs at least 3 bars, found " + std::to_string(bars.size()));
+  const bool daily = timeframe.is_daily_or_longer();
+  const double seconds = static_cast<double>(timeframe.seconds);
+  const double bars_per_day = daily ? 86'400.0 / seconds : k_session_seconds / seconds;
+  const double bars_per_year = k_sessions_per_year * bars_per_day;
+  const Bar& last = bars.back();
+  SynthParams p;
+  p.underlying = underlying;
+  p.as_of = daily ? close_of_date(day_number(last.ts), zone) : last.ts + timeframe.ns();
+  p.spot = last.close;
+  // A year of returns is all the realized volatility reads.
+  const std::size_t kept = std::min(bars.size(), static_cast<std::size_t>(bars_per_year) + 1);
+  std::vector<double> closes;
+  closes.reserve(kept);
+  for (const Bar& b : bars.last(kept)) closes.push_back(b.close);
+  p.realized = realized_vol(closes, bars_per_year);
+  const std::size_t window = std::min<std::size_t>(20, bars.size());
+  double volume = 0;
+  for (const Bar& b : bars.last(window)) volume += b.volume;
+  p.average_volume = volume / static_cast<double>(window) * bars_per_day;
+  AIOTS_TRY_ASSIGN(days, expiry_days(expiries, p.as_of, zone));
+  for (std::int64_t d : days) {
+    p.expiry_days.push_back(d);
+    p.expiries.push_back(close_of_date(d, zone));
+  }
+  return p;
 }
 
 }  // namespace aiots::options

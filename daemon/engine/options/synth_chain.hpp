@@ -17,6 +17,8 @@
 #include <span>
 #include <vector>
 
+#include "engine/bars/bar.hpp"
+#include "engine/bars/timeframe.hpp"
 #include "engine/options/chain.hpp"
 #include "util/error.hpp"
 #include "util/timezone.hpp"
@@ -54,6 +56,14 @@ struct SynthParams {
 };
 
 ChainSnapshot synthesize_chain(const SynthParams& params);
+
+// The model's market inputs at the close of the last of `bars` (at least 3): the snapshot time
+// (a daily bar's 16:00 session close in `zone`, an intraday bar's end), the spot, realized
+// volatility over 20 bars and up to a year of bars, the average daily volume of the last 20
+// bars, and the expiries `expiries` names (expiry_days). Strikes, rates and seed are the
+// caller's. Shared by `aiots options synth-chain` and the per-session chains of backtests.
+Expected<SynthParams> synth_params(const std::string& underlying, std::span<const Bar> bars, Timeframe timeframe,
+                                   const std::string& expiries, const TimeZone& zone);
 
 // Resolves an expiry list into local expiry dates after `as_of` (in `zone`): Nw (the next N
 // Fridays), Nm (the next N third Fridays), Nd or N (N days on, moved to a weekday) or YYYY-MM-DD,

@@ -8,9 +8,6 @@
 namespace aiots::options {
 namespace {
 
-// Trading sessions in a year and regular-session seconds in a day (09:30-16:00).
-constexpr double k_sessions_per_year = 252;
-constexpr double k_session_seconds = 6.5 * 3600;
 // Bars of history a chain needs: enough for a 20-bar realized volatility.
 constexpr std::size_t k_min_history = 21;
 
@@ -37,39 +34,28 @@ const PricedChain* SyntheticChains::chain(const std::string& underlying, Timesta
   const auto after = std::upper_bound(s.bars.begin(), s.bars.end(), now,
                                       [&](Timestamp t, const Bar& b) { return t < close_of(s, b); });
   if (after == s.bars.begin()) return nullptr;
-  const std::size_t index = static_cast<std::size_t>(after - s.bars.begin()) - 1;
+  std::size_t index = static_cast<std::size_t>(after - s.bars.begin()) - 1;
+  // One chain per session, made at the session's first bar: intraday runs do not rebuild (and
+  // re-solve the implied volatility of) every contract every bar, and the chain a strategy
+  // sees does not depend on when it first asked.
+  const std::int64_t session = day_number(m_zone.utc_to_local(s.bars[index].ts));
+  if (session == s.cached_session) return s.cached_ready ? &s.cached : nullptr;
+  while (index > 0 && day_number(m_zone.utc_to_local(s.bars[index - 1].ts)) == session) --index;
+  s.cached_session = session;
+  s.cached_ready = false;
   if (index + 1 < k_min_history) return nullptr;
-  if (index == s.cached_bar) return &s.cached;
-  const Bar& bar = s.bars[index];
-  const double seconds = static_cast<double>(s.timeframe.seconds);
-  const double bars_per_day = s.timeframe.is_daily_or_longer() ? 86'400.0 / seconds : k_session_seconds / seconds;
-  const std::size_t from = index + 1 > 300 ? index + 1 - 300 : 0;  // a year and some of daily closes
-  std::vector<double> closes;
-  for (std::size_t i = from; i <= index; ++i) closes.push_back(s.bars[i].close);
-  SynthParams p;
-  p.underlying = underlying;
-  p.as_of = close_of(s, bar);
-  p.spot = bar.close;
-  p.realized = realized_vol(closes, k_sessions_per_year * bars_per_day);
-  double volume = 0;
-  for (std::size_t i = index + 1 - 20; i <= index; ++i) volume += s.bars[i].volume;
-  p.average_volume = volume / 20 * bars_per_day;
-  auto days = expiry_days(m_config.expiries, p.as_of, m_zone);
-  if (!days) return nullptr;
-  for (std::int64_t d : *days) {
-    p.expiry_days.push_back(d);
-    p.expiries.push_back(close_of_date(d, m_zone));
-  }
+  auto params = synth_params(underlying, s.bars.first(index + 1), s.timeframe, m_config.expiries, m_zone);
+  if (!params) return nullptr;
+  SynthParams& p = *params;
   p.strike_range = m_config.strike_range;
   p.rate = m_config.rate;
   p.dividend = m_config.dividend;
-  // Each bar's chain has its own stream of random numbers, fixed by the seed and the bar.
-  p.seed = m_config.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(bar.ts);
-  s.cached.chain = synthesize_chain(p);
-  s.cached.chain.source = "synthetic (seed " + std::to_string(m_config.seed) + ")";
-  s.cached.params = ChainParams{p.spot, p.as_of, p.rate, p.dividend};
-  s.cached.metrics = analyse_contracts(s.cached.chain, s.cached.params);
-  s.cached_bar = index;
+  // Each session's chain has its own stream of random numbers, fixed by the seed and the bar.
+  p.seed = m_config.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(s.bars[index].ts);
+  ChainSnapshot chain = synthesize_chain(p);
+  chain.source = "synthetic (seed " + std::to_string(m_config.seed) + ")";
+  s.cached = price_chain(std::move(chain), ChainParams{p.spot, p.as_of, p.rate, p.dividend}, m_zone);
+  s.cached_ready = true;
   return &s.cached;
 }
 

@@ -1,7 +1,8 @@
-// A chain source that makes a synthetic chain (synth_chain.hpp) for every bar of each
-// underlying, from the bars up to it: what backtests use to trade options when no chain data
-// exists (`aiots backtest --chains synth`). Deterministic: the chain of a bar depends only on
-// the bars up to it, the seed and the bar's date. The latest chain per underlying is kept.
+// A chain source that makes a synthetic chain (synth_chain.hpp) for every session of each
+// underlying, at the session's first bar, from the bars up to it: what backtests use to trade
+// options when no chain data exists (`aiots backtest --chains synth`). With daily bars that is a
+// chain per bar. Deterministic: a session's chain depends only on the bars up to its first bar
+// and the seed. The latest chain per underlying is kept.
 #pragma once
 
 #include <map>
@@ -48,7 +49,8 @@ private:
   struct Series {
     std::span<const Bar> bars;
     Timeframe timeframe;
-    std::size_t cached_bar = SIZE_MAX;  // index of the bar the cached chain was made at
+    std::int64_t cached_session = INT64_MIN;  // local date of the cached chain
+    bool cached_ready = false;                 // false: that session has no chain (too little history)
     PricedChain cached;
   };
   Timestamp close_of(const Series& s, const Bar& bar) const;
