@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   aiots::cli::setup_strategy(app, ctx);
   aiots::cli::setup_feed(app, ctx);
   aiots::cli::setup_live_views(app, ctx);
+  aiots::cli::setup_risk(app, ctx);
   aiots::cli::setup_logs(app, ctx);
   aiots::cli::setup_config(app, ctx);
   aiots::cli::setup_doctor(app, ctx);

@@ -59,7 +59,7 @@ _aiots() {
   for ((i = 1; i < cword; i++)); do
     w=${words[i]}
     case $w in
-      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--level|-n|--lines|--topics|--type|--method|--dealer|--view|--expiry|--expiries|--batch|--spot|--strike|--vol|--price|--rate|--div|--now|--steps|--underlying|--date|--strikes|--strike-step|--unusual-ratio|--min-volume|--top|--chains|--settlement|--option-commission)
+      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--limit|--level|-n|--lines|--topics|--type|--method|--dealer|--view|--expiry|--expiries|--batch|--spot|--strike|--vol|--price|--rate|--div|--now|--steps|--underlying|--date|--strikes|--strike-step|--unusual-ratio|--min-volume|--top|--chains|--settlement|--option-commission)
         ((i++)); continue ;;
       -*) continue ;;
     esac
@@ -68,8 +68,8 @@ _aiots() {
 
   local opts=""
   case $cmd in
-    "") COMPREPLY=($(compgen -W "data indicators options backtest runs daemon strategy feed status orders positions pnl signals watch halt resume metrics journal logs doctor config help $global_opts" -- "$cur")); return ;;
-    help) COMPREPLY=($(compgen -W "data indicators options backtest runs daemon strategy feed status orders positions pnl signals watch halt resume metrics journal logs doctor config" -- "$cur")); return ;;
+    "") COMPREPLY=($(compgen -W "data indicators options backtest runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal logs doctor config help $global_opts" -- "$cur")); return ;;
+    help) COMPREPLY=($(compgen -W "data indicators options backtest runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal logs doctor config" -- "$cur")); return ;;
     daemon) [[ -z $sub ]] && COMPREPLY=($(compgen -W "start stop status restart" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     journal) [[ -z $sub ]] && COMPREPLY=($(compgen -W "verify" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     config) [[ -z $sub ]] && COMPREPLY=($(compgen -W "check show path" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
@@ -96,11 +96,14 @@ _aiots() {
     orders) COMPREPLY=($(compgen -W "--open $global_opts" -- "$cur")); return ;;
     signals) COMPREPLY=($(compgen -W "-f --follow $global_opts" -- "$cur")); return ;;
     watch) COMPREPLY=($(compgen -W "--topics $global_opts" -- "$cur")); return ;;
-    halt) COMPREPLY=($(compgen -W "--reason $global_opts" -- "$cur")); return ;;
+    halt) COMPREPLY=($(compgen -W "--reason --cancel-open --flatten $global_opts" -- "$cur")); return ;;
+    reduce) COMPREPLY=($(compgen -W "--reason $global_opts" -- "$cur")); return ;;
+    resume) COMPREPLY=($(compgen -W "-y --yes $global_opts" -- "$cur")); return ;;
+    risk) [[ -z $sub ]] && COMPREPLY=($(compgen -W "status" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     logs) COMPREPLY=($(compgen -W "-f --follow --level -n --lines $global_opts" -- "$cur")); return ;;
-    status|positions|pnl|resume|metrics|doctor) COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
+    status|positions|pnl|metrics|doctor) COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     backtest)
-      opts="-d --data --wide -t --timeframe --from --to -p --param --cash --commission --slippage --fill --volume-cap --seed --instructions --memory-mb --chains --settlement --option-commission --rate --div --trades --equity --orders --report --no-record"
+      opts="-d --data --wide -t --timeframe --from --to -p --param --cash --commission --slippage --fill --volume-cap --seed --instructions --memory-mb --chains --settlement --option-commission --rate --div --limit --trades --equity --orders --report --no-record"
       if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts $global_opts" -- "$cur"))
       else

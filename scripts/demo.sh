@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The aiots tour on bundled real data, in a throw-away store: import, inspect, resample,
 # indicators, a backtest with its HTML report, the run record, then the daemon: paper trading
-# on a replay, positions and P&L, the journal check. Run through `make demo`.
+# on a replay, positions and P&L, the risk view and the kill switch, the journal check. Run through `make demo`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 AIOTS=${AIOTS_BIN:-build/cli/aiots}
@@ -31,6 +31,13 @@ step "$AIOTS" backtest plugins/strategies/momentum_rotation.lua --data "$DATA/do
 step "$AIOTS" --format table runs list
 
 echo
+echo "--- risk: every order passes the risk engine (aiots-risk(1)); 1000 MSFT is 60% of the account"
+step "$AIOTS" backtest plugins/strategies/sma_crossover.lua --data MSFT -p qty=1000 --no-record
+echo "(the same with the position limit raised and a 3% daily loss limit: the halt closes the position)"
+step "$AIOTS" backtest plugins/strategies/sma_crossover.lua --data MSFT -p qty=1500 --no-record \
+  --limit max_position_pct=100 --limit daily_loss_pct=3
+
+echo
 echo "--- options: pricing, a synthetic MSFT chain and its exposure, options in a backtest"
 step "$AIOTS" --format table options greeks --type put --spot 100 --strike 100 --expiry 2001-09-28 --now '2001-09-28 10:00' --vol 0.45
 step "$AIOTS" options synth-chain MSFT --seed 7 --format table
@@ -41,9 +48,16 @@ echo
 echo "--- the daemon: the same engine, paper trading live"
 step "$AIOTS" daemon start
 step "$AIOTS" strategy load plugins/strategies/sma_crossover.lua --symbols MSFT -p fast=10 -p slow=30
-step "$AIOTS" feed replay MSFT --speed max
+step "$AIOTS" feed replay MSFT --speed max --to 2001-05-31
+step "$AIOTS" --format table positions
+step "$AIOTS" risk status
+echo "(the kill switch: block new orders, close the position at the next bar)"
+step "$AIOTS" halt --reason "demo drill" --flatten
+step "$AIOTS" --format table orders --open
+step "$AIOTS" feed replay MSFT --speed max --from 2001-06-01
 step "$AIOTS" --format table orders
 step "$AIOTS" --format table pnl
+step "$AIOTS" resume --yes
 step "$AIOTS" journal verify
 step "$AIOTS" status
 step "$AIOTS" daemon stop

@@ -67,6 +67,25 @@ void print_summary(std::ostream& os, const BacktestOutcome& out) {
     }
     os << "; net delta at the end " << num(o["final_greeks"]["delta"]) << "\n";
   }
+  if (r.contains("risk")) {
+    const auto& k = r["risk"];
+    os << "risk       state " << text(k["state"]) << ", " << k["denied"].get<std::int64_t>() << " orders denied";
+    std::string codes;
+    for (const auto& [code, count] : k["denials"].items()) {
+      codes += (codes.empty() ? "" : ", ") + code + " " + std::to_string(count.get<std::int64_t>());
+    }
+    os << (codes.empty() ? "" : " (" + codes + ")") << "\n";
+    // The account's transitions, up to five (all of them in --json).
+    const auto& events = k["events"];
+    for (std::size_t i = 0; i < events.size() && i < 5; ++i) {
+      const auto& e = events[i];
+      os << "           " << text(e["time"]) << " " << text(e["from"]) << " -> " << text(e["to"]) << " "
+         << text(e["code"]) << " " << text(e["detail"]) << "\n";
+    }
+    if (events.size() > 5) {
+      os << "           ... " << events.size() - 5 << " more transitions (--json)\n";
+    }
+  }
   if (r["status"] != "completed") {
     os << "status     STOPPED: " << text(r["error"]) << "\n";
   }

@@ -185,6 +185,42 @@ nlohmann::json param_json(const lua::ParamValue& v) {
   return std::get<bool>(v);
 }
 
+std::vector<std::string> legacy_limits() {
+  std::vector<std::string> out;
+  for (const risk::LimitKey& k : risk::limit_keys()) {
+    if (k.name == "account") out.push_back("account=margin");
+    else if (k.name == "halt_action") out.push_back("halt_action=block");
+    else if (k.name.ends_with("margin_pct")) out.push_back(std::string(k.name) + "=1e-9");
+    else out.push_back(std::string(k.name) + "=0");
+  }
+  return out;
+}
+
+nlohmann::json risk_json(const Engine& e, bool daily) {
+  nlohmann::json limits = nlohmann::json::object();
+  for (const auto& [k, v] : risk::describe(e.risk().limits())) {
+    limits[k] = v;
+  }
+  nlohmann::json events = nlohmann::json::array();
+  for (const risk::RiskEvent& ev : e.risk_events()) {
+    events.push_back({{"time", format_time(ev.ts, daily && ev.ts % k_ns_per_day == 0)},
+                      {"scope", ev.scope},
+                      {"from", ev.from},
+                      {"to", ev.to},
+                      {"code", ev.code},
+                      {"detail", ev.detail}});
+  }
+  nlohmann::json denials = nlohmann::json::object();
+  for (const auto& [code, n] : e.risk().denials()) {
+    denials[code] = n;
+  }
+  return {{"state", risk::to_string(e.risk().state())},
+          {"denied", e.risk().denial_count()},
+          {"denials", denials},
+          {"events", events},
+          {"limits", limits}};
+}
+
 }  // namespace
 
 nlohmann::json BacktestSpec::to_json() const {
@@ -195,7 +231,8 @@ nlohmann::json BacktestSpec::to_json() const {
           {"seed", seed},                   {"instructions", instructions}, {"memory_mb", memory_mb},
           {"chains", chains},               {"option_commission", option_commission},
           {"settlement", settlement},
-          {"rate", rate},                   {"div", div}};
+          {"rate", rate},                   {"div", div},
+          {"limits", limits}};
 }
 
 Expected<BacktestSpec> BacktestSpec::from_json(const nlohmann::json& j) {
@@ -222,6 +259,8 @@ Expected<BacktestSpec> BacktestSpec::from_json(const nlohmann::json& j) {
     s.settlement = j.value("settlement", "physical");
     s.rate = j.value("rate", 0.0);
     s.div = j.value("div", 0.0);
+    // Runs recorded before the risk engine had no limits and no buying power: they rerun so.
+    s.limits = j.contains("limits") ? j.at("limits").get<std::vector<std::string>>() : legacy_limits();
     return s;
   } catch (const nlohmann::json::exception& e) {
     return data_error(std::string("stored run manifest is unreadable: ") + e.what());
@@ -258,6 +297,7 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
   config.broker.volume_cap = spec.volume_cap;
   AIOTS_TRY_ASSIGN(option_commission, CommissionModel::parse(spec.option_commission));
   config.broker.option_commission = option_commission;
+  AIOTS_TRY(risk::apply_limits(config.risk, spec.limits));
   AIOTS_TRY_ASSIGN(range, parse_time_range(spec.from, spec.to));
   AIOTS_TRY_ASSIGN(data, load_data(ctx, spec, range));
   std::optional<MarketStore> chain_store;
@@ -338,7 +378,8 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
         {"rejected", e.broker().rejected_count()},
         {"signals", e.signals().size()},
         {"log_lines", e.log_lines().size()}}},
-      {"options", options_json(e, out.instruments.size() - data.symbols.size())}};
+      {"options", options_json(e, out.instruments.size() - data.symbols.size())},
+      {"risk", risk_json(e, daily)}};
   out.manifest = {{"spec", spec.to_json()},
                   {"strategy_sha256", sha256_hex(out.strategy->source())},
                   {"risk_rules", nlohmann::json::array()},

@@ -40,6 +40,10 @@ struct BacktestSpec {
   std::string settlement = "physical";  // or cash
   double rate = 0;
   double div = 0;
+  // Risk limits as KEY=VALUE, applied in order over the defaults (aiots-risk(1)): those of
+  // [risk] in --config, then --limit flags. The manifest keeps every key, so a rerun does not
+  // depend on the configuration file or on later defaults.
+  std::vector<std::string> limits;
 
   nlohmann::json to_json() const;
   static Expected<BacktestSpec> from_json(const nlohmann::json& j);

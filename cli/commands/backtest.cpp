@@ -5,6 +5,7 @@
 #include "commands/commands.hpp"
 #include "output/atomic_file.hpp"
 #include "report/html_report.hpp"
+#include "config/config.hpp"
 #include "util/quote_value.hpp"
 
 namespace aiots::cli {
@@ -13,6 +14,7 @@ namespace {
 struct BacktestOptions {
   BacktestSpec spec;
   std::vector<std::string> params;
+  std::vector<std::string> limits;
   std::string trades;
   std::string equity;
   std::string orders;
@@ -34,6 +36,21 @@ Expected<std::map<std::string, std::string>> parse_params(const std::vector<std:
 
 }  // namespace
 
+Expected<std::vector<std::string>> resolve_limits(const Context& ctx, const std::vector<std::string>& flags) {
+  risk::RiskLimits limits;
+  if (!ctx.options.config.empty()) {
+    AIOTS_TRY_ASSIGN(config, ctx.daemon_config());
+    AIOTS_TRY_ASSIGN(from_config, config.risk_limits(""));
+    limits = std::move(from_config);
+  }
+  AIOTS_TRY(risk::apply_limits(limits, flags));
+  std::vector<std::string> out;
+  for (const auto& [key, value] : risk::describe(limits)) {
+    out.push_back(key + "=" + value);
+  }
+  return out;
+}
+
 // Writes the outputs a run asked for and records it; shared with `runs rerun`.
 Expected<std::int64_t> record_run(const Context& ctx, const BacktestOutcome& out) {
   AIOTS_TRY_ASSIGN(store, ctx.open_store());
@@ -54,6 +71,8 @@ Expected<std::int64_t> record_run(const Context& ctx, const BacktestOutcome& out
 Expected<void> run_backtest_command(const Context& ctx, BacktestOptions& o) {
   AIOTS_TRY_ASSIGN(params, parse_params(o.params));
   o.spec.params = params;
+  AIOTS_TRY_ASSIGN(limits, resolve_limits(ctx, o.limits));
+  o.spec.limits = std::move(limits);
   AIOTS_TRY_ASSIGN(format, ctx.format());
   AIOTS_TRY_ASSIGN(out, run_backtest(ctx, o.spec));
   if (!o.trades.empty()) AIOTS_TRY(write_trades_csv(o.trades, out));
@@ -108,6 +127,7 @@ void setup_backtest(CLI::App& app, Context& ctx) {
   cmd->add_option("--settlement", s.settlement, "In-the-money options at expiry: physical (deliver the underlying, default) or cash");
   cmd->add_option("--rate", s.rate, "Risk-free rate options are priced with (default 0)");
   cmd->add_option("--div", s.div, "Dividend yield options are priced with (default 0)");
+  cmd->add_option("--limit", o->limits, "Risk limit KEY=VALUE over the defaults and --config's [risk] (repeatable; aiots-risk(1))");
   cmd->add_option("--trades", o->trades, "Write the trades as CSV");
   cmd->add_option("--equity", o->equity, "Write the equity curve as CSV");
   cmd->add_option("--orders", o->orders, "Write every order event as CSV");

@@ -35,6 +35,14 @@ void setup_config(CLI::App& app, Context& ctx) {
         const std::string name(k.name);
         w->row({name, to_toml(config.values().find(name)->second), config.origins().find(name)->second, std::string(k.doc)});
       }
+      // Keys the user named: symbol groups and per-strategy risk overrides.
+      for (const auto& [name, value] : config.values()) {
+        if (name.starts_with("risk.groups.") || name.starts_with("risk.strategy.")) {
+          w->row({name, to_toml(value), config.origins().find(name)->second,
+                  name.starts_with("risk.groups.") ? "Group of a symbol for risk.max_group_pct"
+                                                   : "Override of a [risk] key for one strategy"});
+        }
+      }
       w->finish();
       return {};
     };

@@ -1,4 +1,4 @@
-// aiots orders | positions | pnl | signals | status | watch | halt | resume | metrics |
+// aiots orders | positions | pnl | signals | status | watch | metrics |
 // journal verify: what aiotsd holds, read over its socket.
 #include <csignal>
 #include <cstdio>
@@ -120,23 +120,6 @@ void setup_live_views(CLI::App& app, Context& ctx) {
     };
   });
 
-  auto reason = std::make_shared<std::string>();
-  CLI::App* halt = app.add_subcommand("halt", "Halt trading in aiotsd: every new order is rejected (durable)");
-  halt->add_option("--reason", *reason, "Why (journaled)");
-  halt->callback([&ctx, reason] {
-    ctx.command_name = "halt";
-    ctx.action = [&ctx, reason]() -> Expected<void> {
-      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "trading.halt", {{"reason", *reason}}));
-      return print_object(ctx, r);
-    };
-  });
-  app.add_subcommand("resume", "Resume trading in aiotsd after a halt")->callback([&ctx] {
-    ctx.command_name = "resume";
-    ctx.action = [&ctx]() -> Expected<void> {
-      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "trading.resume"));
-      return print_object(ctx, r);
-    };
-  });
   app.add_subcommand("metrics", "Prometheus text exposition of aiotsd")->callback([&ctx] {
     ctx.command_name = "metrics";
     ctx.action = [&ctx]() -> Expected<void> {

@@ -285,6 +285,23 @@ std::string render_html_report(const BacktestOutcome& out) {
     for (const auto& [greek, value] : r["options"]["final_greeks"].items()) o["final " + greek] = value;
     html += key_values("Options", o);
   }
+  if (r.contains("risk")) {
+    // Denials per code, then every change of the account's state, then the limits in force.
+    const auto& k = r["risk"];
+    nlohmann::json risk = {{"final state", k["state"]}, {"orders denied", k["denied"]}};
+    for (const auto& [code, count] : k["denials"].items()) risk["denied: " + code] = count;
+    html += key_values("Risk", risk);
+    if (!k["events"].empty()) {
+      html += "<h2>Risk events</h2><table class=\"kv\"><tr><th>time</th><th>change</th><th>code</th><th>detail</th></tr>";
+      for (const auto& e : k["events"]) {
+        html += "<tr><td>" + escape(e["time"].get<std::string>()) + "</td><td>" + escape(e["from"].get<std::string>()) +
+                " &rarr; " + escape(e["to"].get<std::string>()) + "</td><td>" + escape(e["code"].get<std::string>()) +
+                "</td><td>" + escape(e["detail"].get<std::string>()) + "</td></tr>";
+      }
+      html += "</table>";
+    }
+    html += key_values("Risk limits", k["limits"]);
+  }
   html += "</body></html>\n";
   return html;
 }

@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 #include <unistd.h>
 
+#include "engine/risk/risk_limits.hpp"
 #include "util/format_number.hpp"
 #include "util/quote_value.hpp"
 
@@ -36,6 +37,42 @@ constexpr ConfigKey k_keys[] = {
     {"options.rate", ConfigType::Float, "0.0", "Risk-free rate options are valued with (continuously compounded)"},
     {"options.div", ConfigType::Float, "0.0", "Dividend yield options are valued with (continuously compounded)"},
 };
+
+// The [risk] keys come from the risk engine's own table (one list of limits for aiots.toml,
+// --limit and the docs); they follow the fixed keys.
+const std::vector<ConfigKey>& all_keys() {
+  static const std::vector<ConfigKey> keys = [] {
+    static std::vector<std::string> names, fallbacks;
+    names.reserve(64);
+    fallbacks.reserve(64);
+    std::vector<ConfigKey> out(std::begin(k_keys), std::end(k_keys));
+    for (const risk::LimitKey& k : risk::limit_keys()) {
+      const bool text = k.name == "account" || k.name == "halt_action";
+      names.push_back("risk." + std::string(k.name));
+      fallbacks.push_back(text ? "\"" + std::string(k.fallback) + "\"" : std::string(k.fallback) + ".0");
+      out.push_back(ConfigKey{names.back(), text ? ConfigType::String : ConfigType::Float, fallbacks.back(), k.doc});
+    }
+    return out;
+  }();
+  return keys;
+}
+
+// Keys named by the user: risk.groups.SYMBOL = "group", and risk.strategy.NAME.KEY overriding
+// a [risk] key for one strategy. Returns the key whose type applies, or nullptr.
+const ConfigKey* find_dynamic_key(std::string_view name) {
+  static const ConfigKey group{"risk.groups.*", ConfigType::String, "", "Group (sector) of a symbol for max_group_pct"};
+  if (name.starts_with("risk.groups.") && name.size() > 12) return &group;
+  if (name.starts_with("risk.strategy.")) {
+    const std::string_view rest = name.substr(14);
+    const std::size_t dot = rest.rfind('.');
+    if (dot == std::string_view::npos || dot == 0) return nullptr;
+    const std::string key = "risk." + std::string(rest.substr(dot + 1));
+    for (const ConfigKey& k : all_keys()) {
+      if (k.name == key) return &k;
+    }
+  }
+  return nullptr;
+}
 
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
@@ -110,12 +147,12 @@ std::optional<ConfigValue> convert(const toml::node& node, ConfigType type) {
 }
 
 const ConfigKey* find_key(std::string_view name) {
-  for (const ConfigKey& k : k_keys) {
+  for (const ConfigKey& k : all_keys()) {
     if (k.name == name) {
       return &k;
     }
   }
-  return nullptr;
+  return find_dynamic_key(name);
 }
 
 Expected<void> read_table(const toml::table& table, const std::string& prefix, const std::string& path, Config& out,
@@ -149,7 +186,7 @@ Expected<void> read_table(const toml::table& table, const std::string& prefix, c
 
 }  // namespace
 
-std::span<const ConfigKey> config_keys() { return k_keys; }
+std::span<const ConfigKey> config_keys() { return all_keys(); }
 
 std::string Config::default_path() {
   return env_or("XDG_CONFIG_HOME", home() + "/.config") + "/aiots/aiots.toml";
@@ -157,7 +194,7 @@ std::string Config::default_path() {
 
 Config Config::defaults() {
   Config c;
-  for (const ConfigKey& k : k_keys) {
+  for (const ConfigKey& k : all_keys()) {
     c.m_origins[std::string(k.name)] = "default";
     if (k.fallback.empty()) {
       c.m_values[std::string(k.name)] = computed_default(k.name);
@@ -198,7 +235,44 @@ Expected<Config> Config::parse(std::string_view text, const std::string& path) {
   if (const std::string s = c.string("options.settlement"); s != "physical" && s != "cash") {
     return usage_error(path + ": key 'options.settlement' must be physical or cash, not " + quote_value(s));
   }
+  // Every strategy's limits must make sense now, not when the strategy loads.
+  for (const auto& [name, value] : c.m_values) {
+    if (!name.starts_with("risk.strategy.")) continue;
+    const std::string_view rest = std::string_view(name).substr(14);
+    if (auto limits = c.risk_limits(std::string(rest.substr(0, rest.rfind('.')))); !limits) {
+      return usage_error(path + ": " + limits.error().message);
+    }
+  }
+  if (auto limits = c.risk_limits(""); !limits) {
+    return usage_error(path + ": " + limits.error().message);
+  }
   return c;
+}
+
+Expected<risk::RiskLimits> Config::risk_limits(const std::string& strategy) const {
+  risk::RiskLimits limits;
+  std::vector<std::string> assignments;
+  const std::string own = "risk.strategy." + strategy + ".";
+  for (const std::string& prefix : {std::string("risk."), own}) {
+    if (prefix == own && strategy.empty()) break;
+    for (const risk::LimitKey& k : risk::limit_keys()) {
+      const auto it = m_values.find(prefix + std::string(k.name));
+      if (it == m_values.end()) continue;
+      const ConfigValue& v = it->second;
+      assignments.push_back(std::string(k.name) + "=" +
+                            (std::holds_alternative<std::string>(v) ? std::get<std::string>(v) : to_toml(v)));
+    }
+  }
+  for (const auto& [name, value] : m_values) {
+    if (name.starts_with("risk.groups.")) {
+      assignments.push_back("groups." + name.substr(12) + "=" + std::get<std::string>(value));
+    }
+  }
+  if (auto applied = risk::apply_limits(limits, assignments); !applied) {
+    return usage_error("[risk]" + (strategy.empty() ? std::string() : " for strategy " + strategy) + ": " +
+                       applied.error().message);
+  }
+  return limits;
 }
 
 std::string Config::string(std::string_view key) const { return std::get<std::string>(m_values.find(key)->second); }

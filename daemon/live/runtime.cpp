@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "live/journal_codec.hpp"
+#include "engine/risk/risk_codes.hpp"
 #include "engine/options/expiry.hpp"
 #include "store/chain_store.hpp"
 #include "util/sha256.hpp"
@@ -55,6 +56,14 @@ void StrategySlot::on_order_event(const OrderEvent& event, const Order& order) {
   if (event.kind == OrderEventKind::Submitted) {
     runtime->count_latency(std::chrono::duration<double>(std::chrono::steady_clock::now() - bar_started).count());
   }
+  if (event.kind == OrderEventKind::Rejected && risk::is_risk_denial(event.reason)) {
+    if (recent_denials.size() >= k_recent_denials) recent_denials.pop_front();
+    recent_denials.push_back({{"time", format_time(event.ts)},
+                              {"order", event.order_id},
+                              {"symbol", names()[static_cast<std::size_t>(order.request.symbol)]},
+                              {"code", std::string(risk::code_of(event.reason))},
+                              {"reason", event.reason}});
+  }
   auto data = encode_order_event(event, order, names());
   runtime->record(event.ts, "order", name, std::move(data), "orders");
 }
@@ -70,6 +79,12 @@ void StrategySlot::on_signal(const SignalRecord& s) {
                   "signals");
 }
 
+void StrategySlot::on_risk_event(const risk::RiskEvent& e) {
+  runtime->record(e.ts, "risk.event", name,
+                  {{"scope", e.scope}, {"from", e.from}, {"to", e.to}, {"code", e.code}, {"detail", e.detail}}, "risk");
+  runtime->logger().warn("risk", e.code + " " + e.detail, {{"strategy", name}, {"state", e.to}});
+}
+
 void StrategySlot::on_log(std::string_view line) {
   runtime->logger().info("plugin", line, {{"strategy", name}});
 }
@@ -79,15 +94,24 @@ Runtime::Runtime(Config config, Journal journal, Logger& logger)
 
 Runtime::~Runtime() = default;
 
+void Runtime::set_config(Config config) {
+  m_config = std::move(config);
+  for (auto& [name, slot] : m_slots) {
+    if (auto limits = m_config.risk_limits(name); limits) {
+      slot->engine->risk().set_limits(std::move(*limits));
+    }
+  }
+}
+
 void Runtime::record(Timestamp ts, std::string_view kind, const std::string& strategy, nlohmann::json data,
                      std::string_view topic) {
   if (auto r = m_journal.append(ts, kind, strategy, data); !r) {
     // A journal that cannot be written must stop trading: nothing may be acted on unjournaled.
     m_logger.error("journal", r.error().message);
     m_halted = true;
-    m_halt_reason = "JOURNAL_FAILED: " + r.error().message;
+    m_halt_reason = "JOURNAL_WRITE_FAILED: " + r.error().message;
     for (auto& [n, slot] : m_slots) {
-      slot->engine->set_halted(true);
+      slot->engine->restore_account_state(risk::AccountState::Halted, "JOURNAL_WRITE_FAILED");
     }
   }
   data["kind"] = kind;
@@ -140,13 +164,15 @@ Expected<std::unique_ptr<StrategySlot>> Runtime::build_slot(const std::string& n
   AIOTS_TRY_ASSIGN(strategy, lua::LuaStrategy::load(file, symbols, params, lua_limits(), 0));
   slot->strategy = std::move(strategy);
   std::string broker_error;
-  const EngineConfig cfg = engine_config(symbols, cash, broker_error);
+  const EngineConfig cfg = engine_config(name, symbols, cash, broker_error);
   if (!broker_error.empty()) {
     return usage_error(broker_error);
   }
   slot->engine = std::make_unique<Engine>(cfg, *slot->strategy);
   slot->engine->set_observer(slot.get());
-  slot->engine->set_halted(m_halted);
+  if (m_halted) {
+    slot->engine->restore_account_state(risk::AccountState::Halted, risk::k_manual_halt);
+  }
   if (auto chains = attach_chains(*slot); !chains) {
     // Stocks trade without chains; option symbols are then refused with NO_OPTION_CHAINS.
     m_logger.warn("strategy", "no option chains: " + chains.error().message, {{"strategy", slot->name}});
@@ -198,7 +224,8 @@ lua::Limits Runtime::lua_limits() const {
                      std::chrono::milliseconds(m_config.integer("lua.deadline_ms"))};
 }
 
-EngineConfig Runtime::engine_config(const std::vector<std::string>& symbols, double cash, std::string& broker_error) const {
+EngineConfig Runtime::engine_config(const std::string& name, const std::vector<std::string>& symbols, double cash,
+                                    std::string& broker_error) const {
   EngineConfig cfg;
   cfg.initial_cash = Money::from(cash);
   auto commission = CommissionModel::parse(m_config.string("broker.commission"));
@@ -210,6 +237,11 @@ EngineConfig Runtime::engine_config(const std::vector<std::string>& symbols, dou
     cfg.broker.slippage = *slippage;
   }
   cfg.broker.timing = m_config.string("broker.fill") == "close" ? FillTiming::Close : FillTiming::NextOpen;
+  if (auto limits = m_config.risk_limits(name); limits) {
+    cfg.risk = std::move(*limits);
+  } else {
+    broker_error = limits.error().message;
+  }
   for (const std::string& s : symbols) {
     cfg.instruments.push_back(Instrument{s, 1.0, 0.01, Timeframe{60}});
   }
@@ -351,28 +383,6 @@ void Runtime::snapshot_states() {
   }
 }
 
-Expected<nlohmann::json> Runtime::halt(const std::string& reason) {
-  m_halted = true;
-  m_halt_reason = reason.empty() ? "halted by operator" : reason;
-  for (auto& [n, slot] : m_slots) {
-    slot->engine->set_halted(true);
-  }
-  record(0, "halt", "", {{"reason", m_halt_reason}}, "risk");
-  m_logger.warn("risk", "trading halted", {{"reason", m_halt_reason}});
-  return nlohmann::json{{"halted", true}, {"reason", m_halt_reason}};
-}
-
-Expected<nlohmann::json> Runtime::resume_trading() {
-  m_halted = false;
-  m_halt_reason.clear();
-  for (auto& [n, slot] : m_slots) {
-    slot->engine->set_halted(false);
-  }
-  record(0, "resume", "", nlohmann::json::object(), "risk");
-  m_logger.info("risk", "trading resumed");
-  return nlohmann::json{{"halted", false}};
-}
-
 Expected<nlohmann::json> Runtime::rebuild() {
   AIOTS_TRY_ASSIGN(records, m_journal.read_all());
   struct Spec {
@@ -381,17 +391,19 @@ Expected<nlohmann::json> Runtime::rebuild() {
     std::vector<nlohmann::json> fills;
     nlohmann::json state = nlohmann::json::object();
     bool paused = false;
+    std::string account_state;  // of the last risk event, if any
+    std::string account_reason;
   };
   std::map<std::string, Spec> specs;
   for (const JournalRecord& r : records) {
     if (r.kind == "strategy.loaded") {
-      specs[r.strategy] = Spec{r.data, {}, {}, nlohmann::json::object(), false};
+      specs[r.strategy] = Spec{r.data, {}, {}, nlohmann::json::object(), false, {}, {}};
     } else if (r.kind == "strategy.unloaded") {
       specs.erase(r.strategy);
     } else if (r.kind == "halt") {
       m_halted = true;
       m_halt_reason = r.data.value("reason", "");
-    } else if (r.kind == "resume") {
+    } else if (r.kind == "resume" || r.kind == "reduce") {
       m_halted = false;
       m_halt_reason.clear();
     }
@@ -404,6 +416,10 @@ Expected<nlohmann::json> Runtime::rebuild() {
     else if (r.kind == "strategy.state") it->second.state = r.data.value("state", nlohmann::json::object());
     else if (r.kind == "strategy.paused") it->second.paused = true;
     else if (r.kind == "strategy.resumed") it->second.paused = false;
+    else if (r.kind == "risk.event" && r.data.value("scope", "") == "account") {
+      it->second.account_state = r.data.value("to", "");
+      it->second.account_reason = r.data.value("code", "");
+    }
   }
   nlohmann::json restored = nlohmann::json::array();
   for (auto& [name, spec] : specs) {
@@ -422,7 +438,7 @@ Expected<nlohmann::json> Runtime::rebuild() {
       slot->failure = "cannot load " + file + " after restart: " + built.error().message;
       slot->strategy = std::make_unique<NullStrategy>();
       std::string ignored;  // a broken broker setting is already why the slot failed
-      slot->engine = std::make_unique<Engine>(engine_config(symbols, cash, ignored), *slot->strategy);
+      slot->engine = std::make_unique<Engine>(engine_config(name, symbols, cash, ignored), *slot->strategy);
       slot->engine->set_observer(slot.get());
       if (auto chains = attach_chains(*slot); !chains) {
         m_logger.error("strategy", "no option chains after restart: " + chains.error().message, {{"strategy", name}});
@@ -458,7 +474,13 @@ Expected<nlohmann::json> Runtime::rebuild() {
     }
     slot->paused = spec.paused;
     slot->engine->set_paused(spec.paused);
-    slot->engine->set_halted(m_halted);
+    // The account comes back in the state its last journaled transition left it (a daemon killed
+    // while HALTED comes back HALTED).
+    if (const auto state = risk::parse_account_state(spec.account_state)) {
+      slot->engine->restore_account_state(*state, spec.account_reason);
+    } else if (m_halted) {
+      slot->engine->restore_account_state(risk::AccountState::Halted, risk::k_manual_halt);
+    }
     if (!slot->failure.empty()) {
       slot->engine->stop_with(Error{ErrorKind::Data, slot->failure});
     } else if (auto started = slot->engine->start(); !started) {

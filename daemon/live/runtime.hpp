@@ -51,10 +51,14 @@ struct StrategySlot final : EngineObserver {
   // named), kept in step for the journal.
   const std::vector<std::string>& names() const;
   mutable std::vector<std::string> instrument_names;
+  // The latest risk denials of this strategy's orders (aiots risk status).
+  static constexpr std::size_t k_recent_denials = 20;
+  std::deque<nlohmann::json> recent_denials;
   void on_order_event(const OrderEvent& event, const Order& order) override;
   void on_fill(const Fill& fill) override;
   void on_signal(const SignalRecord& signal) override;
   void on_log(std::string_view line) override;
+  void on_risk_event(const risk::RiskEvent& event) override;
 };
 
 class Runtime {
@@ -80,8 +84,14 @@ public:
   nlohmann::json positions() const;
   nlohmann::json pnl() const;
   nlohmann::json signals(std::size_t limit) const;
-  Expected<nlohmann::json> halt(const std::string& reason);
+  // The kill switch: every account HALTED (journaled first), open orders cancelled when asked,
+  // positions closed at market with `flatten`.
+  Expected<nlohmann::json> halt(const std::string& reason, bool cancel_open = false, bool flatten = false);
+  // Every account REDUCING: only orders that shrink a position pass.
+  Expected<nlohmann::json> reduce(const std::string& reason);
   Expected<nlohmann::json> resume_trading();
+  // Each strategy's account: state, every limit with its use, denials (aiots risk status).
+  nlohmann::json risk_status() const;
   nlohmann::json status() const;
   Expected<nlohmann::json> verify();
   std::string metrics_text() const;
@@ -122,7 +132,8 @@ public:
   // Bar-to-order latencies seen so far, seconds (the newest, bounded).
   const std::vector<double>& bar_to_order_latencies() const { return m_latencies; }
   const Config& config() const { return m_config; }
-  void set_config(Config config) { m_config = std::move(config); }
+  // Takes a reloaded configuration (SIGHUP): new [risk] limits apply to every strategy at once.
+  void set_config(Config config);
   Logger& logger() { return m_logger; }
   Journal& journal() { return m_journal; }
   std::int64_t rpc_requests = 0;
@@ -157,7 +168,8 @@ private:
   lua::Limits lua_limits() const;
   // The engine settings of a strategy on `symbols`: paper broker from the configuration (a bad
   // broker setting leaves the default and explains itself in `broker_error`).
-  EngineConfig engine_config(const std::vector<std::string>& symbols, double cash, std::string& broker_error) const;
+  EngineConfig engine_config(const std::string& name, const std::vector<std::string>& symbols, double cash,
+                             std::string& broker_error) const;
   std::string resolve_plugin(const std::string& file) const;
   void start_feed(FeedState feed);
   // Stops a strategy after an error (journaled, logged, shown by status); positions stay.

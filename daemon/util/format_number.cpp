@@ -14,4 +14,13 @@ std::string format_number(double v) {
   return std::string(buf, end);
 }
 
+std::string format_fixed(double v, int decimals) {
+  if (std::isnan(v)) {
+    return "nan";
+  }
+  char buf[400];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
+  return ec == std::errc() ? std::string(buf, end) : format_number(v);
+}
+
 }  // namespace aiots

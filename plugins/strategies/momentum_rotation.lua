@@ -10,7 +10,7 @@ return {
   description = "Hold the strongest symbols by rate of change, rebalanced periodically",
   params = {
     lookback = { default = 63, min = 2, max = 2000, description = "momentum window in bars" },
-    top = { default = 5, min = 1, max = 100, description = "how many symbols to hold" },
+    top = { default = 10, min = 1, max = 100, description = "how many symbols to hold (10 keeps each under the default 10% position limit)" },
     rebalance = { default = 21, min = 1, max = 2000, description = "bars between rebalances" },
   },
 

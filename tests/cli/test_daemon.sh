@@ -36,7 +36,7 @@ expect_contains "verify" "$OUT" "journal: "
 expect_contains "verify ok" "$OUT" "consistent"
 
 # A quote stream replays tick by tick; a second strategy under another name.
-expect_exit 0 "$AIOTS" -q strategy load "$STRAT/rsi_mean_reversion.lua" --symbols USDCHF --name fx -p qty=10000
+expect_exit 0 "$AIOTS" -q strategy load "$STRAT/rsi_mean_reversion.lua" --symbols USDCHF --name fx -p qty=5000
 expect_exit 0 "$AIOTS" --json feed replay USDCHF --to 1996-06-30
 expect_eq "quote replay" "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["bars"] > 3000)' <<<"$OUT")" "True"
 expect_exit 0 "$AIOTS" --json strategy show fx
@@ -54,8 +54,8 @@ expect_exit 0 "$AIOTS" journal verify
 "$AIOTS" -q strategy load "$STRAT/sma_crossover.lua" --symbols USDCHF --name halted_one -p fast=2 -p slow=3 -p qty=1000
 "$AIOTS" -q feed replay USDCHF --from 1996-07-01 --to 1996-07-10
 expect_exit 0 "$AIOTS" --json orders
-expect_eq "orders rejected while halted" "$(python3 -c 'import json,sys; o=[x for x in json.load(sys.stdin) if x["strategy"] == "halted_one"]; print(len(o) > 0, all(x["status"] == "rejected" and x["reason"].startswith("HALTED") for x in o))' <<<"$OUT")" "True True"
-expect_exit 0 "$AIOTS" -q resume
+expect_eq "orders rejected while halted" "$(python3 -c 'import json,sys; o=[x for x in json.load(sys.stdin) if x["strategy"] == "halted_one"]; print(len(o) > 0, all(x["status"] == "rejected" and x["reason"].startswith("ACCOUNT_HALTED: state=HALTED reason=MANUAL_HALT") for x in o))' <<<"$OUT")" "True True"
+expect_exit 0 "$AIOTS" -q resume --yes
 expect_exit 0 "$AIOTS" -q strategy unload halted_one
 
 # Hot reload on demand: ctx.state and positions carry over; a broken version is refused.

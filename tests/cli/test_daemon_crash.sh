@@ -50,6 +50,35 @@ PY
 expect_eq "no acknowledged fill lost" "${missing%% of *}" "0"
 checks=$((checks + 1))
 [[ ${missing##* of } -gt 100 ]] || fail "too few fills seen to mean anything: $missing"
+# Kills around the kill switch: halt --flatten while the feed runs, then kill -9. A halt that was
+# acknowledged comes back HALTED after the restart, and its closing orders (journaled with the
+# halt, in one commit) complete on the next bars.
+for round in $(seq 1 5); do
+  "$AIOTS" -q resume --yes
+  start=$(date -u -d "2021-06-01 + $((round * 60)) days" +%Y-%m-%dT%H:%M:%SZ)
+  "$AIOTS" -q feed sim SIM --bars 60000 --seed "$((round + 100))" --start "$start" --detach
+  sleep "0.$((RANDOM % 20 + 5))"
+  set +e
+  "$AIOTS" -q halt --reason "crash drill $round" --flatten
+  halted=$?
+  set -e
+  sleep "0.0$((RANDOM % 9))"
+  pid=$(cat "$SOCKET.pid")
+  kill -9 "$pid"
+  while kill -0 "$pid" 2>/dev/null && [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) != Z ]]; do sleep 0.01; done
+  expect_exit 0 "$AIOTS" -q daemon start
+  expect_exit 0 "$AIOTS" journal verify
+  if [[ $halted == 0 ]]; then
+    expect_exit 0 "$AIOTS" --json risk status
+    expect_eq "round $round: halted after kill -9" "$(python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["state"], j["halt_reason"])' <<<"$OUT")" "HALTED crash drill $round"
+    expect_exit 0 "$AIOTS" -q feed sim SIM --bars 3 --seed 7 --start "$(date -u -d "2022-01-01 + $round days" +%Y-%m-%dT%H:%M:%SZ)"
+    expect_exit 0 "$AIOTS" --json positions
+    expect_eq "round $round: flatten completed after the restart" "$OUT" "[]"
+  fi
+  [[ $failures == 0 ]] || break
+done
+"$AIOTS" -q resume --yes
+
 expect_exit 0 "$AIOTS" --json pnl
 echo "crash test: $missing fills missing; final: $(python3 -c 'import json,sys; print([(r["strategy"], r["equity"]) for r in json.load(sys.stdin)])' <<<"$OUT")"
 "$AIOTS" -q daemon stop

@@ -106,7 +106,7 @@ feeder=$!
 sleep 0.3
 check_latency "slow strategy" "$(latency_probe 20)"
 wait $feeder || true
-expect_exit 0 "$AIOTS" -q resume
+expect_exit 0 "$AIOTS" -q resume --yes
 expect_exit 0 "$AIOTS" -q strategy unload slow_but_legal
 
 # The pattern bomb: stopped with its file:line (by the budget, or by the deadline if that comes
@@ -119,7 +119,7 @@ wait $feeder || true
 alive
 expect_eq "bomb: failed" "$(strategy_field pattern_bomb state)" "failed"
 expect_contains "bomb: file and line" "$(strategy_field pattern_bomb error)" "$FIX/pattern_bomb.lua:6: "
-expect_exit 0 "$AIOTS" -q resume
+expect_exit 0 "$AIOTS" -q resume --yes
 expect_exit 0 "$AIOTS" -q strategy unload pattern_bomb
 
 # Unmetered plugins (lua.instructions = 0) are still stopped by the wall-clock deadline, in

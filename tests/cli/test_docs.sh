@@ -37,8 +37,17 @@ check_command aiots-strategy.1.scd strategy load
 for sub in replay sim status stop; do
   check_command aiots-feed.1.scd feed "$sub"
 done
-for cmd in orders positions pnl signals watch status halt resume metrics logs doctor; do
+for cmd in orders positions pnl signals watch status metrics logs doctor; do
   check_command aiots-daemon.1.scd "$cmd"
+done
+for cmd in halt reduce resume; do
+  check_command aiots-risk.1.scd "$cmd"
+done
+check_command aiots-risk.1.scd risk status
+# Every risk reason code is in aiots-risk(1).
+for code in $(grep -o 'k_[a-z_]* = "[A-Z_]*"' "$AIOTS_SRC/daemon/engine/risk/risk_codes.hpp" | cut -d'"' -f2); do
+  checks=$((checks + 1))
+  grep -qF -- "*$code*" "$MAN/aiots-risk.1.scd" || fail "aiots-risk(1) does not document $code"
 done
 
 # Every RPC method in the daemon's own table is documented, and every configuration key.
@@ -69,7 +78,7 @@ for key in $("$AIOTS" --format csv config show | tail -n +2 | cut -d, -f1); do
 done
 
 # Every command is in the overview page and the completions.
-for cmd in "data import" "data list" "data show" "data export" "data rm" "data resample" indicators options backtest runs daemon strategy feed status orders positions pnl signals watch halt resume metrics "journal verify" logs doctor config help; do
+for cmd in "data import" "data list" "data show" "data export" "data rm" "data resample" indicators options backtest runs daemon strategy feed status orders positions pnl signals watch halt reduce resume "risk status" metrics "journal verify" logs doctor config help; do
   checks=$((checks + 1))
   grep -qF -- "*$cmd" "$MAN/aiots.1.scd" || fail "aiots(1) lacks $cmd"
 done

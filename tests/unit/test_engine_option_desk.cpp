@@ -88,6 +88,9 @@ Run run(const std::string& code, std::vector<double> closes, ChainSource* source
   r.strategy = std::move(*s);
   EngineConfig cfg;
   cfg.instruments = {Instrument{"X", 1, 0.01, Timeframe{86'400}}};
+  // Orders here are devices to test settlement (a short call at a limit far above the market),
+  // not sized for an account: the position limit is off.
+  cfg.risk.max_position_pct = 0;
   r.engine = std::make_unique<Engine>(cfg, *r.strategy);
   r.engine->set_chain_source(source);
   REQUIRE(r.engine->start());

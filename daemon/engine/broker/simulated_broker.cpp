@@ -178,6 +178,12 @@ Expected<void> SimulatedBroker::cancel(OrderId id, Timestamp now, std::string re
   return {};
 }
 
+std::size_t SimulatedBroker::open_order_count() const {
+  std::size_t n = 0;
+  for (const auto& open : m_open) n += open.size();
+  return n;
+}
+
 std::vector<OrderId> SimulatedBroker::open_orders(SymbolId symbol) const {
   std::vector<OrderId> out;
   for (std::size_t s = 0; s < m_open.size(); ++s) {

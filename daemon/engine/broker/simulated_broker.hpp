@@ -80,6 +80,12 @@ public:
   std::size_t order_count() const { return m_orders.size(); }
   // Returns the ids of open orders, of one symbol or all (symbol < 0), in id order.
   std::vector<OrderId> open_orders(SymbolId symbol = -1) const;
+  // The open orders of `symbol`, without copying (for checks that run per order).
+  const std::vector<OrderId>& open_ids(SymbolId symbol) const { return m_open[static_cast<std::size_t>(symbol)]; }
+  std::size_t open_order_count() const;
+  // Returns "" when `request` is an order this venue can take, else "CODE: why" (what submit
+  // rejects with when no veto comes first).
+  std::string validate(const OrderRequest& r) const;
   std::size_t rejected_count() const { return m_rejected; }
   const BrokerConfig& config() const { return m_config; }
 
@@ -89,7 +95,6 @@ private:
   };
 
   Order& mut(OrderId id) { return m_orders[static_cast<std::size_t>(id - 1)]; }
-  std::string validate(const OrderRequest& r) const;
   void emit(Order& order, OrderEventKind kind, Timestamp ts, std::string reason = {}, std::int64_t qty = 0,
             double price = 0);
   // Fills up to the order's remainder at `price`, within the bar's volume budget; returns the

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "engine/risk/risk_codes.hpp"
+
 namespace aiots {
 
 Engine::Engine(EngineConfig config, Strategy& strategy)
@@ -9,7 +11,9 @@ Engine::Engine(EngineConfig config, Strategy& strategy)
       m_strategy(&strategy),
       m_portfolio(m_config.initial_cash, m_config.instruments),
       m_broker(m_config.broker, m_config.instruments, *this),
+      m_risk(m_config.risk),
       m_open_trades(m_config.instruments.size()) {
+  m_risk.start(m_config.initial_cash);
   m_history.reserve(m_config.instruments.size());
   for (std::size_t s = 0; s < m_config.instruments.size(); ++s) {
     m_history.emplace_back(k_history);
@@ -46,6 +50,10 @@ void Engine::process(std::span<const SymbolBar> bars) {
     return;
   }
   m_now = bars.front().bar.ts;
+  m_current_bars = bars;
+  if (auto e = m_risk.begin_bar(m_now)) {
+    apply_risk_event(std::move(*e));
+  }
   // Option contracts get bars priced from their underlyings'; they fill orders and mark
   // positions like any bar, but feed no indicator and call no on_bar.
   m_option_bars.clear();
@@ -64,6 +72,7 @@ void Engine::process(std::span<const SymbolBar> bars) {
       m_portfolio.mark(b.symbol, b.bar.close);
       if (!m_portfolio.value_representable(b.symbol)) {
         fail(Error{ErrorKind::Data, m_portfolio.value_overflow(b.symbol)});
+        m_current_bars = {};
         return;
       }
     }
@@ -82,7 +91,13 @@ void Engine::process(std::span<const SymbolBar> bars) {
     }
   }
   for (const SymbolBar& b : bars) {
-    if (!m_paused) {
+    if (auto e = m_risk.on_price(m_now, b.symbol, m_config.instruments[static_cast<std::size_t>(b.symbol)].symbol,
+                                 b.bar.close)) {
+      apply_risk_event(std::move(*e));
+    }
+  }
+  for (const SymbolBar& b : bars) {
+    if (!m_paused && !m_risk.strategy_paused()) {
       call_strategy([&] { return m_strategy->on_bar(*this, b.symbol, b.bar); });
     }
   }
@@ -115,6 +130,69 @@ void Engine::process(std::span<const SymbolBar> bars) {
   m_invested.push_back(invested);
   m_invested_bars += invested ? 1 : 0;
   ++m_bars;
+  if (!m_failure) {
+    for (risk::RiskEvent& e : m_risk.on_equity(m_now, m_portfolio)) {
+      apply_risk_event(std::move(e));
+    }
+  }
+  if (auto e = m_risk.on_bar_end(m_now)) {
+    apply_risk_event(std::move(*e));
+  }
+  m_current_bars = {};
+}
+
+void Engine::apply_risk_event(risk::RiskEvent event) {
+  m_risk_events.push_back(event);
+  if (m_observer != nullptr) {
+    m_observer->on_risk_event(m_risk_events.back());
+  }
+  switch (event.action) {
+    case risk::RiskAction::CancelOpen:
+    case risk::RiskAction::Flatten:
+      cancel_all_open(std::string(m_risk.state() == risk::AccountState::Halted ? risk::k_account_halted
+                                                                                : risk::k_account_reducing) +
+                      ": reason=" + event.code);
+      if (event.action == risk::RiskAction::Flatten) {
+        flatten_positions();
+      }
+      break;
+    case risk::RiskAction::None:
+    case risk::RiskAction::Pause:
+    case risk::RiskAction::Unpause:
+      break;
+  }
+}
+
+void Engine::cancel_all_open(const std::string& reason) {
+  for (OrderId id : m_broker.open_orders()) {
+    if (m_broker.order(id).is_open()) {
+      (void)m_broker.cancel(id, m_now, reason);
+    }
+  }
+}
+
+void Engine::flatten_positions() {
+  for (std::size_t s = 0; s < m_config.instruments.size(); ++s) {
+    const auto id = static_cast<SymbolId>(s);
+    const std::int64_t held = m_portfolio.position(id).quantity;
+    if (held == 0) continue;
+    OrderRequest r;
+    r.symbol = id;
+    r.side = held > 0 ? Side::Sell : Side::Buy;
+    r.quantity = static_cast<double>(held > 0 ? held : -held);
+    r.type = OrderType::Market;
+    r.tif = TimeInForce::Gtc;
+    r.tag = "risk_flatten";
+    (void)m_broker.submit(r, m_now);
+  }
+}
+
+risk::RiskEvent Engine::change_account_state(risk::AccountState to, std::string_view code, std::string detail,
+                                             bool cancel_open, bool flatten) {
+  risk::RiskEvent e = m_risk.set_state(to, code, std::move(detail), m_now);
+  e.action = flatten ? risk::RiskAction::Flatten : cancel_open ? risk::RiskAction::CancelOpen : risk::RiskAction::None;
+  apply_risk_event(e);
+  return e;
 }
 
 void Engine::settle_expiring() {
@@ -189,6 +267,15 @@ SymbolId Engine::add_option_instrument(Instrument instrument) {
   m_open_trades.emplace_back();
   m_history.emplace_back(k_history);
   m_desk.track(id, instrument);
+  // Valued at once (the close of the bar being handled), so an order for it has a price to be
+  // judged at by the risk checks.
+  if (!m_current_bars.empty()) {
+    std::vector<SymbolBar> priced;
+    m_desk.derive_bars(m_current_bars, m_config.instruments, priced, m_desk.tracked() - 1);
+    for (const SymbolBar& b : priced) {
+      m_portfolio.mark(b.symbol, b.bar.close);
+    }
+  }
   return id;
 }
 
@@ -235,8 +322,17 @@ void Engine::finish() {
 }
 
 OrderId Engine::submit(const OrderRequest& request) {
-  // The risk engine will sit here, between every strategy and the broker.
-  return m_broker.submit(request, m_now, m_halted ? "HALTED: trading is halted (aiots resume)" : "");
+  // Every order of every strategy passes here: the venue's own validation first (a malformed
+  // order is INVALID_*, not a risk denial), then the risk engine.
+  std::string why = m_broker.validate(request);
+  if (why.empty()) {
+    why = m_risk.check(request, m_portfolio, m_broker, m_now);
+  }
+  const OrderId id = m_broker.submit(request, m_now, why);
+  if (why.empty()) {
+    m_risk.on_accepted(m_now);
+  }
+  return id;
 }
 
 Expected<void> Engine::cancel(OrderId id) { return m_broker.cancel(id, m_now); }
@@ -276,6 +372,7 @@ Expected<void> Engine::swap_strategy(Strategy& next) {
 }
 
 void Engine::restore(const std::vector<Fill>& fills, std::vector<Order> orders) {
+  m_restoring = true;
   for (const Fill& f : fills) {
     const std::int64_t before = m_portfolio.position(f.symbol).quantity;
     const Money realized_before = m_portfolio.realized();
@@ -284,6 +381,7 @@ void Engine::restore(const std::vector<Fill>& fills, std::vector<Order> orders) 
     track_trade(f, before, m_portfolio.realized() - realized_before);
   }
   m_broker.restore(std::move(orders));
+  m_restoring = false;
 }
 
 std::span<const double> Engine::indicator_values(std::size_t handle) const {
@@ -354,6 +452,11 @@ void Engine::track_trade(const Fill& fill, std::int64_t before, Money realized_d
                                      t.exit_value / static_cast<double>(t.exit_units), t.realized - t.commission,
                                      t.commission, m_bars - t.entry_bar});
       t = OpenTrade{};
+      if (!m_restoring) {
+        if (auto e = m_risk.on_trade_closed(fill.ts, m_trades.back().pnl)) {
+          apply_risk_event(std::move(*e));
+        }
+      }
     }
   }
   if (opening > 0) {

@@ -11,6 +11,7 @@
 #include "engine/broker/simulated_broker.hpp"
 #include "engine/core/strategy.hpp"
 #include "engine/indicators/ring.hpp"
+#include "engine/risk/risk_engine.hpp"
 #include "engine/trading/portfolio.hpp"
 
 namespace aiots {
@@ -19,6 +20,7 @@ struct EngineConfig {
   Money initial_cash = Money::from(100'000);
   BrokerConfig broker;
   std::vector<Instrument> instruments;
+  risk::RiskLimits risk;  // the account's limits (aiots-risk(1))
 };
 
 // One bar of one symbol, as the driver feeds them.
@@ -63,6 +65,8 @@ public:
   virtual void on_fill(const Fill& fill) = 0;
   virtual void on_signal(const SignalRecord& signal) = 0;
   virtual void on_log(std::string_view line) = 0;
+  // A change of the account's state or of the strategy's pause, before its action is carried out.
+  virtual void on_risk_event(const risk::RiskEvent&) {}
 };
 
 class Engine final : public StrategyContext, private BrokerListener {
@@ -70,8 +74,17 @@ public:
   Engine(EngineConfig config, Strategy& strategy);
 
   void set_observer(EngineObserver* observer) { m_observer = observer; }
-  // While halted, every new order is rejected with HALTED (a durable kill switch lives above).
-  void set_halted(bool halted) { m_halted = halted; }
+  // The kill switch and its siblings (halt, reduce, resume): moves the account to `to`, records
+  // the change (observer first), then cancels open orders and/or closes every position at
+  // market as asked. The engine's own closing orders pass the risk checks in any state.
+  risk::RiskEvent change_account_state(risk::AccountState to, std::string_view code, std::string detail,
+                                       bool cancel_open, bool flatten);
+  // Puts the account's state back as journaled, without recording it or acting on it.
+  void restore_account_state(risk::AccountState to, std::string_view code) { (void)m_risk.set_state(to, code, {}, m_now); }
+  const risk::RiskEngine& risk() const { return m_risk; }
+  risk::RiskEngine& risk() { return m_risk; }
+  // Every risk transition of the run, in order.
+  const std::vector<risk::RiskEvent>& risk_events() const { return m_risk_events; }
   // While paused, bars still mark positions, warm indicators and fill working orders, but the
   // strategy is not called.
   void set_paused(bool paused) { m_paused = paused; }
@@ -166,6 +179,11 @@ private:
   void on_fill(const Fill& fill, const Order& order) override;
   std::string fill_veto(const Fill& fill) const override;
   void track_trade(const Fill& fill, std::int64_t before, Money realized_delta);
+  // Records a risk transition and carries out its action.
+  void apply_risk_event(risk::RiskEvent event);
+  void cancel_all_open(const std::string& reason);
+  // Closes every position with market orders of the engine's own (tag risk_flatten).
+  void flatten_positions();
   void fail(const Error& error);
   // Option contracts expiring with this bar: closed at intrinsic value, the underlying delivered
   // when in the money and physically settled; their open orders expire.
@@ -178,8 +196,10 @@ private:
   EngineConfig m_config;
   Strategy* m_strategy;
   EngineObserver* m_observer = nullptr;
-  bool m_halted = false;
   bool m_paused = false;
+  bool m_restoring = false;  // rebuilding from a journal: no risk transitions
+  risk::RiskEngine m_risk;
+  std::vector<risk::RiskEvent> m_risk_events;
   Portfolio m_portfolio;
   SimulatedBroker m_broker;
   Timestamp m_now = 0;
@@ -189,7 +209,8 @@ private:
   std::vector<OpenTrade> m_open_trades;
   std::vector<Ring<Bar>> m_history;  // per symbol, the last k_history bars
   OptionDesk m_desk;
-  std::vector<SymbolBar> m_option_bars;  // derived from the underlyings' bars, reused
+  std::vector<SymbolBar> m_option_bars;
+  std::span<const SymbolBar> m_current_bars;  // while process() runs  // derived from the underlyings' bars, reused
   std::vector<EquityPoint> m_equity;
   std::vector<bool> m_invested;
   std::int64_t m_invested_bars = 0;

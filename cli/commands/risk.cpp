@@ -1,0 +1,153 @@
+// aiots halt | reduce | resume | risk status: the kill switch and the risk view of aiotsd.
+// Semantics (what a halt blocks, cancels and closes; when an account comes back) are in
+// aiots-risk(1); every change is journaled by the daemon before it takes effect.
+#include <iostream>
+#include <memory>
+#include <string>
+#include <unistd.h>
+
+#include "commands/commands.hpp"
+#include "commands/live_common.hpp"
+#include "util/format_number.hpp"
+
+namespace aiots::cli {
+namespace {
+
+struct HaltOptions {
+  std::string reason;
+  bool cancel_open = false;
+  bool flatten = false;
+};
+
+std::string use_text(const nlohmann::json& u) {
+  const double used = u["used"].get<double>();
+  const double limit = u["limit"].get<double>();
+  const std::string unit = u["unit"].get<std::string>();
+  if (unit == "money") {
+    return format_fixed(used, 2);
+  }
+  const std::string suffix = unit == "%" ? "%" : " " + unit;
+  const std::string now = (unit == "%" ? format_fixed(used, 2) : format_number(used)) + suffix;
+  return limit > 0 ? now + " of " + format_number(limit) + suffix : now + " (no limit)";
+}
+
+Expected<void> print_risk_status(const Context& ctx, const nlohmann::json& s) {
+  if (ctx.json()) {
+    std::cout << s.dump(2) << "\n";
+    return {};
+  }
+  std::cout << "trading  " << s["state"].get<std::string>()
+            << (s["halted"].get<bool>() ? " (halted: " + s["halt_reason"].get<std::string>() + ")" : "") << "\n";
+  if (s["accounts"].empty()) {
+    std::cout << "no strategies loaded\n";
+  }
+  for (const auto& a : s["accounts"]) {
+    std::cout << "\naccount  " << a["strategy"].get<std::string>() << " (" << a["account"].get<std::string>() << ") "
+              << a["state"].get<std::string>();
+    if (!a["reason"].get<std::string>().empty()) std::cout << " " << a["reason"].get<std::string>();
+    if (a["paused_by_circuit_breaker"].get<bool>()) std::cout << ", paused by a circuit breaker";
+    std::cout << ", equity " << format_fixed(a["equity"].get<double>(), 2) << "\n";
+    for (const auto& u : a["limits"]) {
+      std::string name = u["name"].get<std::string>();
+      name.resize(std::max<std::size_t>(name.size(), 24), ' ');
+      std::cout << "  " << name << use_text(u);
+      if (!u["detail"].get<std::string>().empty()) std::cout << "  (" << u["detail"].get<std::string>() << ")";
+      std::cout << "\n";
+    }
+    std::cout << "  denied                  " << a["denied"].get<std::int64_t>();
+    std::string codes;
+    for (const auto& [code, n] : a["denials"].items()) {
+      codes += (codes.empty() ? "" : ", ") + code + " " + std::to_string(n.get<std::int64_t>());
+    }
+    std::cout << (codes.empty() ? "" : " (" + codes + ")") << "\n";
+    for (const auto& d : a["recent_denials"]) {
+      std::cout << "    " << d["time"].get<std::string>() << " order " << d["order"].get<std::int64_t>() << " "
+                << d["reason"].get<std::string>() << "\n";
+    }
+  }
+  return {};
+}
+
+// `aiots resume` returns real money to the market: on a terminal it asks, elsewhere it wants --yes.
+Expected<void> confirm_resume(bool yes) {
+  if (yes) return {};
+  if (isatty(STDIN_FILENO) == 0) {
+    return usage_error("resume needs --yes when stdin is not a terminal (it lets every strategy trade again)");
+  }
+  std::cerr << "Resume trading: every strategy may place orders again. Type yes to confirm: " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer != "yes") {
+    return usage_error("resume not confirmed; trading stays as it was");
+  }
+  return {};
+}
+
+}  // namespace
+
+void setup_risk(CLI::App& app, Context& ctx) {
+  auto h = std::make_shared<HaltOptions>();
+  CLI::App* halt = app.add_subcommand(
+      "halt", "Kill switch: block every new order at once (durable), optionally cancel open orders and flatten");
+  halt->add_option("--reason", h->reason, "Why (journaled)");
+  halt->add_flag("--cancel-open", h->cancel_open, "Also cancel every open order");
+  halt->add_flag("--flatten", h->flatten, "Also cancel open orders and close every position at market");
+  halt->callback([&ctx, h] {
+    ctx.command_name = "halt";
+    ctx.action = [&ctx, h]() -> Expected<void> {
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "trading.halt",
+                                      {{"reason", h->reason}, {"cancel_open", h->cancel_open}, {"flatten", h->flatten}}));
+      if (ctx.json()) {
+        std::cout << r.dump(2) << "\n";
+        return {};
+      }
+      std::int64_t cancelled = 0, closing = 0;
+      for (const auto& a : r["accounts"]) {
+        cancelled += a["cancelled"].get<std::int64_t>();
+        closing += a["flatten_orders"].get<std::int64_t>();
+      }
+      if (!ctx.options.quiet) {
+        std::cout << "trading HALTED (" << r["reason"].get<std::string>() << "): new orders are rejected";
+        if (h->cancel_open || h->flatten) std::cout << ", " << cancelled << " open orders cancelled";
+        if (h->flatten) std::cout << ", " << closing << " closing market orders placed";
+        std::cout << "\n";
+      }
+      return {};
+    };
+  });
+
+  auto reduce_reason = std::make_shared<std::string>();
+  CLI::App* reduce = app.add_subcommand("reduce", "Let only orders that shrink a position through (durable)");
+  reduce->add_option("--reason", *reduce_reason, "Why (journaled)");
+  reduce->callback([&ctx, reduce_reason] {
+    ctx.command_name = "reduce";
+    ctx.action = [&ctx, reduce_reason]() -> Expected<void> {
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "trading.reduce", {{"reason", *reduce_reason}}));
+      return print_object(ctx, r);
+    };
+  });
+
+  auto yes = std::make_shared<bool>(false);
+  CLI::App* resume = app.add_subcommand("resume", "Return every account to ACTIVE after a halt or reduce");
+  resume->add_flag("-y,--yes", *yes, "Do not ask (required when stdin is not a terminal)");
+  resume->callback([&ctx, yes] {
+    ctx.command_name = "resume";
+    ctx.action = [&ctx, yes]() -> Expected<void> {
+      AIOTS_TRY(confirm_resume(*yes));
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "trading.resume"));
+      return print_object(ctx, r);
+    };
+  });
+
+  CLI::App* risk = app.add_subcommand("risk", "Risk limits, account states and denials of aiotsd");
+  risk->require_subcommand(1);
+  risk->add_subcommand("status", "Each account's state, every limit with its use, denials")->callback([&ctx] {
+    ctx.command_name = "risk status";
+    ctx.action = [&ctx]() -> Expected<void> {
+      AIOTS_TRY_ASSIGN(s, call_daemon(ctx, "risk.status"));
+      return print_risk_status(ctx, s);
+    };
+  });
+}
+
+}  // namespace aiots::cli

@@ -1,0 +1,215 @@
+// RiskEngine::check: the pre-trade checks, in the order aiots-risk(1) lists them. Every check
+// reads the account as it would be if this order and every open order that adds to exposure
+// filled at their reference prices (the worst case), so a burst of orders within one bar cannot
+// pass a limit that each would pass alone.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "engine/risk/risk_codes.hpp"
+#include "engine/risk/risk_engine.hpp"
+#include "util/format_number.hpp"
+
+namespace aiots::risk {
+namespace {
+
+bool positive(double v) { return v > 0 && std::isfinite(v); }
+
+std::string num(double v) { return format_number(v); }
+// Money amounts and percentages rounded for messages (the decision uses the exact values).
+std::string cents(double v) { return format_number(std::round(v * 100) / 100); }
+std::string money(double v) { return format_fixed(v, 2); }
+
+// The price an order is judged at: its limit, else its stop, else the last price.
+double reference_price(const OrderRequest& r, double last) {
+  if ((r.type == OrderType::Limit || r.type == OrderType::StopLimit) && positive(r.limit)) return r.limit;
+  if ((r.type == OrderType::Stop || r.type == OrderType::StopLimit) && positive(r.stop)) return r.stop;
+  return last;
+}
+
+std::int64_t signed_quantity(Side side, std::int64_t q) { return side == Side::Buy ? q : -q; }
+
+// Open orders of a symbol that add to its position, signed, with their value at their own
+// reference prices. Bracket children (take-profit, stop-loss) only ever close, so they do not.
+struct Pending {
+  std::int64_t buys = 0;
+  std::int64_t sells = 0;
+  double buy_value = 0;
+};
+
+Pending pending_of(const SimulatedBroker& broker, SymbolId symbol, double last, double multiplier) {
+  Pending p;
+  for (OrderId id : broker.open_ids(symbol)) {
+    const Order& o = broker.order(id);
+    if (o.parent != 0) continue;
+    const std::int64_t rest = o.remaining();
+    if (o.request.side == Side::Buy) {
+      p.buys += rest;
+      const double ref = reference_price(o.request, last);
+      p.buy_value += static_cast<double>(rest) * (positive(ref) ? ref : 0) * multiplier;
+    } else {
+      p.sells += rest;
+    }
+  }
+  return p;
+}
+
+// The larger |position| that the open orders could make of `position`.
+std::int64_t worst_position(std::int64_t position, const Pending& p) {
+  return std::max(std::llabs(position + p.buys), std::llabs(position - p.sells));
+}
+
+}  // namespace
+
+std::string RiskEngine::check(const OrderRequest& r, const Portfolio& portfolio, const SimulatedBroker& broker,
+                              Timestamp now) {
+  const RiskLimits& L = m_limits;
+  const auto s = static_cast<std::size_t>(r.symbol);
+  const Instrument& inst = portfolio.instruments()[s];
+  const std::string& sym = inst.symbol;
+  const auto q = static_cast<std::int64_t>(r.quantity);
+  const std::int64_t pos = portfolio.position(r.symbol).quantity;
+  const std::int64_t signed_q = signed_quantity(r.side, q);
+  const double last = portfolio.last_price(r.symbol);
+  const double multiplier = inst.multiplier;
+  const Pending own = pending_of(broker, r.symbol, last, multiplier);
+  // An order reduces when it and the open orders on its side together cannot take the position
+  // through flat: several closing orders may not add up to a new position.
+  const std::int64_t same_side_open = r.side == Side::Buy ? own.buys : own.sells;
+  const bool reduces = pos != 0 && (pos > 0) != (signed_q > 0) && q + same_side_open <= std::llabs(pos);
+
+  if (m_state == AccountState::Halted) {
+    return deny(k_account_halted, "state=HALTED reason=" + m_state_reason);
+  }
+  if (m_state == AccountState::Reducing && !reduces) {
+    return deny(k_account_reducing, "state=REDUCING reason=" + m_state_reason + " symbol=" + sym +
+                                        " position=" + std::to_string(pos) + " order=" + std::to_string(signed_q));
+  }
+  if (m_pause_bars_left > 0 && !reduces) {
+    return deny(k_strategy_paused, "reason=" + m_pause_reason + " bars_left=" + std::to_string(m_pause_bars_left));
+  }
+  if (L.max_orders_per_second > 0) {
+    while (!m_recent_orders.empty() && m_recent_orders.front() <= now - k_ns_per_second) m_recent_orders.pop_front();
+    if (static_cast<double>(m_recent_orders.size()) + 1 > L.max_orders_per_second) {
+      return deny(k_order_rate_limit, "limit=" + num(L.max_orders_per_second) +
+                                          " orders_in_last_second=" + std::to_string(m_recent_orders.size()));
+    }
+  }
+  if (L.max_open_orders > 0 && static_cast<double>(broker.open_order_count()) + 1 > L.max_open_orders) {
+    return deny(k_open_orders_limit,
+                "limit=" + num(L.max_open_orders) + " open=" + std::to_string(broker.open_order_count()));
+  }
+  const double ref = reference_price(r, last);
+  if (!positive(ref)) {
+    return deny(k_no_reference_price, "symbol=" + sym + " (no price seen yet: place orders after the first bar)");
+  }
+  if (L.price_collar_pct > 0 && positive(last)) {
+    for (const double price : {r.type == OrderType::Limit || r.type == OrderType::StopLimit ? r.limit : NAN,
+                               r.type == OrderType::Stop || r.type == OrderType::StopLimit ? r.stop : NAN}) {
+      if (!positive(price)) continue;
+      const double away = std::fabs(price / last - 1) * 100;
+      if (away > L.price_collar_pct) {
+        return deny(k_price_collar, "symbol=" + sym + " price=" + num(price) + " last=" + num(last) +
+                                        " collar_pct=" + num(L.price_collar_pct) + " away_pct=" + cents(away));
+      }
+    }
+  }
+  if (L.max_order_quantity > 0 && static_cast<double>(q) > L.max_order_quantity) {
+    return deny(k_order_quantity_limit,
+                "symbol=" + sym + " limit=" + num(L.max_order_quantity) + " quantity=" + std::to_string(q));
+  }
+  const double order_value = static_cast<double>(q) * ref * multiplier;
+  if (L.max_order_notional > 0 && order_value > L.max_order_notional) {
+    return deny(k_order_notional_limit,
+                "symbol=" + sym + " limit=" + num(L.max_order_notional) + " notional=" + money(order_value));
+  }
+  if (reduces) {
+    return {};  // closing (part of) a position never needs exposure or buying power
+  }
+
+  // The worst case: this order and the open ones filled.
+  Pending with_order = own;
+  (r.side == Side::Buy ? with_order.buys : with_order.sells) += q;
+  if (r.side == Side::Buy) with_order.buy_value += order_value;
+  const std::int64_t worst_after = worst_position(pos, with_order);
+  const std::int64_t worst_before = worst_position(pos, own);
+  if (L.account == AccountKind::Cash && pos - with_order.sells < 0) {
+    return deny(k_insufficient_buying_power, "account=cash symbol=" + sym + " would_be=" +
+                                                 std::to_string(pos - with_order.sells) + " (a cash account cannot sell short)");
+  }
+  if (worst_after <= worst_before) {
+    return {};  // the order cannot make any position larger than the open ones already could
+  }
+  const double equity = portfolio.equity().value();
+  if (!(equity > 0)) {
+    return deny(k_insufficient_buying_power, "symbol=" + sym + " equity=" + money(equity));
+  }
+  const double value_after = static_cast<double>(worst_after) * ref * multiplier;
+
+  // Account-wide sums, each symbol at its worst case (this one with the order).
+  const std::string* group = nullptr;
+  const std::string& group_key = inst.option ? portfolio.instruments()[static_cast<std::size_t>(inst.option->underlying)].symbol : sym;
+  if (auto g = L.groups.find(group_key); g != L.groups.end()) group = &g->second;
+  double gross = 0, net = 0, group_value = 0, committed = 0, pending_buys = 0;
+  const auto& instruments = portfolio.instruments();
+  for (std::size_t i = 0; i < instruments.size(); ++i) {
+    const auto id = static_cast<SymbolId>(i);
+    const std::int64_t held = portfolio.position(id).quantity;
+    const bool this_one = i == s;
+    const double mult = instruments[i].multiplier;
+    const double price = this_one ? ref : portfolio.last_price(id);
+    const Pending p = this_one ? with_order : (held == 0 && broker.open_ids(id).empty() ? Pending{} : pending_of(broker, id, price, mult));
+    if (held == 0 && p.buys == 0 && p.sells == 0) continue;
+    const std::int64_t worst = worst_position(held, p);
+    const double value = static_cast<double>(worst) * price * mult;
+    gross += value;
+    const std::int64_t signed_worst = std::llabs(held + p.buys) >= std::llabs(held - p.sells) ? held + p.buys : held - p.sells;
+    net += static_cast<double>(signed_worst) * price * mult;
+    committed += value;
+    pending_buys += p.buy_value;
+    if (group != nullptr) {
+      const std::string& key = instruments[i].option ? instruments[static_cast<std::size_t>(instruments[i].option->underlying)].symbol
+                                                     : instruments[i].symbol;
+      if (auto g = L.groups.find(key); g != L.groups.end() && g->second == *group) group_value += value;
+    }
+  }
+  // Buying power first: an order the account cannot pay for is refused as such, whatever
+  // else it would breach.
+  if (L.account == AccountKind::Cash) {
+    const double cash = portfolio.cash().value();
+    if (r.side == Side::Buy && pending_buys > cash) {
+      return deny(k_insufficient_buying_power, "account=cash symbol=" + sym + " order_value=" + money(order_value) +
+                                                   " buying_power=" + money(std::max(0.0, cash - (pending_buys - order_value))));
+    }
+  } else if (const double im = L.initial_margin_pct / 100; committed * im > equity) {
+    const double added = value_after - static_cast<double>(worst_before) * ref * multiplier;
+    return deny(k_insufficient_buying_power, "account=margin symbol=" + sym + " order_value=" + money(added) +
+                                                 " buying_power=" + money(std::max(0.0, equity / im - (committed - added))) +
+                                                 " initial_margin_pct=" + num(L.initial_margin_pct));
+  }
+  if (L.max_position_quantity > 0 && static_cast<double>(worst_after) > L.max_position_quantity) {
+    return deny(k_position_limit, "symbol=" + sym + " limit=" + num(L.max_position_quantity) +
+                                      " would_be=" + std::to_string(worst_after));
+  }
+  if (L.max_position_pct > 0 && value_after > L.max_position_pct / 100 * equity) {
+    return deny(k_position_limit, "symbol=" + sym + " limit_pct=" + num(L.max_position_pct) +
+                                      " would_be_pct=" + cents(value_after / equity * 100) +
+                                      " would_be=" + std::to_string(worst_after));
+  }
+
+  if (group != nullptr && L.max_group_pct > 0 && group_value > L.max_group_pct / 100 * equity) {
+    return deny(k_concentration_limit, "group=" + *group + " symbol=" + sym + " limit_pct=" + num(L.max_group_pct) +
+                                           " would_be_pct=" + cents(group_value / equity * 100));
+  }
+  if (L.max_gross_exposure_pct > 0 && gross > L.max_gross_exposure_pct / 100 * equity) {
+    return deny(k_gross_exposure_limit, "limit_pct=" + num(L.max_gross_exposure_pct) +
+                                            " would_be_pct=" + cents(gross / equity * 100));
+  }
+  if (L.max_net_exposure_pct > 0 && std::fabs(net) > L.max_net_exposure_pct / 100 * equity) {
+    return deny(k_net_exposure_limit, "limit_pct=" + num(L.max_net_exposure_pct) +
+                                          " would_be_pct=" + cents(net / equity * 100));
+  }
+  return {};
+}
+
+}  // namespace aiots::risk

@@ -1,0 +1,184 @@
+#include "engine/risk/risk_engine.hpp"
+
+#include <cmath>
+
+#include "engine/risk/risk_codes.hpp"
+#include "util/format_number.hpp"
+
+namespace aiots::risk {
+namespace {
+
+std::string cents(double v) { return format_number(std::round(v * 100) / 100); }
+std::string money(double v) { return format_fixed(v, 2); }
+
+}  // namespace
+
+std::string_view to_string(AccountState state) {
+  switch (state) {
+    case AccountState::Active: return "ACTIVE";
+    case AccountState::Reducing: return "REDUCING";
+    case AccountState::Halted: return "HALTED";
+  }
+  return "?";
+}
+
+std::optional<AccountState> parse_account_state(std::string_view text) {
+  if (text == "ACTIVE") return AccountState::Active;
+  if (text == "REDUCING") return AccountState::Reducing;
+  if (text == "HALTED") return AccountState::Halted;
+  return std::nullopt;
+}
+
+RiskEngine::RiskEngine(RiskLimits limits) : m_limits(std::move(limits)) {}
+
+std::string RiskEngine::deny(std::string_view code, std::string detail) {
+  ++m_denial_total;
+  auto it = m_denials.find(code);
+  if (it == m_denials.end()) it = m_denials.emplace(std::string(code), 0).first;
+  ++it->second;
+  return std::string(code) + ": " + detail;
+}
+
+void RiskEngine::on_accepted(Timestamp now) {
+  if (m_limits.max_orders_per_second > 0) m_recent_orders.push_back(now);
+}
+
+RiskEvent RiskEngine::change(AccountState to, std::string_view code, std::string detail, Timestamp ts, RiskAction action) {
+  RiskEvent e{ts, "account", std::string(to_string(m_state)), std::string(to_string(to)), std::string(code),
+              std::move(detail), action};
+  m_state = to;
+  m_state_reason = code;
+  if (to != AccountState::Reducing) m_margin_call_seen = false;
+  return e;
+}
+
+RiskEvent RiskEngine::set_state(AccountState to, std::string_view code, std::string detail, Timestamp ts) {
+  return change(to, code, std::move(detail), ts, RiskAction::None);
+}
+
+RiskAction RiskEngine::halt_action() const {
+  switch (m_limits.halt_action) {
+    case HaltAction::Block: return RiskAction::None;
+    case HaltAction::Cancel: return RiskAction::CancelOpen;
+    case HaltAction::Flatten: return RiskAction::Flatten;
+  }
+  return RiskAction::None;
+}
+
+void RiskEngine::start(Money equity) {
+  m_start_of_day = equity;
+  m_peak = equity;
+  m_last_equity = equity;
+}
+
+std::optional<RiskEvent> RiskEngine::begin_bar(Timestamp ts) {
+  const std::int64_t day = day_number(ts);
+  if (day == m_day) return std::nullopt;
+  // A new trading day starts from the last equity of the one before (the first from the
+  // account's starting equity).
+  const bool first = m_day == INT64_MIN;
+  m_day = day;
+  m_start_of_day = m_last_equity;
+  if (!first && m_state == AccountState::Halted && m_state_reason == k_daily_loss_limit) {
+    return change(AccountState::Active, k_new_trading_day, "day=" + format_time(ts, true), ts, RiskAction::None);
+  }
+  return std::nullopt;
+}
+
+std::vector<RiskEvent> RiskEngine::on_equity(Timestamp ts, const Portfolio& portfolio) {
+  std::vector<RiskEvent> events;
+  const Money equity = portfolio.equity();
+  m_last_equity = equity;
+  if (equity > m_peak) m_peak = equity;
+
+  const double eq = equity.value();
+  // A loss from a reference (the day's start, the peak) beyond its limit halts the account.
+  const auto loss_halt = [&](std::string_view code, std::string_view measure, double reference,
+                             std::string_view reference_name, double limit_pct) {
+    if (m_state == AccountState::Halted || limit_pct <= 0 || reference <= 0) return false;
+    const double loss_pct = (reference - eq) / reference * 100;
+    if (loss_pct <= limit_pct) return false;
+    events.push_back(change(AccountState::Halted, code,
+                            std::string(measure) + "=" + cents(loss_pct) + " limit_pct=" + format_number(limit_pct) + " " +
+                                std::string(reference_name) + "=" + money(reference) + " equity=" + money(eq),
+                            ts, halt_action()));
+    return true;
+  };
+  if (loss_halt(k_daily_loss_limit, "loss_pct", m_start_of_day.value(), "start_equity", m_limits.daily_loss_pct) ||
+      loss_halt(k_drawdown_limit, "drawdown_pct", m_peak.value(), "peak", m_limits.max_drawdown_pct)) {
+    return events;
+  }
+  if (m_limits.account == AccountKind::Margin && m_state != AccountState::Halted) {
+    const double gross = portfolio.gross_exposure().value();
+    const double maintenance = gross * m_limits.maintenance_margin_pct / 100;
+    const bool below = gross > 0 && eq < maintenance;
+    if (below && m_state == AccountState::Active) {
+      m_margin_call_seen = false;
+      events.push_back(change(AccountState::Reducing, k_margin_call,
+                              "equity=" + money(eq) + " maintenance=" + money(maintenance) + " gross=" + money(gross), ts,
+                              RiskAction::None));
+      m_margin_call_seen = true;
+    } else if (below && m_state_reason == k_margin_call && m_margin_call_seen) {
+      // One bar to reduce; still below maintenance after it: the engine liquidates.
+      events.push_back(RiskEvent{ts, "account", "REDUCING", "REDUCING", std::string(k_margin_liquidation),
+                                 "equity=" + money(eq) + " maintenance=" + money(maintenance) + " gross=" + money(gross),
+                                 RiskAction::Flatten});
+      m_state_reason = k_margin_liquidation;
+    } else if (m_state == AccountState::Reducing &&
+               (m_state_reason == k_margin_call || m_state_reason == k_margin_liquidation) &&
+               eq >= gross * m_limits.initial_margin_pct / 100) {
+      events.push_back(change(AccountState::Active, k_margin_restored,
+                              "equity=" + money(eq) + " gross=" + money(gross), ts, RiskAction::None));
+    }
+  }
+  return events;
+}
+
+std::optional<RiskEvent> RiskEngine::on_trade_closed(Timestamp ts, Money pnl) {
+  m_losses_in_row = pnl.micros < 0 ? m_losses_in_row + 1 : 0;
+  if (m_limits.circuit_losses > 0 && m_pause_bars_left == 0 &&
+      static_cast<double>(m_losses_in_row) >= m_limits.circuit_losses) {
+    m_pause_bars_left = std::max<std::int64_t>(1, static_cast<std::int64_t>(m_limits.cooldown_bars));
+    m_pause_reason = k_circuit_losses;
+    const std::int64_t losses = m_losses_in_row;
+    m_losses_in_row = 0;
+    return RiskEvent{ts, "strategy", "RUNNING", "PAUSED", std::string(k_circuit_losses),
+                     "losses_in_row=" + std::to_string(losses) + " cooldown_bars=" + std::to_string(m_pause_bars_left),
+                     RiskAction::Pause};
+  }
+  return std::nullopt;
+}
+
+std::optional<RiskEvent> RiskEngine::on_price(Timestamp ts, SymbolId symbol, std::string_view name, double close) {
+  if (m_limits.circuit_move_pct <= 0 || !(close > 0)) return std::nullopt;
+  const auto s = static_cast<std::size_t>(symbol);
+  if (m_price_window.size() <= s) m_price_window.resize(s + 1);
+  auto& window = m_price_window[s];
+  const auto span = static_cast<Timestamp>(m_limits.circuit_window_seconds * 1e9);
+  while (!window.empty() && window.front().first < ts - span) window.pop_front();
+  window.emplace_back(ts, close);
+  if (m_pause_bars_left > 0) return std::nullopt;
+  for (const auto& [t, price] : window) {
+    const double move = (close / price - 1) * 100;
+    if (std::fabs(move) > m_limits.circuit_move_pct) {
+      m_pause_bars_left = std::max<std::int64_t>(1, static_cast<std::int64_t>(m_limits.cooldown_bars));
+      m_pause_reason = k_circuit_move;
+      return RiskEvent{ts, "strategy", "RUNNING", "PAUSED", std::string(k_circuit_move),
+                       "symbol=" + std::string(name) + " move_pct=" + cents(move) +
+                           " limit_pct=" + format_number(m_limits.circuit_move_pct) +
+                           " window_seconds=" + format_number(m_limits.circuit_window_seconds) +
+                           " cooldown_bars=" + std::to_string(m_pause_bars_left),
+                       RiskAction::Pause};
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<RiskEvent> RiskEngine::on_bar_end(Timestamp ts) {
+  if (m_pause_bars_left == 0) return std::nullopt;
+  if (--m_pause_bars_left > 0) return std::nullopt;
+  return RiskEvent{ts, "strategy", "PAUSED", "RUNNING", std::string(k_cooldown_over), "after=" + m_pause_reason,
+                   RiskAction::Unpause};
+}
+
+}  // namespace aiots::risk
