@@ -59,7 +59,7 @@ _aiots() {
   for ((i = 1; i < cword; i++)); do
     w=${words[i]}
     case $w in
-      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--limit|--level|-n|--lines|--topics|--type|--method|--dealer|--view|--expiry|--expiries|--batch|--spot|--strike|--vol|--price|--rate|--div|--now|--steps|--underlying|--date|--strikes|--strike-step|--unusual-ratio|--min-volume|--top|--chains|--settlement|--option-commission)
+      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--limit|--risk|--risk-param|--level|-n|--lines|--topics|--type|--method|--dealer|--view|--expiry|--expiries|--batch|--spot|--strike|--vol|--price|--rate|--div|--now|--steps|--underlying|--date|--strikes|--strike-step|--unusual-ratio|--min-volume|--top|--chains|--settlement|--option-commission)
         ((i++)); continue ;;
       -*) continue ;;
     esac
@@ -103,7 +103,7 @@ _aiots() {
     logs) COMPREPLY=($(compgen -W "-f --follow --level -n --lines $global_opts" -- "$cur")); return ;;
     status|positions|pnl|metrics|doctor) COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     backtest)
-      opts="-d --data --wide -t --timeframe --from --to -p --param --cash --commission --slippage --fill --volume-cap --seed --instructions --memory-mb --chains --settlement --option-commission --rate --div --limit --trades --equity --orders --report --no-record"
+      opts="-d --data --wide -t --timeframe --from --to -p --param --cash --commission --slippage --fill --volume-cap --seed --instructions --memory-mb --chains --settlement --option-commission --rate --div --limit --risk --risk-param --trades --equity --orders --report --no-record"
       if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts $global_opts" -- "$cur"))
       else

@@ -72,6 +72,8 @@ complete -c aiots -n '__fish_seen_subcommand_from indicators' -l list -d 'List i
 
 # backtest
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -l limit -x -a 'account= max_position_pct= max_order_quantity= max_order_notional= daily_loss_pct= max_drawdown_pct= halt_action= price_collar_pct= max_open_orders= max_group_pct=' -d 'Risk limit KEY=VALUE'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l risk -r -F -d 'Lua risk rule'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l risk-param -x -d 'Risk rule parameter RULE.KEY=VALUE'
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -l chains -x -a 'none store synth' -d 'Option chains'
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -l settlement -x -a 'physical cash' -d 'Expiry settlement'
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -l option-commission -x -d 'Commission of option fills'

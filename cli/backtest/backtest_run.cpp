@@ -1,5 +1,6 @@
 #include "backtest/backtest_run.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/core/bar_feed.hpp"
@@ -196,6 +197,45 @@ std::vector<std::string> legacy_limits() {
   return out;
 }
 
+// Loads the spec's risk rules with their RULE.KEY=VALUE parameters; a parameter naming no
+// loaded rule is a usage error.
+Expected<std::vector<std::unique_ptr<lua::LuaRiskRule>>> load_risk_rules(const BacktestSpec& spec, lua::Limits limits) {
+  std::map<std::string, std::map<std::string, std::string>> params;
+  for (const std::string& p : spec.risk_params) {
+    const std::size_t dot = p.find('.');
+    const std::size_t eq = p.find('=');
+    if (dot == std::string::npos || eq == std::string::npos || dot == 0 || dot > eq) {
+      return usage_error("--risk-param wants RULE.KEY=VALUE, not " + quote_value(p));
+    }
+    params[p.substr(0, dot)][p.substr(dot + 1, eq - dot - 1)] = p.substr(eq + 1);
+  }
+  std::vector<std::unique_ptr<lua::LuaRiskRule>> rules;
+  for (const std::string& path : spec.risk_rules) {
+    // Parameters go to the rule of that name: the name is known once the file is read.
+    AIOTS_TRY_ASSIGN(probe, lua::LuaRiskRule::load(path, {}, limits));
+    const auto own = params.find(probe->name());
+    AIOTS_TRY_ASSIGN(rule, lua::LuaRiskRule::load(path, own == params.end() ? std::map<std::string, std::string>{} : own->second, limits));
+    rules.push_back(std::move(rule));
+  }
+  for (const auto& [name, values] : params) {
+    const bool known = std::any_of(rules.begin(), rules.end(), [&](const auto& r) { return r->name() == name; });
+    if (!known) {
+      return usage_error("--risk-param names rule " + quote_value(name) + ", which is not loaded (--risk FILE)");
+    }
+  }
+  return rules;
+}
+
+nlohmann::json rules_manifest(const BacktestOutcome& out) {
+  nlohmann::json rules = nlohmann::json::array();
+  for (const auto& r : out.rules) {
+    nlohmann::json params = nlohmann::json::object();
+    for (const auto& [k, v] : r->values()) params[k] = lua::to_string(v);
+    rules.push_back({{"name", r->name()}, {"path", r->path()}, {"sha256", sha256_hex(r->source())}, {"params", params}});
+  }
+  return rules;
+}
+
 nlohmann::json risk_json(const Engine& e, bool daily) {
   nlohmann::json limits = nlohmann::json::object();
   for (const auto& [k, v] : risk::describe(e.risk().limits())) {
@@ -214,7 +254,12 @@ nlohmann::json risk_json(const Engine& e, bool daily) {
   for (const auto& [code, n] : e.risk().denials()) {
     denials[code] = n;
   }
+  nlohmann::json failed = nlohmann::json::object();
+  for (const auto& [name, error] : e.failed_rules()) {
+    failed[name] = error;
+  }
   return {{"state", risk::to_string(e.risk().state())},
+          {"failed_rules", failed},
           {"denied", e.risk().denial_count()},
           {"denials", denials},
           {"events", events},
@@ -232,7 +277,9 @@ nlohmann::json BacktestSpec::to_json() const {
           {"chains", chains},               {"option_commission", option_commission},
           {"settlement", settlement},
           {"rate", rate},                   {"div", div},
-          {"limits", limits}};
+          {"limits", limits},
+          {"risk_rules", risk_rules},
+          {"risk_params", risk_params}};
 }
 
 Expected<BacktestSpec> BacktestSpec::from_json(const nlohmann::json& j) {
@@ -261,6 +308,8 @@ Expected<BacktestSpec> BacktestSpec::from_json(const nlohmann::json& j) {
     s.div = j.value("div", 0.0);
     // Runs recorded before the risk engine had no limits and no buying power: they rerun so.
     s.limits = j.contains("limits") ? j.at("limits").get<std::vector<std::string>>() : legacy_limits();
+    s.risk_rules = j.value("risk_rules", std::vector<std::string>{});
+    s.risk_params = j.value("risk_params", std::vector<std::string>{});
     return s;
   } catch (const nlohmann::json::exception& e) {
     return data_error(std::string("stored run manifest is unreadable: ") + e.what());
@@ -313,6 +362,12 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
   AIOTS_TRY_ASSIGN(strategy, lua::LuaStrategy::load(spec.strategy_path, data.symbols, spec.params, limits, spec.seed));
   out.strategy = std::move(strategy);
   out.engine = std::make_unique<Engine>(config, *out.strategy);
+  out.engine->set_strategy_name(out.strategy->name());
+  AIOTS_TRY_ASSIGN(rules, load_risk_rules(spec, limits));
+  out.rules = std::move(rules);
+  for (const auto& rule : out.rules) {
+    out.engine->add_risk_rule(rule.get());
+  }
   out.chains = std::move(chains);
   out.engine->set_chain_source(out.chains.get());
   const std::string bars_hash = hash_bars(data.symbols, data.bars);
@@ -382,7 +437,7 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
       {"risk", risk_json(e, daily)}};
   out.manifest = {{"spec", spec.to_json()},
                   {"strategy_sha256", sha256_hex(out.strategy->source())},
-                  {"risk_rules", nlohmann::json::array()},
+                  {"risk_rules", rules_manifest(out)},
                   {"bars_sha256", bars_hash},
                   {"engine_version", AIOTS_VERSION}};
   out.engine->set_chain_source(nullptr);  // stored chains read a database that closes with this scope

@@ -12,6 +12,7 @@
 #include "context.hpp"
 #include "engine/core/engine.hpp"
 #include "engine/options/chain_source.hpp"
+#include "lua/lua_risk_rule.hpp"
 #include "lua/lua_strategy.hpp"
 
 namespace aiots::cli {
@@ -44,6 +45,10 @@ struct BacktestSpec {
   // [risk] in --config, then --limit flags. The manifest keeps every key, so a rerun does not
   // depend on the configuration file or on later defaults.
   std::vector<std::string> limits;
+  // Lua risk rules (plugins/risk/*.lua), asked about every order after the built-in checks, and
+  // their parameters as RULE.KEY=VALUE (RULE: the rule's name).
+  std::vector<std::string> risk_rules;
+  std::vector<std::string> risk_params;
 
   nlohmann::json to_json() const;
   static Expected<BacktestSpec> from_json(const nlohmann::json& j);
@@ -54,6 +59,7 @@ struct BacktestOutcome {
   nlohmann::json result;    // deterministic: no run id, no wall-clock time
   nlohmann::json manifest;  // spec + hashes + engine version
   std::unique_ptr<lua::LuaStrategy> strategy;
+  std::vector<std::unique_ptr<lua::LuaRiskRule>> rules;  // outlive the engine that asks them
   std::unique_ptr<Engine> engine;
   std::vector<std::string> symbols;      // the data's symbols (one bar series each)
   std::vector<std::string> instruments;  // every instrument traded: the symbols, then option contracts

@@ -128,6 +128,8 @@ void setup_backtest(CLI::App& app, Context& ctx) {
   cmd->add_option("--rate", s.rate, "Risk-free rate options are priced with (default 0)");
   cmd->add_option("--div", s.div, "Dividend yield options are priced with (default 0)");
   cmd->add_option("--limit", o->limits, "Risk limit KEY=VALUE over the defaults and --config's [risk] (repeatable; aiots-risk(1))");
+  cmd->add_option("--risk", s.risk_rules, "Lua risk rule (plugins/risk/*.lua), asked about every order (repeatable)");
+  cmd->add_option("--risk-param", s.risk_params, "Risk rule parameter RULE.KEY=VALUE (repeatable)");
   cmd->add_option("--trades", o->trades, "Write the trades as CSV");
   cmd->add_option("--equity", o->equity, "Write the equity curve as CSV");
   cmd->add_option("--orders", o->orders, "Write every order event as CSV");

@@ -124,6 +124,14 @@ Expected<void> run_rerun(const Context& ctx, std::int64_t id) {
                       " then, " + out.manifest["strategy_sha256"].get<std::string>().substr(0, 12) +
                       " now); not a reproduction");
   }
+  const nlohmann::json then_rules = manifest.value("risk_rules", nlohmann::json::array());
+  const nlohmann::json& now_rules = out.manifest["risk_rules"];
+  for (std::size_t i = 0; i < then_rules.size() && i < now_rules.size(); ++i) {
+    if (then_rules[i]["sha256"] != now_rules[i]["sha256"]) {
+      return data_error("run " + std::to_string(id) + ": risk rule " + then_rules[i]["path"].get<std::string>() +
+                        " changed since the run; not a reproduction");
+    }
+  }
   if (out.manifest["bars_sha256"] != manifest["bars_sha256"]) {
     return data_error("run " + std::to_string(id) + ": the bars of " + run.symbols +
                       " changed since the run (re-imported or removed data); not a reproduction");

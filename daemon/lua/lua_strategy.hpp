@@ -13,23 +13,11 @@
 #include <vector>
 
 #include "engine/core/strategy.hpp"
+#include "lua/plugin_params.hpp"
 #include "lua/sandbox.hpp"
 
 namespace aiots::lua {
 
-using ParamValue = std::variant<std::int64_t, double, std::string, bool>;
-
-// One entry of a plugin's `params` table.
-struct ParamDecl {
-  std::string name;
-  std::string type;  // int, number, string, bool
-  ParamValue fallback;
-  std::optional<double> min;
-  std::optional<double> max;
-  std::string description;
-};
-
-std::string to_string(const ParamValue& v);
 
 class LuaStrategy;
 

@@ -85,6 +85,30 @@ a=$("$AIOTS" --json backtest "$PLAN" --data "$WORK/gap.csv" -p 'plan=2:buy:500;7
 b=$("$AIOTS" --json backtest "$PLAN" --data "$WORK/gap.csv" -p 'plan=2:buy:500;7:buy:10' --limit max_position_pct=60 --no-record)
 expect_eq "deterministic" "$(sha256sum <<<"$a")" "$(sha256sum <<<"$b")"
 
+# Lua risk rules in backtests: denials with the rule's code, its halt, the manifest and reruns.
+RULES="$AIOTS_SRC/plugins/risk"
+expect_exit 0 "$AIOTS" --json backtest "$PLAN" --data MSFT -p 'plan=2:buy:300;3:buy:300' --limit max_position_pct=100 \
+  --risk "$RULES/max_position.lua" --risk-param max_position.max_qty=400 --no-record
+expect_eq "rule denial" "$(json 'j["risk"]["denials"], j["final"]["positions"]["MSFT"]')" "{'RULE_MAX_POSITION': 1} 300"
+expect_exit 0 "$AIOTS" --json backtest "$PLAN" --data "$WORK/gap.csv" -p 'plan=2:buy:500' --limit max_position_pct=60 \
+  --limit daily_loss_pct=0 --risk "$RULES/daily_loss.lua"
+expect_eq "rule halt and flatten" "$(json '[(e["to"], e["code"]) for e in j["risk"]["events"]], j["final"]["positions"]["GAP"]')" "[('HALTED', 'RULE_HALT')] 0"
+run_id=$(sqlite3 "$AIOTS_DB" 'SELECT max(id) FROM runs')
+expect_eq "rules in the manifest" "$(sqlite3 "$AIOTS_DB" "SELECT manifest FROM runs WHERE id = $run_id" | python3 -c 'import json,sys; m=json.load(sys.stdin); print([(r["name"], len(r["sha256"]), r["params"]) for r in m["risk_rules"]])')" \
+  "[('daily_loss', 64, {'max_loss_pct': '3', 'warn_pct': '2'})]"
+expect_exit 0 "$AIOTS" -q runs rerun "$run_id"
+expect_exit 2 "$AIOTS" backtest "$PLAN" --data MSFT --risk "$RULES/max_position.lua" --risk-param nosuch.max_qty=1 --no-record
+expect_contains "unknown rule" "$ERR" "--risk-param names rule 'nosuch', which is not loaded (--risk FILE)"
+expect_exit 2 "$AIOTS" backtest "$PLAN" --data MSFT --risk "$RULES/max_position.lua" --risk-param max_position.max_qty=lots --no-record
+expect_contains "bad rule param" "$ERR" "parameter 'max_qty' must be an int"
+expect_exit 3 "$AIOTS" backtest "$PLAN" --data MSFT --risk "$WORK/none.lua" --no-record
+expect_contains "missing rule" "$ERR" "none.lua: cannot read the risk rule file"
+printf 'return { name = "boom", check_order = function(o, a) error("no luck") end }\n' >"$WORK/boom.lua"
+expect_exit 0 "$AIOTS" --json backtest "$PLAN" --data MSFT -p 'plan=2:buy:10;3:buy:10' --risk "$WORK/boom.lua" --no-record
+expect_eq "failing rule halts" "$(json 'j["risk"]["state"], list(j["risk"]["failed_rules"]), j["risk"]["denials"]')" \
+  "HALTED ['boom'] {'ACCOUNT_HALTED': 1, 'RISK_RULE_FAILED': 1}"
+expect_contains "rule error has file:line" "$(json 'j["risk"]["failed_rules"]["boom"]')" "boom.lua:1: no luck"
+
 # aiotsd: [risk] in aiots.toml, risk status, per-strategy overrides.
 mkdir -p "$XDG_CONFIG_HOME/aiots"
 cat >"$XDG_CONFIG_HOME/aiots/aiots.toml" <<'TOML'

@@ -2,100 +2,16 @@
 // code and context) and passes what it must; account states and their automatic transitions;
 // a property test over random order streams.
 #include <catch2/catch.hpp>
-#include <functional>
 #include <random>
 
-#include "engine/core/engine.hpp"
 #include "engine/risk/risk_codes.hpp"
+#include "risk_market.hpp"
 
 using namespace aiots;
+using namespace aiots::test;
 using risk::AccountState;
 
 namespace {
-
-// A strategy driven by a C++ function per bar (bar index counts the engine's bar times).
-struct Script : Strategy {
-  std::function<void(StrategyContext&, int bar, SymbolId symbol)> bar_fn;
-  int bars = 0;
-  int calls = 0;
-  SymbolId last_symbol = -1;
-  Expected<void> on_start(StrategyContext&) override { return {}; }
-  Expected<void> on_bar(StrategyContext& ctx, SymbolId symbol, const Bar&) override {
-    ++calls;
-    if (bar_fn) bar_fn(ctx, bars, symbol);
-    return {};
-  }
-  Expected<void> on_order(StrategyContext&, const OrderEvent&, const Order&) override { return {}; }
-  Expected<void> on_fill(StrategyContext&, const Fill&) override { return {}; }
-  Expected<void> on_stop(StrategyContext&) override { return {}; }
-};
-
-constexpr Timestamp k_day0 = 20'000 * k_ns_per_day + 14 * 3600 * k_ns_per_second;  // 14:00 UTC
-
-// One-minute bars within one day (or daily bars with `daily`): open = close = price.
-struct Market {
-  std::vector<std::string> symbols;
-  std::unique_ptr<Script> script = std::make_unique<Script>();
-  std::unique_ptr<Engine> engine;
-  Timestamp t = k_day0;
-
-  Market(std::vector<std::string> names, risk::RiskLimits limits, double cash = 100'000) : symbols(std::move(names)) {
-    EngineConfig cfg;
-    cfg.initial_cash = Money::from(cash);
-    for (const auto& s : symbols) cfg.instruments.push_back(Instrument{s, 1, 0.01, Timeframe{60}});
-    cfg.risk = std::move(limits);
-    engine = std::make_unique<Engine>(cfg, *script);
-    REQUIRE(engine->start());
-  }
-  // Feeds one bar time with these prices (one per symbol), calling the script once per symbol.
-  void step(std::vector<double> prices, Timestamp advance = 60 * k_ns_per_second) {
-    std::vector<SymbolBar> bars;
-    for (std::size_t i = 0; i < prices.size(); ++i) {
-      const double p = prices[i];
-      bars.push_back(SymbolBar{static_cast<SymbolId>(i), Bar{t, p, p, p, p, 1e9}});
-    }
-    engine->process(bars);
-    ++script->bars;
-    t += advance;
-  }
-  void next_day() { t = (t / k_ns_per_day + 1) * k_ns_per_day + 14 * 3600 * k_ns_per_second; }
-  const Order& order(OrderId id) const { return engine->broker().order(id); }
-  std::int64_t position(SymbolId s = 0) const { return engine->portfolio().position(s).quantity; }
-};
-
-OrderRequest buy(double qty, SymbolId s = 0) {
-  OrderRequest r;
-  r.symbol = s;
-  r.quantity = qty;
-  return r;
-}
-OrderRequest sell(double qty, SymbolId s = 0) {
-  OrderRequest r = buy(qty, s);
-  r.side = Side::Sell;
-  return r;
-}
-OrderRequest limit_order(Side side, double qty, double price, SymbolId s = 0) {
-  OrderRequest r = buy(qty, s);
-  r.side = side;
-  r.type = OrderType::Limit;
-  r.limit = price;
-  return r;
-}
-
-// Submits `request` on the next bar and returns the order.
-Order submit_at(Market& m, const OrderRequest& request, double price = 50) {
-  OrderId id = 0;
-  m.script->bar_fn = [&](StrategyContext& ctx, int, SymbolId s) {
-    if (s == request.symbol) id = ctx.submit(request);
-  };
-  std::vector<double> prices(m.symbols.size(), price);
-  m.step(prices);
-  m.script->bar_fn = nullptr;
-  REQUIRE(id > 0);
-  return m.order(id);
-}
-
-bool accepted(const Order& o) { return o.status != OrderStatus::Rejected; }
 
 risk::RiskLimits no_limits() {
   risk::RiskLimits l;

@@ -51,6 +51,7 @@ void Engine::process(std::span<const SymbolBar> bars) {
   }
   m_now = bars.front().bar.ts;
   m_current_bars = bars;
+  ++m_account_version;
   if (auto e = m_risk.begin_bar(m_now)) {
     apply_risk_event(std::move(*e));
   }
@@ -134,6 +135,12 @@ void Engine::process(std::span<const SymbolBar> bars) {
     for (risk::RiskEvent& e : m_risk.on_equity(m_now, m_portfolio)) {
       apply_risk_event(std::move(e));
     }
+    if (!m_rules.empty()) {
+      const risk::RuleContext ctx = rule_context();
+      for (const SymbolBar& b : bars) {
+        each_rule([&](risk::RiskRule& rule) { return rule.on_bar(b.symbol, b.bar, ctx); });
+      }
+    }
   }
   if (auto e = m_risk.on_bar_end(m_now)) {
     apply_risk_event(std::move(*e));
@@ -141,7 +148,88 @@ void Engine::process(std::span<const SymbolBar> bars) {
   m_current_bars = {};
 }
 
+risk::RuleContext Engine::rule_context() const {
+  return risk::RuleContext{m_now, &m_portfolio, &m_risk, m_strategy_name, m_account_version};
+}
+
+void Engine::fail_rule(std::size_t index, const std::string& error) {
+  RuleSlot& slot = m_rules[index];
+  slot.failure = error;
+  // Fail closed: the protection a rule gave is not silently lost.
+  risk::RiskEvent e = m_risk.set_state(risk::AccountState::Halted, risk::k_risk_rule_failed,
+                                       "rule=" + slot.rule->name() + " error=" + error, m_now);
+  e.action = m_risk.limits().halt_action == risk::HaltAction::Flatten  ? risk::RiskAction::Flatten
+             : m_risk.limits().halt_action == risk::HaltAction::Cancel ? risk::RiskAction::CancelOpen
+                                                                        : risk::RiskAction::None;
+  apply_risk_event(std::move(e));
+}
+
+void Engine::apply_rule_actions(risk::RiskRule& rule) {
+  for (const risk::RuleAction& a : rule.take_actions()) {
+    const std::string detail = "rule=" + rule.name() + " reason=" + a.reason;
+    switch (a.kind) {
+      case risk::RuleActionKind::Halt:
+        if (m_risk.state() != risk::AccountState::Halted) {
+          const risk::HaltAction h = m_risk.limits().halt_action;
+          change_account_state(risk::AccountState::Halted, risk::k_rule_halt, detail, h != risk::HaltAction::Block,
+                               h == risk::HaltAction::Flatten);
+        }
+        break;
+      case risk::RuleActionKind::Reduce:
+        if (m_risk.state() == risk::AccountState::Active) {
+          change_account_state(risk::AccountState::Reducing, risk::k_rule_reduce, detail, false, false);
+        }
+        break;
+      case risk::RuleActionKind::Pause:
+        if (a.strategy == m_strategy_name || a.strategy == "*") {
+          apply_risk_event(m_risk.pause(risk::k_rule_pause, detail, m_now));
+        }
+        break;
+    }
+  }
+}
+
+template <class Call>
+void Engine::each_rule(Call&& call) {
+  for (std::size_t i = 0; i < m_rules.size(); ++i) {
+    if (!m_rules[i].failure.empty()) continue;
+    if (auto r = call(*m_rules[i].rule); !r) {
+      fail_rule(i, r.error().message);
+      continue;
+    }
+    apply_rule_actions(*m_rules[i].rule);
+  }
+}
+
+std::string Engine::ask_rules(const OrderRequest& request) {
+  const double reference = risk::reference_price(request, m_portfolio.last_price(request.symbol));
+  const risk::RuleContext ctx = rule_context();
+  for (std::size_t i = 0; i < m_rules.size(); ++i) {
+    RuleSlot& slot = m_rules[i];
+    if (!slot.failure.empty()) continue;
+    auto verdict = slot.rule->check_order(request, reference, ctx);
+    if (!verdict) {
+      fail_rule(i, verdict.error().message);
+      return m_risk.record_denial(risk::k_risk_rule_failed, "rule=" + slot.rule->name() + " " + verdict.error().message);
+    }
+    apply_rule_actions(*slot.rule);
+    if (!verdict->allow) {
+      return m_risk.record_denial(verdict->code, "rule=" + slot.rule->name() + " " + verdict->message);
+    }
+  }
+  return {};
+}
+
+std::vector<std::pair<std::string, std::string>> Engine::failed_rules() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const RuleSlot& slot : m_rules) {
+    if (!slot.failure.empty()) out.emplace_back(slot.rule->name(), slot.failure);
+  }
+  return out;
+}
+
 void Engine::apply_risk_event(risk::RiskEvent event) {
+  ++m_account_version;
   m_risk_events.push_back(event);
   if (m_observer != nullptr) {
     m_observer->on_risk_event(m_risk_events.back());
@@ -328,6 +416,9 @@ OrderId Engine::submit(const OrderRequest& request) {
   if (why.empty()) {
     why = m_risk.check(request, m_portfolio, m_broker, m_now);
   }
+  if (why.empty() && !m_rules.empty()) {
+    why = ask_rules(request);
+  }
   const OrderId id = m_broker.submit(request, m_now, why);
   if (why.empty()) {
     m_risk.on_accepted(m_now);
@@ -424,10 +515,15 @@ void Engine::on_fill(const Fill& fill, const Order&) {
   const std::int64_t before = m_portfolio.position(fill.symbol).quantity;
   const Money realized_before = m_portfolio.realized();
   m_portfolio.apply(fill);
+  ++m_account_version;
   m_fills.push_back(fill);
   track_trade(fill, before, m_portfolio.realized() - realized_before);
   if (m_observer != nullptr) {
     m_observer->on_fill(fill);
+  }
+  if (!m_rules.empty()) {
+    const risk::RuleContext ctx = rule_context();
+    each_rule([&](risk::RiskRule& rule) { return rule.on_fill(fill, ctx); });
   }
   call_strategy([&] { return m_strategy->on_fill(*this, fill); });
 }

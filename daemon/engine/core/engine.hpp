@@ -12,6 +12,7 @@
 #include "engine/core/strategy.hpp"
 #include "engine/indicators/ring.hpp"
 #include "engine/risk/risk_engine.hpp"
+#include "engine/risk/risk_rule.hpp"
 #include "engine/trading/portfolio.hpp"
 
 namespace aiots {
@@ -81,6 +82,13 @@ public:
                                        bool cancel_open, bool flatten);
   // Puts the account's state back as journaled, without recording it or acting on it.
   void restore_account_state(risk::AccountState to, std::string_view code) { (void)m_risk.set_state(to, code, {}, m_now); }
+  // Adds a risk rule (owned by the driver, outliving the engine): asked about every order that
+  // passed the built-in checks, told of every fill and bar.
+  void add_risk_rule(risk::RiskRule* rule) { m_rules.push_back(RuleSlot{rule, {}}); }
+  // The name of the strategy trading this account, as rules see it (ctx.strategy, pause()).
+  void set_strategy_name(std::string name) { m_strategy_name = std::move(name); }
+  // "file:line: message" of each rule that failed (and was stopped), by rule name.
+  std::vector<std::pair<std::string, std::string>> failed_rules() const;
   const risk::RiskEngine& risk() const { return m_risk; }
   risk::RiskEngine& risk() { return m_risk; }
   // Every risk transition of the run, in order.
@@ -182,6 +190,15 @@ private:
   // Records a risk transition and carries out its action.
   void apply_risk_event(risk::RiskEvent event);
   void cancel_all_open(const std::string& reason);
+  // The verdict of the risk rules on an order that passed the built-in checks ("" = pass).
+  std::string ask_rules(const OrderRequest& request);
+  // Calls `call` on every working rule; a failure stops the rule and halts the account. Then
+  // carries out the actions the rules asked for.
+  template <class Call>
+  void each_rule(Call&& call);
+  void fail_rule(std::size_t index, const std::string& error);
+  void apply_rule_actions(risk::RiskRule& rule);
+  risk::RuleContext rule_context() const;
   // Closes every position with market orders of the engine's own (tag risk_flatten).
   void flatten_positions();
   void fail(const Error& error);
@@ -200,6 +217,13 @@ private:
   bool m_restoring = false;  // rebuilding from a journal: no risk transitions
   risk::RiskEngine m_risk;
   std::vector<risk::RiskEvent> m_risk_events;
+  struct RuleSlot {
+    risk::RiskRule* rule = nullptr;
+    std::string failure;  // set once the rule failed: it is asked no more
+  };
+  std::vector<RuleSlot> m_rules;
+  std::string m_strategy_name;
+  std::uint64_t m_account_version = 1;  // RuleContext::version
   Portfolio m_portfolio;
   SimulatedBroker m_broker;
   Timestamp m_now = 0;

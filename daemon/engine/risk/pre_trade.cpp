@@ -20,13 +20,6 @@ std::string num(double v) { return format_number(v); }
 std::string cents(double v) { return format_number(std::round(v * 100) / 100); }
 std::string money(double v) { return format_fixed(v, 2); }
 
-// The price an order is judged at: its limit, else its stop, else the last price.
-double reference_price(const OrderRequest& r, double last) {
-  if ((r.type == OrderType::Limit || r.type == OrderType::StopLimit) && positive(r.limit)) return r.limit;
-  if ((r.type == OrderType::Stop || r.type == OrderType::StopLimit) && positive(r.stop)) return r.stop;
-  return last;
-}
-
 std::int64_t signed_quantity(Side side, std::int64_t q) { return side == Side::Buy ? q : -q; }
 
 // Open orders of a symbol that add to its position, signed, with their value at their own
@@ -60,6 +53,12 @@ std::int64_t worst_position(std::int64_t position, const Pending& p) {
 }
 
 }  // namespace
+
+double reference_price(const OrderRequest& r, double last) {
+  if ((r.type == OrderType::Limit || r.type == OrderType::StopLimit) && positive(r.limit)) return r.limit;
+  if ((r.type == OrderType::Stop || r.type == OrderType::StopLimit) && positive(r.stop)) return r.stop;
+  return last;
+}
 
 std::string RiskEngine::check(const OrderRequest& r, const Portfolio& portfolio, const SimulatedBroker& broker,
                               Timestamp now) {

@@ -23,6 +23,9 @@ inline constexpr std::string_view k_open_orders_limit = "OPEN_ORDERS_LIMIT_EXCEE
 inline constexpr std::string_view k_account_halted = "ACCOUNT_HALTED";
 inline constexpr std::string_view k_account_reducing = "ACCOUNT_REDUCING";
 inline constexpr std::string_view k_strategy_paused = "STRATEGY_PAUSED";
+// A Lua risk rule's denial without a code of its own; a rule whose code failed.
+inline constexpr std::string_view k_risk_rule_denied = "RISK_RULE_DENIED";
+inline constexpr std::string_view k_risk_rule_failed = "RISK_RULE_FAILED";
 
 // Why an account or a strategy changed state.
 inline constexpr std::string_view k_daily_loss_limit = "DAILY_LOSS_LIMIT";
@@ -37,13 +40,17 @@ inline constexpr std::string_view k_cooldown_over = "COOLDOWN_OVER";
 inline constexpr std::string_view k_manual_halt = "MANUAL_HALT";
 inline constexpr std::string_view k_manual_reduce = "MANUAL_REDUCE";
 inline constexpr std::string_view k_manual_resume = "MANUAL_RESUME";
+inline constexpr std::string_view k_rule_halt = "RULE_HALT";
+inline constexpr std::string_view k_rule_reduce = "RULE_REDUCE";
+inline constexpr std::string_view k_rule_pause = "RULE_PAUSE";
 
 // Every denial code, in documentation order (the docs check and the report iterate them).
 std::span<const std::string_view> denial_codes();
 
 // The code of a "CODE: detail" reason ("" when the text has no code).
 std::string_view code_of(std::string_view reason);
-// Whether `reason` is a risk denial (its code is one of denial_codes()).
+// Whether `reason` is a risk denial: its code is one of denial_codes(), or a risk rule's
+// ("CODE: rule=NAME ...").
 bool is_risk_denial(std::string_view reason);
 
 }  // namespace aiots::risk

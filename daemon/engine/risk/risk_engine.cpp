@@ -174,6 +174,14 @@ std::optional<RiskEvent> RiskEngine::on_price(Timestamp ts, SymbolId symbol, std
   return std::nullopt;
 }
 
+RiskEvent RiskEngine::pause(std::string_view code, std::string detail, Timestamp ts) {
+  const bool was = m_pause_bars_left > 0;
+  m_pause_bars_left = std::max<std::int64_t>(1, static_cast<std::int64_t>(m_limits.cooldown_bars));
+  m_pause_reason = code;
+  return RiskEvent{ts, "strategy", was ? "PAUSED" : "RUNNING", "PAUSED", std::string(code),
+                   detail + " cooldown_bars=" + std::to_string(m_pause_bars_left), RiskAction::Pause};
+}
+
 std::optional<RiskEvent> RiskEngine::on_bar_end(Timestamp ts) {
   if (m_pause_bars_left == 0) return std::nullopt;
   if (--m_pause_bars_left > 0) return std::nullopt;

@@ -20,6 +20,8 @@ namespace aiots::risk {
 
 enum class AccountState { Active, Reducing, Halted };
 std::string_view to_string(AccountState state);
+// The price an order is judged at: its limit, else its stop, else `last`.
+double reference_price(const OrderRequest& r, double last);
 std::optional<AccountState> parse_account_state(std::string_view text);
 
 // What a transition asks the engine to do once it is recorded.
@@ -65,6 +67,10 @@ public:
   // Once per processed bar time: counts a pause down. Returns the unpause when it ends.
   std::optional<RiskEvent> on_bar_end(Timestamp ts);
 
+  // Pauses the strategy for cooldown_bars (a risk rule's pause()).
+  RiskEvent pause(std::string_view code, std::string detail, Timestamp ts);
+  // Counts a denial decided elsewhere (a risk rule) and returns its reason "CODE: detail".
+  std::string record_denial(std::string_view code, std::string detail) { return deny(code, std::move(detail)); }
   // A manual change (kill switch, reduce, resume), or one restored from a journal.
   RiskEvent set_state(AccountState to, std::string_view code, std::string detail, Timestamp ts);
   // The equity the account starts with (the first day's start and the first peak).
