@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   aiots::cli::setup_indicators(app, ctx);
   aiots::cli::setup_options(app, ctx);
   aiots::cli::setup_backtest(app, ctx);
+  aiots::cli::setup_stress(app, ctx);
   aiots::cli::setup_runs(app, ctx);
   aiots::cli::setup_daemon(app, ctx);
   aiots::cli::setup_strategy(app, ctx);

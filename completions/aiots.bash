@@ -59,7 +59,7 @@ _aiots() {
   for ((i = 1; i < cword; i++)); do
     w=${words[i]}
     case $w in
-      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--limit|--risk|--risk-param|--level|-n|--lines|--topics|--type|--method|--dealer|--view|--expiry|--expiries|--batch|--spot|--strike|--vol|--price|--rate|--div|--now|--steps|--underlying|--date|--strikes|--strike-step|--unusual-ratio|--min-volume|--top|--chains|--settlement|--option-commission)
+      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--limit|--risk|--risk-param|--scenario|--at|--max-loss|--flat-within|--level|-n|--lines|--topics|--type|--method|--dealer|--view|--expiry|--expiries|--batch|--spot|--strike|--vol|--price|--rate|--div|--now|--steps|--underlying|--date|--strikes|--strike-step|--unusual-ratio|--min-volume|--top|--chains|--settlement|--option-commission)
         ((i++)); continue ;;
       -*) continue ;;
     esac
@@ -68,8 +68,8 @@ _aiots() {
 
   local opts=""
   case $cmd in
-    "") COMPREPLY=($(compgen -W "data indicators options backtest runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal logs doctor config help $global_opts" -- "$cur")); return ;;
-    help) COMPREPLY=($(compgen -W "data indicators options backtest runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal logs doctor config" -- "$cur")); return ;;
+    "") COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal logs doctor config help $global_opts" -- "$cur")); return ;;
+    help) COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal logs doctor config" -- "$cur")); return ;;
     daemon) [[ -z $sub ]] && COMPREPLY=($(compgen -W "start stop status restart" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     journal) [[ -z $sub ]] && COMPREPLY=($(compgen -W "verify" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     config) [[ -z $sub ]] && COMPREPLY=($(compgen -W "check show path" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
@@ -102,6 +102,16 @@ _aiots() {
     risk) [[ -z $sub ]] && COMPREPLY=($(compgen -W "status" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     logs) COMPREPLY=($(compgen -W "-f --follow --level -n --lines $global_opts" -- "$cur")); return ;;
     status|positions|pnl|metrics|doctor) COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
+    stress)
+      opts="-d --data --scenario --at --max-loss --flat-within --risk --risk-param --limit --wide -t --timeframe --from --to -p --param --cash --commission --slippage --fill"
+      if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts $global_opts" -- "$cur"))
+      elif [[ $prev == --scenario ]]; then
+        COMPREPLY=($(compgen -W "gap:-20% crash:1987 crash:2008 crash:2020 vol:3x flash-crash:-9%/15m" -- "$cur") $(compgen -f -- "$cur"))
+      else
+        COMPREPLY=($(compgen -f -X '!*.lua' -- "$cur") $(compgen -d -- "$cur"))
+      fi
+      return ;;
     backtest)
       opts="-d --data --wide -t --timeframe --from --to -p --param --cash --commission --slippage --fill --volume-cap --seed --instructions --memory-mb --chains --settlement --option-commission --rate --div --limit --risk --risk-param --trades --equity --orders --report --no-record"
       if [[ $cur == -* ]]; then

@@ -22,9 +22,10 @@ complete -c aiots -n __fish_use_subcommand -a data -d 'Import, inspect, export a
 complete -c aiots -n __fish_use_subcommand -a indicators -d 'Bars with indicator columns'
 complete -c aiots -n __fish_use_subcommand -a options -d 'Option pricing, Greeks, IV, chains and exposure'
 complete -c aiots -n __fish_use_subcommand -a backtest -d 'Run a Lua strategy over historical bars'
+complete -c aiots -n __fish_use_subcommand -a stress -d 'Inject a shock and check the risk limits held'
 complete -c aiots -n __fish_use_subcommand -a runs -d 'Recorded backtests'
 complete -c aiots -n __fish_use_subcommand -a help -d 'Help for a command'
-complete -c aiots -n '__fish_seen_subcommand_from help' -a 'data indicators options backtest runs'
+complete -c aiots -n '__fish_seen_subcommand_from help' -a 'data indicators options backtest stress runs'
 
 # data subcommands
 complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subcommand_from $data_cmds" -a import -d 'Import CSV files'
@@ -69,6 +70,25 @@ complete -c aiots -n '__fish_seen_subcommand_from indicators' -l from -x -d 'Fir
 complete -c aiots -n '__fish_seen_subcommand_from indicators' -l to -x -d 'Last bar'
 complete -c aiots -n '__fish_seen_subcommand_from indicators' -l tail -x -d 'Last N bars'
 complete -c aiots -n '__fish_seen_subcommand_from indicators' -l list -d 'List indicators'
+
+# stress
+complete -c aiots -n '__fish_seen_subcommand_from stress' -l scenario -x -a 'gap:-20% crash:1987 crash:2008 crash:2020 vol:3x flash-crash:-9%/15m' -d 'Shock'
+complete -c aiots -n '__fish_seen_subcommand_from stress' -l at -x -d 'First shocked bar'
+complete -c aiots -n '__fish_seen_subcommand_from stress' -l max-loss -x -d 'Loss limit, percent'
+complete -c aiots -n '__fish_seen_subcommand_from stress' -l flat-within -x -d 'Bars from halt to flat'
+complete -c aiots -n '__fish_seen_subcommand_from stress' -l risk -r -F -d 'Lua risk rule'
+complete -c aiots -n '__fish_seen_subcommand_from stress' -l risk-param -x -d 'RULE.KEY=VALUE'
+complete -c aiots -n '__fish_seen_subcommand_from stress' -l limit -x -d 'Risk limit KEY=VALUE'
+complete -c aiots -n '__fish_seen_subcommand_from stress' -s d -l data -r -F -d 'Symbols or CSV file'
+complete -c aiots -n '__fish_seen_subcommand_from stress' -l wide -d 'One close column per symbol'
+complete -c aiots -n '__fish_seen_subcommand_from stress' -s t -l timeframe -x -d 'Timeframe'
+complete -c aiots -n '__fish_seen_subcommand_from stress' -l from -x -d 'First bar'
+complete -c aiots -n '__fish_seen_subcommand_from stress' -l to -x -d 'Last bar'
+complete -c aiots -n '__fish_seen_subcommand_from stress' -s p -l param -x -d 'Parameter name=value'
+complete -c aiots -n '__fish_seen_subcommand_from stress' -l cash -x -d 'Starting cash'
+complete -c aiots -n '__fish_seen_subcommand_from stress' -l commission -x -d 'Commission model'
+complete -c aiots -n '__fish_seen_subcommand_from stress' -l slippage -x -d 'Slippage model'
+complete -c aiots -n '__fish_seen_subcommand_from stress' -l fill -x -a 'open close' -d 'Fill timing'
 
 # backtest
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -l limit -x -a 'account= max_position_pct= max_order_quantity= max_order_notional= daily_loss_pct= max_drawdown_pct= halt_action= price_collar_pct= max_open_orders= max_group_pct=' -d 'Risk limit KEY=VALUE'

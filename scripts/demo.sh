@@ -37,6 +37,13 @@ echo "(the same with the position limit raised and a 3% daily loss limit: the ha
 step "$AIOTS" backtest plugins/strategies/sma_crossover.lua --data MSFT -p qty=1500 --no-record \
   --limit max_position_pct=100 --limit daily_loss_pct=3
 
+echo "(a -20% gap on 2001-05-01: the daily-loss rule halts and flattens, exit 0; without it the limits are breached, exit 1)"
+step "$AIOTS" stress plugins/strategies/sma_crossover.lua --data MSFT -p qty=1500 --limit max_position_pct=100 \
+  --limit daily_loss_pct=0 --scenario gap:-20% --at 2001-05-01 \
+  --risk plugins/risk/daily_loss.lua --risk-param daily_loss.max_loss_pct=10
+step "$AIOTS" stress plugins/strategies/sma_crossover.lua --data MSFT -p qty=1500 --limit max_position_pct=100 \
+  --limit daily_loss_pct=0 --scenario gap:-20% --at 2001-05-01 || echo "(exit $?: breached, as expected)"
+
 echo
 echo "--- options: pricing, a synthetic MSFT chain and its exposure, options in a backtest"
 step "$AIOTS" --format table options greeks --type put --spot 100 --strike 100 --expiry 2001-09-28 --now '2001-09-28 10:00' --vol 0.45

@@ -7,6 +7,7 @@
 #include "engine/options/synthetic_chains.hpp"
 #include "store/chain_store.hpp"
 #include "engine/metrics/metrics.hpp"
+#include "engine/risk/scenario.hpp"
 #include "marketdata/csv_import.hpp"
 #include "marketdata/input_file.hpp"
 #include "util/sha256.hpp"
@@ -72,6 +73,30 @@ Expected<LoadedData> load_data(const Context& ctx, const BacktestSpec& spec, con
     }
   }
   return out;
+}
+
+// Shocks every symbol's bars with the spec's scenarios, in order, from the same bar time.
+Expected<std::optional<Timestamp>> apply_scenarios(const BacktestSpec& spec, LoadedData& data) {
+  if (spec.scenarios.empty()) return std::optional<Timestamp>{};
+  Timestamp at = 0;
+  if (spec.scenario_at.empty()) {
+    const std::vector<Bar>& first = data.bars.front();
+    at = first[first.size() / 2].ts;
+  } else {
+    AIOTS_TRY_ASSIGN(parsed, parse_time(spec.scenario_at));
+    at = parsed.ts;
+  }
+  for (const std::string& text : spec.scenarios) {
+    AIOTS_TRY_ASSIGN(scenario, risk::parse_scenario(text));
+    for (std::size_t i = 0; i < data.bars.size(); ++i) {
+      if (!risk::apply_scenario(scenario, data.bars[i], at, data.timeframe)) {
+        return usage_error("--at " + format_time(at) + " is after the last bar of " + data.symbols[i]);
+      }
+    }
+  }
+  const auto& first = data.bars.front();
+  const auto it = std::lower_bound(first.begin(), first.end(), at, [](const Bar& b, Timestamp t) { return b.ts < t; });
+  return std::optional<Timestamp>{it->ts};
 }
 
 nlohmann::json optional_time(const std::optional<Timestamp>& t, bool daily) {
@@ -279,7 +304,9 @@ nlohmann::json BacktestSpec::to_json() const {
           {"rate", rate},                   {"div", div},
           {"limits", limits},
           {"risk_rules", risk_rules},
-          {"risk_params", risk_params}};
+          {"risk_params", risk_params},
+          {"scenarios", scenarios},
+          {"scenario_at", scenario_at}};
 }
 
 Expected<BacktestSpec> BacktestSpec::from_json(const nlohmann::json& j) {
@@ -310,6 +337,8 @@ Expected<BacktestSpec> BacktestSpec::from_json(const nlohmann::json& j) {
     s.limits = j.contains("limits") ? j.at("limits").get<std::vector<std::string>>() : legacy_limits();
     s.risk_rules = j.value("risk_rules", std::vector<std::string>{});
     s.risk_params = j.value("risk_params", std::vector<std::string>{});
+    s.scenarios = j.value("scenarios", std::vector<std::string>{});
+    s.scenario_at = j.value("scenario_at", "");
     return s;
   } catch (const nlohmann::json::exception& e) {
     return data_error(std::string("stored run manifest is unreadable: ") + e.what());
@@ -349,10 +378,12 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
   AIOTS_TRY(risk::apply_limits(config.risk, spec.limits));
   AIOTS_TRY_ASSIGN(range, parse_time_range(spec.from, spec.to));
   AIOTS_TRY_ASSIGN(data, load_data(ctx, spec, range));
+  AIOTS_TRY_ASSIGN(shock_time, apply_scenarios(spec, data));
   std::optional<MarketStore> chain_store;
   AIOTS_TRY_ASSIGN(chains, make_chain_source(ctx, spec, data, chain_store));
 
   BacktestOutcome out;
+  out.shock_time = shock_time;
   out.symbols = data.symbols;
   out.timeframe = data.timeframe;
   for (const std::string& s : data.symbols) {

@@ -49,6 +49,10 @@ struct BacktestSpec {
   // their parameters as RULE.KEY=VALUE (RULE: the rule's name).
   std::vector<std::string> risk_rules;
   std::vector<std::string> risk_params;
+  // Stress scenarios (aiots stress) applied to every symbol's bars from `scenario_at` (empty:
+  // the middle bar of the first symbol).
+  std::vector<std::string> scenarios;
+  std::string scenario_at;
 
   nlohmann::json to_json() const;
   static Expected<BacktestSpec> from_json(const nlohmann::json& j);
@@ -65,6 +69,7 @@ struct BacktestOutcome {
   std::vector<std::string> instruments;  // every instrument traded: the symbols, then option contracts
   std::vector<std::vector<Bar>> bars;
   Timeframe timeframe;
+  std::optional<Timestamp> shock_time;  // the first shocked bar, when the spec has scenarios
 };
 
 // Runs `spec`. A strategy that fails mid-run still yields an outcome (status "stopped", the

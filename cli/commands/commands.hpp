@@ -22,6 +22,7 @@ void setup_strategy(CLI::App& app, Context& ctx);
 void setup_feed(CLI::App& app, Context& ctx);
 void setup_live_views(CLI::App& app, Context& ctx);
 void setup_risk(CLI::App& app, Context& ctx);
+void setup_stress(CLI::App& app, Context& ctx);
 void setup_logs(CLI::App& app, Context& ctx);
 void setup_config(CLI::App& app, Context& ctx);
 void setup_doctor(CLI::App& app, Context& ctx);

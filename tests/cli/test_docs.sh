@@ -30,6 +30,7 @@ for sub in price greeks iv import list chain exposure synth-chain; do
   check_command aiots-options.1.scd options "$sub"
 done
 check_command aiots-backtest.1.scd backtest
+check_command aiots-stress.1.scd stress
 for sub in list show compare rerun rm; do
   check_command aiots-runs.1.scd runs "$sub"
 done
@@ -78,7 +79,7 @@ for key in $("$AIOTS" --format csv config show | tail -n +2 | cut -d, -f1); do
 done
 
 # Every command is in the overview page and the completions.
-for cmd in "data import" "data list" "data show" "data export" "data rm" "data resample" indicators options backtest runs daemon strategy feed status orders positions pnl signals watch halt reduce resume "risk status" metrics "journal verify" logs doctor config help; do
+for cmd in "data import" "data list" "data show" "data export" "data rm" "data resample" indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume "risk status" metrics "journal verify" logs doctor config help; do
   checks=$((checks + 1))
   grep -qF -- "*$cmd" "$MAN/aiots.1.scd" || fail "aiots(1) lacks $cmd"
 done

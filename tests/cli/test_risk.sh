@@ -109,6 +109,29 @@ expect_eq "failing rule halts" "$(json 'j["risk"]["state"], list(j["risk"]["fail
   "HALTED ['boom'] {'ACCOUNT_HALTED': 1, 'RISK_RULE_FAILED': 1}"
 expect_contains "rule error has file:line" "$(json 'j["risk"]["failed_rules"]["boom"]')" "boom.lua:1: no luck"
 
+# Stress: a -20% gap on MSFT. With the daily-loss rule the halt fires and the position is closed
+# on the next bar (exit 0); the same run without it breaches (exit 1).
+STRESS=("$AIOTS_SRC/plugins/strategies/sma_crossover.lua" --data MSFT -p qty=1500 --limit max_position_pct=100
+        --limit daily_loss_pct=0 --scenario gap:-20% --at 2001-05-01)
+expect_exit 0 "$AIOTS" --json stress "${STRESS[@]}" --risk "$RULES/daily_loss.lua" --risk-param daily_loss.max_loss_pct=10
+expect_eq "stress held" "$(json 'j["held"], j["halt"]["code"], j["halt"]["time"], j["flat"]["bars"], j["worst_daily_loss_pct"]')" "True RULE_HALT 2001-05-01 1 14.99"
+expect_exit 1 "$AIOTS" --json stress "${STRESS[@]}"
+expect_eq "stress breached" "$(json 'j["held"], j["halt"], j["flat"]')" "False None None"
+expect_contains "breach message" "$ERR" "breached: the loss passed the limit and nothing halted the account"
+expect_exit 0 "$AIOTS" stress "$AIOTS_SRC/plugins/strategies/sma_crossover.lua" --data MSFT -p qty=1500 \
+  --limit max_position_pct=100 --scenario "$AIOTS_SRC/examples/scenarios/gap-down-20.scenario" --at 2001-05-01
+expect_contains "built-in daily loss halts" "$OUT" "halt       2001-05-01 DAILY_LOSS_LIMIT loss_pct=14.99 limit_pct=5"
+expect_contains "stress text" "$OUT" "flat       2001-05-02, 1 bar after the halt"
+expect_exit 1 "$AIOTS" --json stress "${STRESS[@]/gap:-20%/crash:1987}"
+expect_eq "crash 1987" "$(json 'j["scenarios"], j["held"], j["worst_daily_loss_pct"] > 15')" "['crash:1987'] False True"
+expect_exit 2 "$AIOTS" stress "${STRESS[@]/gap:-20%/meteor:1}"
+expect_contains "bad scenario" "$ERR" "--scenario 'meteor:1': neither a scenario"
+expect_exit 2 "$AIOTS" stress "${STRESS[@]/2001-05-01/2030-01-01}"
+expect_contains "shock after the data" "$ERR" "is after the last bar of MSFT"
+printf 'gap:-5%%\nvol:2x/oops\n' >"$WORK/bad.scenario"
+expect_exit 2 "$AIOTS" stress "${STRESS[@]/gap:-20%/$WORK/bad.scenario}"
+expect_contains "scenario file line" "$ERR" "bad.scenario:2: --scenario 'vol:2x/oops'"
+
 # aiotsd: [risk] in aiots.toml, risk status, per-strategy overrides.
 mkdir -p "$XDG_CONFIG_HOME/aiots"
 cat >"$XDG_CONFIG_HOME/aiots/aiots.toml" <<'TOML'
