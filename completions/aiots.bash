@@ -99,7 +99,17 @@ _aiots() {
     halt) COMPREPLY=($(compgen -W "--reason --cancel-open --flatten $global_opts" -- "$cur")); return ;;
     reduce) COMPREPLY=($(compgen -W "--reason $global_opts" -- "$cur")); return ;;
     resume) COMPREPLY=($(compgen -W "-y --yes $global_opts" -- "$cur")); return ;;
-    risk) [[ -z $sub ]] && COMPREPLY=($(compgen -W "status" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
+    risk)
+      if [[ -z $sub ]]; then
+        COMPREPLY=($(compgen -W "status load list reload unload" -- "$cur"))
+      elif [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "-p --param $global_opts" -- "$cur"))
+      elif [[ $sub == load ]]; then
+        COMPREPLY=($(compgen -f -X '!*.lua' -- "$cur") $(compgen -d -- "$cur"))
+      elif [[ $sub == reload || $sub == unload ]]; then
+        COMPREPLY=($(compgen -W "$(aiots --format csv risk list 2>/dev/null | tail -n +2 | cut -d, -f1)" -- "$cur"))
+      fi
+      return ;;
     logs) COMPREPLY=($(compgen -W "-f --follow --level -n --lines $global_opts" -- "$cur")); return ;;
     status|positions|pnl|metrics|doctor) COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     stress)

@@ -1,17 +1,25 @@
-// aiots halt | reduce | resume | risk status: the kill switch and the risk view of aiotsd.
+// aiots halt | reduce | resume | risk status|load|unload|reload|list: the kill switch, the risk
+// view of aiotsd and its Lua risk rules.
 // Semantics (what a halt blocks, cancels and closes; when an account comes back) are in
 // aiots-risk(1); every change is journaled by the daemon before it takes effect.
 #include <iostream>
 #include <memory>
 #include <string>
 #include <unistd.h>
+#include <filesystem>
 
 #include "commands/commands.hpp"
 #include "commands/live_common.hpp"
 #include "util/format_number.hpp"
+#include "util/quote_value.hpp"
 
 namespace aiots::cli {
 namespace {
+
+struct RuleOptions {
+  std::string file;
+  std::vector<std::string> params;
+};
 
 struct HaltOptions {
   std::string reason;
@@ -139,8 +147,55 @@ void setup_risk(CLI::App& app, Context& ctx) {
     };
   });
 
-  CLI::App* risk = app.add_subcommand("risk", "Risk limits, account states and denials of aiotsd");
+  CLI::App* risk = app.add_subcommand("risk", "Risk limits, account states, denials and Lua risk rules of aiotsd");
   risk->require_subcommand(1);
+  auto rule = std::make_shared<RuleOptions>();
+  CLI::App* load = risk->add_subcommand("load", "Load a Lua risk rule into every account (reloaded when its file changes)");
+  load->add_option("file", rule->file, "Risk rule file (.lua), or a name found in plugin_dirs")->required();
+  load->add_option("-p,--param", rule->params, "Rule parameter name=value (repeatable)");
+  load->callback([&ctx, rule] {
+    ctx.command_name = "risk load";
+    ctx.action = [&ctx, rule]() -> Expected<void> {
+      nlohmann::json params = nlohmann::json::object();
+      for (const std::string& p : rule->params) {
+        const auto eq = p.find('=');
+        if (eq == std::string::npos || eq == 0) return usage_error("-p takes name=value, not " + quote_value(p));
+        params[p.substr(0, eq)] = p.substr(eq + 1);
+      }
+      std::string file = rule->file;
+      if (file.find('/') != std::string::npos || std::filesystem::exists(file)) {
+        file = std::filesystem::absolute(file).lexically_normal().string();
+      }
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "risk.load", {{"file", file}, {"params", params}}));
+      return print_object(ctx, r);
+    };
+  });
+  for (const char* verb : {"unload", "reload"}) {
+    CLI::App* sub = risk->add_subcommand(verb, std::string(verb) == "unload" ? "Unload a risk rule from every account"
+                                                                            : "Load a risk rule's file anew (the old version stays on failure)");
+    auto name = std::make_shared<std::string>();
+    sub->add_option("name", *name, "Rule name (aiots risk list)")->required();
+    sub->callback([&ctx, name, verb] {
+      ctx.command_name = std::string("risk ") + verb;
+      ctx.action = [&ctx, name, verb]() -> Expected<void> {
+        AIOTS_TRY_ASSIGN(r, call_daemon(ctx, std::string("risk.") + verb, {{"name", *name}}));
+        return print_object(ctx, r);
+      };
+    });
+  }
+  risk->add_subcommand("list", "Loaded risk rules: name, state, file, hash, params, errors")->callback([&ctx] {
+    ctx.command_name = "risk list";
+    ctx.action = [&ctx]() -> Expected<void> {
+      AIOTS_TRY_ASSIGN(rows, call_daemon(ctx, "risk.list"));
+      for (auto& r : rows) {
+        std::string params;
+        for (const auto& [k, v] : r["params"].items()) params += (params.empty() ? "" : " ") + k + "=" + v.get<std::string>();
+        r["params"] = params;
+        r["sha256"] = r["sha256"].get<std::string>().substr(0, 12);
+      }
+      return print_rows(ctx, rows, {"name", "state", "file", "sha256", "params", "reloads", "error", "reload_error"});
+    };
+  });
   risk->add_subcommand("status", "Each account's state, every limit with its use, denials")->callback([&ctx] {
     ctx.command_name = "risk status";
     ctx.action = [&ctx]() -> Expected<void> {

@@ -170,6 +170,13 @@ Expected<std::unique_ptr<StrategySlot>> Runtime::build_slot(const std::string& n
   }
   slot->engine = std::make_unique<Engine>(cfg, *slot->strategy);
   slot->engine->set_observer(slot.get());
+  slot->engine->set_strategy_name(name);
+  std::vector<RuleSpec> working;
+  for (const RuleSpec& r : m_rules) {
+    if (r.error.empty()) working.push_back(r);
+  }
+  AIOTS_TRY_ASSIGN(rules, rule_instances(working));
+  install_rules(*slot, std::move(rules));
   if (m_halted) {
     slot->engine->restore_account_state(risk::AccountState::Halted, risk::k_manual_halt);
   }
@@ -283,6 +290,7 @@ Expected<nlohmann::json> Runtime::load_strategy(const std::string& file_arg, con
     return data_error("STRATEGY_EXISTS: a strategy named '" + name + "' is loaded; pass --name");
   }
   slot->name = name;
+  slot->engine->set_strategy_name(name);
   if (auto started = slot->engine->start(); !started) {
     return tl::unexpected(started.error());
   }
@@ -400,6 +408,11 @@ Expected<nlohmann::json> Runtime::rebuild() {
       specs[r.strategy] = Spec{r.data, {}, {}, nlohmann::json::object(), false, {}, {}};
     } else if (r.kind == "strategy.unloaded") {
       specs.erase(r.strategy);
+    } else if (r.kind == "risk.rule_loaded") {
+      m_rules.push_back(RuleSpec{r.data.at("name"), r.data.at("file"), r.data.value("sha256", ""),
+                                 r.data.value("params", std::map<std::string, std::string>{}), {}, {}, 0});
+    } else if (r.kind == "risk.rule_unloaded") {
+      std::erase_if(m_rules, [&](const RuleSpec& spec) { return spec.name == r.data.value("name", ""); });
     } else if (r.kind == "halt") {
       m_halted = true;
       m_halt_reason = r.data.value("reason", "");
@@ -419,6 +432,16 @@ Expected<nlohmann::json> Runtime::rebuild() {
     else if (r.kind == "risk.event" && r.data.value("scope", "") == "account") {
       it->second.account_state = r.data.value("to", "");
       it->second.account_reason = r.data.value("code", "");
+    }
+  }
+  // Risk rules come back before the strategies they guard. One that cannot be loaded now
+  // (its file gone or broken) leaves every account halted below: fail closed.
+  for (RuleSpec& rule : m_rules) {
+    if (auto probe = lua::LuaRiskRule::load(rule.file, rule.params, lua_limits()); !probe) {
+      rule.error = "cannot load " + rule.file + " after restart: " + probe.error().message;
+      m_logger.error("risk", rule.error, {{"rule", rule.name}});
+    } else {
+      rule.sha256 = sha256_hex(read_file(rule.file));
     }
   }
   nlohmann::json restored = nlohmann::json::array();
@@ -488,6 +511,15 @@ Expected<nlohmann::json> Runtime::rebuild() {
     }
     restored.push_back({{"name", name}, {"fills", fills.size()}, {"orders", spec.orders.size()}});
     m_slots[name] = std::move(slot);
+  }
+  for (const RuleSpec& rule : m_rules) {
+    if (rule.error.empty()) continue;
+    for (auto& [name, slot] : m_slots) {
+      if (slot->engine->risk().state() != risk::AccountState::Halted) {
+        slot->engine->change_account_state(risk::AccountState::Halted, risk::k_risk_rule_failed,
+                                           "rule=" + rule.name + " error=" + rule.error, false, false);
+      }
+    }
   }
   record(0, "daemon.started", "", {{"records", records.size()}, {"strategies", restored}}, "plugins");
   AIOTS_TRY(commit());

@@ -17,6 +17,7 @@
 #include "engine/core/engine.hpp"
 #include "journal/journal.hpp"
 #include "log/logger.hpp"
+#include "lua/lua_risk_rule.hpp"
 #include "lua/lua_strategy.hpp"
 #include "store/market_store.hpp"
 
@@ -39,6 +40,8 @@ struct StrategySlot final : EngineObserver {
   std::string last_state;   // the last journaled ctx.state, as JSON text
   std::int64_t reloads = 0;
   std::unique_ptr<Strategy> strategy;  // LuaStrategy, or a null one when the file is unusable
+  // This account's instances of the loaded risk rules (each its own sandbox and state).
+  std::vector<std::unique_ptr<lua::LuaRiskRule>> rules;
   // Option chains of the strategy's symbols (options.chains = store): the store they are read
   // from and the source the engine asks; both outlive the engine.
   std::optional<MarketStore> chain_store;
@@ -92,6 +95,12 @@ public:
   Expected<nlohmann::json> resume_trading();
   // Each strategy's account: state, every limit with its use, denials (aiots risk status).
   nlohmann::json risk_status() const;
+  // Lua risk rules, asked about every strategy's orders: loaded (journaled) into every account,
+  // reloaded keeping the old version on failure, unloaded, listed.
+  Expected<nlohmann::json> load_rule(const std::string& file, const std::map<std::string, std::string>& params);
+  Expected<nlohmann::json> unload_rule(const std::string& name);
+  Expected<nlohmann::json> reload_rule(const std::string& name);
+  nlohmann::json list_rules() const;
   nlohmann::json status() const;
   Expected<nlohmann::json> verify();
   std::string metrics_text() const;
@@ -166,6 +175,21 @@ private:
                                          const std::vector<std::string>& symbols,
                                          const std::map<std::string, std::string>& params, double cash);
   lua::Limits lua_limits() const;
+  struct RuleSpec {
+    std::string name;
+    std::string file;
+    std::string sha256;
+    std::map<std::string, std::string> params;
+    std::string error;         // why it could not be loaded after a restart (accounts halted)
+    std::string reload_error;  // of the last failed reload
+    std::int64_t reloads = 0;
+  };
+  // One instance of every loaded rule for an account, in load order.
+  Expected<std::vector<std::unique_ptr<lua::LuaRiskRule>>> rule_instances(const std::vector<RuleSpec>& specs) const;
+  // Gives `slot` its instances of `specs` and hands them to its engine.
+  static void install_rules(StrategySlot& slot, std::vector<std::unique_ptr<lua::LuaRiskRule>> rules);
+  // Builds instances of `specs` for every slot, all or nothing, then installs them.
+  Expected<void> replace_rules(const std::vector<RuleSpec>& specs);
   // The engine settings of a strategy on `symbols`: paper broker from the configuration (a bad
   // broker setting leaves the default and explains itself in `broker_error`).
   EngineConfig engine_config(const std::string& name, const std::vector<std::string>& symbols, double cash,
@@ -180,6 +204,7 @@ private:
   Journal m_journal;
   Logger& m_logger;
   std::map<std::string, std::unique_ptr<StrategySlot>> m_slots;
+  std::vector<RuleSpec> m_rules;  // loaded risk rules, in load order
   FeedState m_feed;
   bool m_halted = false;
   std::string m_halt_reason;

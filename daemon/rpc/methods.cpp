@@ -126,6 +126,23 @@ const std::vector<MethodDef>& table() {
        [](Call& c) -> Expected<json> { return c.runtime.reduce(c.params.value("reason", "")); }},
       {"trading.resume", {}, true, "Every account ACTIVE again after a halt or reduce",
        [](Call& c) -> Expected<json> { return c.runtime.resume_trading(); }},
+      {"risk.load", {{"file", "string", true}, {"params", "object"}}, true,
+       "Load a Lua risk rule into every account (journaled; reloaded when its file changes)",
+       [](Call& c) -> Expected<json> {
+         std::map<std::string, std::string> params;
+         const json given = c.params.value("params", json::object());
+         for (const auto& [k, v] : given.items()) {
+           params[k] = v.is_string() ? v.get<std::string>() : v.dump();
+         }
+         return c.runtime.load_rule(c.params.at("file"), params);
+       }},
+      {"risk.unload", {{"name", "string", true}}, true, "Unload a risk rule from every account",
+       [](Call& c) -> Expected<json> { return c.runtime.unload_rule(name_param(c.params)); }},
+      {"risk.reload", {{"name", "string", true}}, true,
+       "Load a risk rule's file anew in every account; on failure the old version keeps guarding",
+       [](Call& c) -> Expected<json> { return c.runtime.reload_rule(name_param(c.params)); }},
+      {"risk.list", {}, false, "Loaded risk rules: file, hash, params, state, errors",
+       [](Call& c) -> Expected<json> { return c.runtime.list_rules(); }},
       {"risk.status", {}, false, "Each account's state, every limit with its use, denials per code and the latest ones",
        [](Call& c) -> Expected<json> { return c.runtime.risk_status(); }},
       {"journal.verify", {}, false, "Recompute positions, cash and orders from the journal and compare",

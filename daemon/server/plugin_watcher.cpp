@@ -39,8 +39,10 @@ void PluginWatcher::sync_watches() {
 
 void PluginWatcher::add_watches() {
   std::set<std::string> wanted;
-  for (const auto& s : m_runtime.list_strategies()) {
-    wanted.insert(std::filesystem::path(s["file"].get<std::string>()).parent_path().string());
+  for (const auto& list : {m_runtime.list_strategies(), m_runtime.list_rules()}) {
+    for (const auto& s : list) {
+      wanted.insert(std::filesystem::path(s["file"].get<std::string>()).parent_path().string());
+    }
   }
   for (const std::string& dir : wanted) {
     bool known = false;
@@ -74,8 +76,10 @@ void PluginWatcher::read() {
 
 void PluginWatcher::schedule_reload(const std::string& path) {
   bool watched = false;
-  for (const auto& s : m_runtime.list_strategies()) {
-    watched = watched || s["file"].get<std::string>() == path;
+  for (const auto& list : {m_runtime.list_strategies(), m_runtime.list_rules()}) {
+    for (const auto& s : list) {
+      watched = watched || s["file"].get<std::string>() == path;
+    }
   }
   if (!watched) {
     return;
@@ -92,6 +96,12 @@ void PluginWatcher::schedule_reload(const std::string& path) {
       if (changed.count(s["file"].get<std::string>()) != 0) {
         m_logger.info("reload", "file changed", {{"strategy", s["name"].get<std::string>()}});
         (void)m_runtime.reload_strategy(s["name"].get<std::string>());
+      }
+    }
+    for (const auto& r : m_runtime.list_rules()) {
+      if (changed.count(r["file"].get<std::string>()) != 0) {
+        m_logger.info("reload", "file changed", {{"rule", r["name"].get<std::string>()}});
+        (void)m_runtime.reload_rule(r["name"].get<std::string>());
       }
     }
     (void)m_runtime.commit();

@@ -45,6 +45,7 @@ for cmd in halt reduce resume; do
   check_command aiots-risk.1.scd "$cmd"
 done
 check_command aiots-risk.1.scd risk status
+check_command aiots-risk.1.scd risk load
 # Every risk reason code is in aiots-risk(1).
 for code in $(grep -o 'k_[a-z_]* = "[A-Z_]*"' "$AIOTS_SRC/daemon/engine/risk/risk_codes.hpp" | cut -d'"' -f2); do
   checks=$((checks + 1))

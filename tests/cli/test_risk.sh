@@ -176,6 +176,50 @@ expect_exit 0 "$AIOTS" -q resume --yes
 expect_exit 0 "$AIOTS" --json risk status
 expect_eq "resumed" "$(json 'j["state"], [a["state"] for a in j["accounts"]]')" "ACTIVE ['ACTIVE', 'ACTIVE']"
 expect_exit 0 "$AIOTS" journal verify
+
+# Lua risk rules in aiotsd: loaded into every account, journaled, reloaded on file change (the
+# old version stays on a broken edit), back after kill -9, fail closed when the file is gone.
+cp "$RULES/max_position.lua" "$WORK/maxpos.lua"
+expect_exit 0 "$AIOTS" -q risk load "$WORK/maxpos.lua" -p max_qty=50
+expect_exit 2 "$AIOTS" risk load "$WORK/maxpos.lua" -p max_qty=lots
+expect_contains "rule param checked" "$ERR" "parameter 'max_qty' must be an int"
+expect_exit 0 "$AIOTS" -q strategy load "$PLAN" --symbols MSFT --name probe -p 'plan=2:buy:100;3:buy:40'
+expect_exit 0 "$AIOTS" -q feed replay MSFT --from 2000-10-13 --to 2000-10-20
+expect_exit 0 "$AIOTS" --json risk status
+expect_eq "rule denies in the daemon" "$(json '[a["denials"] for a in j["accounts"] if a["strategy"] == "probe"]')" "[{'RULE_MAX_POSITION': 1}]"
+expect_exit 0 "$AIOTS" --json risk list
+expect_eq "rule listed" "$(json '[(r["name"], r["state"], r["params"], r["reloads"]) for r in j]')" "[('max_position', 'active', 'max_qty=50', 0)]"
+sed -i 's/version = "1.0"/version = "1.1"/' "$WORK/maxpos.lua"
+for _ in $(seq 50); do
+  "$AIOTS" --json risk list >"$WORK/rules.json"
+  [[ $(python3 -c 'import json; print(json.load(open("'"$WORK/rules.json"'"))[0]["reloads"])') == 1 ]] && break
+  sleep 0.1
+done
+expect_eq "reloaded on change" "$(python3 -c 'import json; print(json.load(open("'"$WORK/rules.json"'"))[0]["reloads"])')" "1"
+echo 'return {' >"$WORK/maxpos.lua"
+expect_exit 3 "$AIOTS" risk reload max_position
+expect_contains "broken reload" "$ERR" "RELOAD_FAILED: $WORK/maxpos.lua:2: unexpected symbol"
+expect_exit 0 "$AIOTS" --json risk list
+expect_eq "old version guards" "$(json 'j[0]["state"], j[0]["reload_error"] is not None')" "active True"
+cp "$RULES/max_position.lua" "$WORK/maxpos.lua"
+kill -9 "$(cat "$SOCKET.pid")"
+sleep 0.2
+expect_exit 0 "$AIOTS" daemon start
+expect_exit 0 "$AIOTS" --json risk list
+expect_eq "rule back after kill -9" "$(json '[(r["name"], r["state"], r["params"]) for r in j]')" "[('max_position', 'active', 'max_qty=50')]"
+rm "$WORK/maxpos.lua"
+expect_exit 0 "$AIOTS" daemon restart
+expect_exit 0 "$AIOTS" --json risk list
+expect_eq "unloadable rule" "$(json 'j[0]["state"]')" "unloadable"
+expect_exit 0 "$AIOTS" --json risk status
+expect_eq "fail closed" "$(json 'sorted({a["state"] + " " + a["reason"] for a in j["accounts"]})')" "['HALTED RISK_RULE_FAILED']"
+expect_exit 0 "$AIOTS" -q risk unload max_position
+expect_exit 0 "$AIOTS" -q resume --yes
+expect_exit 0 "$AIOTS" --json risk list
+expect_eq "unloaded" "$OUT" "[]"
+expect_exit 3 "$AIOTS" risk unload max_position
+expect_contains "unknown rule" "$ERR" "RULE_NOT_FOUND: no risk rule 'max_position'"
+expect_exit 0 "$AIOTS" journal verify
 expect_exit 0 "$AIOTS" daemon stop
 
 finish

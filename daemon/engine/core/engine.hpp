@@ -85,6 +85,11 @@ public:
   // Adds a risk rule (owned by the driver, outliving the engine): asked about every order that
   // passed the built-in checks, told of every fill and bar.
   void add_risk_rule(risk::RiskRule* rule) { m_rules.push_back(RuleSlot{rule, {}}); }
+  // Replaces every rule at once, between events (the daemon's load, unload and reload).
+  void set_risk_rules(const std::vector<risk::RiskRule*>& rules) {
+    m_rules.clear();
+    for (risk::RiskRule* r : rules) m_rules.push_back(RuleSlot{r, {}});
+  }
   // The name of the strategy trading this account, as rules see it (ctx.strategy, pause()).
   void set_strategy_name(std::string name) { m_strategy_name = std::move(name); }
   // "file:line: message" of each rule that failed (and was stopped), by rule name.
