@@ -59,7 +59,7 @@ _aiots() {
   for ((i = 1; i < cword; i++)); do
     w=${words[i]}
     case $w in
-      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--limit|--risk|--risk-param|--scenario|--at|--max-loss|--flat-within|--level|-n|--lines|--topics|--type|--method|--dealer|--view|--expiry|--expiries|--batch|--spot|--strike|--vol|--price|--rate|--div|--now|--steps|--underlying|--date|--strikes|--strike-step|--unusual-ratio|--min-volume|--top|--chains|--settlement|--option-commission)
+      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--limit|--risk|--risk-param|--scenario|--at|--max-loss|--flat-within|--benchmark|--var-lookback|--lookback|--level|-n|--lines|--topics|--type|--method|--dealer|--view|--expiry|--expiries|--batch|--spot|--strike|--vol|--price|--rate|--div|--now|--steps|--underlying|--date|--strikes|--strike-step|--unusual-ratio|--min-volume|--top|--chains|--settlement|--option-commission)
         ((i++)); continue ;;
       -*) continue ;;
     esac
@@ -101,9 +101,9 @@ _aiots() {
     resume) COMPREPLY=($(compgen -W "-y --yes $global_opts" -- "$cur")); return ;;
     risk)
       if [[ -z $sub ]]; then
-        COMPREPLY=($(compgen -W "status load list reload unload" -- "$cur"))
+        COMPREPLY=($(compgen -W "status report load list reload unload" -- "$cur"))
       elif [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "-p --param $global_opts" -- "$cur"))
+        COMPREPLY=($(compgen -W "-p --param --benchmark --lookback $global_opts" -- "$cur"))
       elif [[ $sub == load ]]; then
         COMPREPLY=($(compgen -f -X '!*.lua' -- "$cur") $(compgen -d -- "$cur"))
       elif [[ $sub == reload || $sub == unload ]]; then
@@ -123,7 +123,7 @@ _aiots() {
       fi
       return ;;
     backtest)
-      opts="-d --data --wide -t --timeframe --from --to -p --param --cash --commission --slippage --fill --volume-cap --seed --instructions --memory-mb --chains --settlement --option-commission --rate --div --limit --risk --risk-param --trades --equity --orders --report --no-record"
+      opts="-d --data --wide -t --timeframe --from --to -p --param --cash --commission --slippage --fill --volume-cap --seed --instructions --memory-mb --chains --settlement --option-commission --rate --div --limit --risk --risk-param --benchmark --var-lookback --trades --equity --orders --report --no-record"
       if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts $global_opts" -- "$cur"))
       else

@@ -93,6 +93,8 @@ complete -c aiots -n '__fish_seen_subcommand_from stress' -l fill -x -a 'open cl
 # backtest
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -l limit -x -a 'account= max_position_pct= max_order_quantity= max_order_notional= daily_loss_pct= max_drawdown_pct= halt_action= price_collar_pct= max_open_orders= max_group_pct=' -d 'Risk limit KEY=VALUE'
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -l risk -r -F -d 'Lua risk rule'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l benchmark -x -d 'Risk report benchmark'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l var-lookback -x -d 'Returns the risk report uses'
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -l risk-param -x -d 'Risk rule parameter RULE.KEY=VALUE'
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -l chains -x -a 'none store synth' -d 'Option chains'
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -l settlement -x -a 'physical cash' -d 'Expiry settlement'
@@ -171,6 +173,9 @@ complete -c aiots -n '__fish_seen_subcommand_from halt' -l cancel-open -d 'Also 
 complete -c aiots -n '__fish_seen_subcommand_from halt' -l flatten -d 'Cancel open orders and close every position'
 complete -c aiots -n '__fish_seen_subcommand_from resume' -s y -l yes -d 'Do not ask'
 complete -c aiots -n '__fish_seen_subcommand_from risk' -a 'status' -d 'Limits with their use'
+complete -c aiots -n '__fish_seen_subcommand_from risk' -a 'report' -d 'VaR, shortfall, exposures, betas'
+complete -c aiots -n '__fish_seen_subcommand_from risk' -l benchmark -x -d 'Symbol betas are to'
+complete -c aiots -n '__fish_seen_subcommand_from risk' -l lookback -x -d 'Returns used'
 complete -c aiots -n '__fish_seen_subcommand_from risk' -a 'load' -d 'Load a Lua risk rule'
 complete -c aiots -n '__fish_seen_subcommand_from risk' -a 'list' -d 'Loaded risk rules'
 complete -c aiots -n '__fish_seen_subcommand_from risk' -a 'reload' -d 'Load a rule anew'

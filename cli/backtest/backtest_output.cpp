@@ -1,5 +1,7 @@
 #include "backtest/backtest_output.hpp"
 
+#include "util/format_number.hpp"
+
 #include <cstdio>
 #include <ostream>
 
@@ -75,6 +77,14 @@ void print_summary(std::ostream& os, const BacktestOutcome& out) {
       codes += (codes.empty() ? "" : ", ") + code + " " + std::to_string(count.get<std::int64_t>());
     }
     os << (codes.empty() ? "" : " (" + codes + ")") << "\n";
+    if (k.contains("report") && k["report"]["observations"].get<std::int64_t>() > 0) {
+      const auto& rep = k["report"];
+      const auto pct_of = [](const nlohmann::json& v) { return v["pct"].is_null() ? std::string("-") : format_fixed(v["pct"].get<double>(), 2) + "%"; };
+      os << "           VaR 95% " << pct_of(rep["historical"]["var95"]) << " (normal " << pct_of(rep["parametric"]["var95"])
+         << "), ES 95% " << pct_of(rep["historical"]["es95"]) << " per bar; beta "
+         << (rep["beta"].is_null() ? std::string("-") : format_fixed(rep["beta"].get<double>(), 2)) << " to "
+         << text(rep["benchmark"]) << "\n";
+    }
     // The account's transitions, up to five (all of them in --json).
     const auto& events = k["events"];
     for (std::size_t i = 0; i < events.size() && i < 5; ++i) {

@@ -8,6 +8,7 @@
 #include "store/chain_store.hpp"
 #include "engine/metrics/metrics.hpp"
 #include "engine/risk/scenario.hpp"
+#include "live/risk_report_json.hpp"
 #include "marketdata/csv_import.hpp"
 #include "marketdata/input_file.hpp"
 #include "util/sha256.hpp"
@@ -97,6 +98,37 @@ Expected<std::optional<Timestamp>> apply_scenarios(const BacktestSpec& spec, Loa
   const auto& first = data.bars.front();
   const auto it = std::lower_bound(first.begin(), first.end(), at, [](const Bar& b, Timestamp t) { return b.ts < t; });
   return std::optional<Timestamp>{it->ts};
+}
+
+// VaR, shortfall, exposures and betas of the run's final holdings (aiots-risk(1)).
+Expected<nlohmann::json> backtest_risk_report(const Context& ctx, const BacktestSpec& spec, const BacktestOutcome& out) {
+  const std::string benchmark = spec.benchmark.empty() ? out.symbols.front() : normalize_symbol(spec.benchmark);
+  std::vector<double> bench;
+  const auto closes = [](const std::vector<Bar>& bars) {
+    std::vector<double> c;
+    c.reserve(bars.size());
+    for (const Bar& b : bars) c.push_back(b.close);
+    return c;
+  };
+  const auto own = std::find(out.symbols.begin(), out.symbols.end(), benchmark);
+  if (own != out.symbols.end()) {
+    bench = closes(out.bars[static_cast<std::size_t>(own - out.symbols.begin())]);
+  } else {
+    AIOTS_TRY_ASSIGN(store, ctx.open_store());
+    AIOTS_TRY_ASSIGN(series, store.resolve(benchmark, std::optional<Timeframe>(out.timeframe)));
+    AIOTS_TRY_ASSIGN(range, parse_time_range(spec.from, spec.to));
+    AIOTS_TRY_ASSIGN(bars, store.load_bars(series.id, range));
+    bench = closes(bars);
+  }
+  if (spec.var_lookback < 2) return usage_error("--var-lookback must be at least 2 returns");
+  const auto report = engine_risk_report(
+      *out.engine,
+      [&](SymbolId id) {
+        return static_cast<std::size_t>(id) < out.bars.size() ? closes(out.bars[static_cast<std::size_t>(id)])
+                                                              : std::vector<double>{};
+      },
+      benchmark, std::move(bench), spec.var_lookback);
+  return risk_report_json(report, out.engine->portfolio().equity().value(), benchmark, spec.var_lookback);
 }
 
 nlohmann::json optional_time(const std::optional<Timestamp>& t, bool daily) {
@@ -306,7 +338,9 @@ nlohmann::json BacktestSpec::to_json() const {
           {"risk_rules", risk_rules},
           {"risk_params", risk_params},
           {"scenarios", scenarios},
-          {"scenario_at", scenario_at}};
+          {"scenario_at", scenario_at},
+          {"benchmark", benchmark},
+          {"var_lookback", var_lookback}};
 }
 
 Expected<BacktestSpec> BacktestSpec::from_json(const nlohmann::json& j) {
@@ -339,6 +373,8 @@ Expected<BacktestSpec> BacktestSpec::from_json(const nlohmann::json& j) {
     s.risk_params = j.value("risk_params", std::vector<std::string>{});
     s.scenarios = j.value("scenarios", std::vector<std::string>{});
     s.scenario_at = j.value("scenario_at", "");
+    s.benchmark = j.value("benchmark", "");
+    s.var_lookback = j.value("var_lookback", std::size_t{250});
     return s;
   } catch (const nlohmann::json::exception& e) {
     return data_error(std::string("stored run manifest is unreadable: ") + e.what());
@@ -466,6 +502,8 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
         {"log_lines", e.log_lines().size()}}},
       {"options", options_json(e, out.instruments.size() - data.symbols.size())},
       {"risk", risk_json(e, daily)}};
+  AIOTS_TRY_ASSIGN(report, backtest_risk_report(ctx, spec, out));
+  out.result["risk"]["report"] = std::move(report);
   out.manifest = {{"spec", spec.to_json()},
                   {"strategy_sha256", sha256_hex(out.strategy->source())},
                   {"risk_rules", rules_manifest(out)},

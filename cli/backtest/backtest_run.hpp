@@ -53,6 +53,10 @@ struct BacktestSpec {
   // the middle bar of the first symbol).
   std::vector<std::string> scenarios;
   std::string scenario_at;
+  // The risk report's benchmark (a data symbol or a stored one; empty: the first data symbol)
+  // and how many returns it uses.
+  std::string benchmark;
+  std::size_t var_lookback = 250;
 
   nlohmann::json to_json() const;
   static Expected<BacktestSpec> from_json(const nlohmann::json& j);

@@ -130,6 +130,8 @@ void setup_backtest(CLI::App& app, Context& ctx) {
   cmd->add_option("--limit", o->limits, "Risk limit KEY=VALUE over the defaults and --config's [risk] (repeatable; aiots-risk(1))");
   cmd->add_option("--risk", s.risk_rules, "Lua risk rule (plugins/risk/*.lua), asked about every order (repeatable)");
   cmd->add_option("--risk-param", s.risk_params, "Risk rule parameter RULE.KEY=VALUE (repeatable)");
+  cmd->add_option("--benchmark", s.benchmark, "Symbol the risk report's betas are to (default: the first data symbol)");
+  cmd->add_option("--var-lookback", s.var_lookback, "Returns the risk report's VaR and betas use (default 250)");
   cmd->add_option("--trades", o->trades, "Write the trades as CSV");
   cmd->add_option("--equity", o->equity, "Write the equity curve as CSV");
   cmd->add_option("--orders", o->orders, "Write every order event as CSV");

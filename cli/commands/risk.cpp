@@ -76,6 +76,43 @@ Expected<void> print_risk_status(const Context& ctx, const nlohmann::json& s) {
   return {};
 }
 
+std::string pct_money(const nlohmann::json& v) {
+  if (v["pct"].is_null()) return "-";
+  return format_fixed(v["pct"].get<double>(), 2) + "% (" + format_fixed(v["money"].get<double>(), 2) + ")";
+}
+
+std::string maybe(const nlohmann::json& v, int decimals) { return v.is_null() ? "-" : format_fixed(v.get<double>(), decimals); }
+
+Expected<void> print_risk_report(const Context& ctx, const nlohmann::json& r) {
+  if (ctx.json()) {
+    std::cout << r.dump(2) << "\n";
+    return {};
+  }
+  for (const auto& a : r["accounts"]) {
+    std::cout << "account  " << a["strategy"].get<std::string>() << ", equity " << format_fixed(a["equity"].get<double>(), 2)
+              << ", " << a["observations"].get<std::int64_t>() << " returns (one bar each)\n";
+    for (const char* level : {"95", "99"}) {
+      std::cout << "  VaR " << level << "%   historical " << pct_money(a["historical"][std::string("var") + level])
+                << ", normal " << pct_money(a["parametric"][std::string("var") + level]) << "\n";
+      std::cout << "  ES " << level << "%    historical " << pct_money(a["historical"][std::string("es") + level])
+                << ", normal " << pct_money(a["parametric"][std::string("es") + level]) << "\n";
+    }
+    std::cout << "  exposure gross " << format_fixed(a["exposure"]["gross"].get<double>(), 2) << " ("
+              << maybe(a["exposure"]["gross_pct"], 1) << "%), net " << format_fixed(a["exposure"]["net"].get<double>(), 2)
+              << " (" << maybe(a["exposure"]["net_pct"], 1) << "%)\n";
+    std::cout << "  beta     " << maybe(a["beta"], 2) << " to " << a["benchmark"].get<std::string>() << " (holdings "
+              << maybe(a["holdings_beta"], 2) << ")\n";
+    std::cout << "  position VaR 95% " << maybe(a["positions"]["var95"], 2) << ", 99% " << maybe(a["positions"]["var99"], 2) << "\n";
+    for (const auto& c : a["positions"]["contributions"]) {
+      std::cout << "    " << c["symbol"].get<std::string>() << "  value " << format_fixed(c["value"].get<double>(), 2)
+                << "  beta " << maybe(c["beta"], 2) << "  VaR 95% " << maybe(c["var95"], 2) << " ("
+                << (c["share_of_var"].is_null() ? std::string("-") : format_fixed(c["share_of_var"].get<double>() * 100, 1) + "%")
+                << ")\n";
+    }
+  }
+  return {};
+}
+
 // `aiots resume` returns real money to the market: on a terminal it asks, elsewhere it wants --yes.
 Expected<void> confirm_resume(bool yes) {
   if (yes) return {};
@@ -183,6 +220,17 @@ void setup_risk(CLI::App& app, Context& ctx) {
       };
     });
   }
+  auto report = std::make_shared<std::pair<std::string, std::int64_t>>("", 250);
+  CLI::App* rep = risk->add_subcommand("report", "VaR and expected shortfall (95/99%), position VaR by symbol, exposures, betas");
+  rep->add_option("--benchmark", report->first, "Symbol the betas are to (default: each strategy's first symbol)");
+  rep->add_option("--lookback", report->second, "Returns used (default 250; the daemon keeps 512 bars per symbol)");
+  rep->callback([&ctx, report] {
+    ctx.command_name = "risk report";
+    ctx.action = [&ctx, report]() -> Expected<void> {
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "risk.report", {{"benchmark", report->first}, {"lookback", report->second}}));
+      return print_risk_report(ctx, r);
+    };
+  });
   risk->add_subcommand("list", "Loaded risk rules: name, state, file, hash, params, errors")->callback([&ctx] {
     ctx.command_name = "risk list";
     ctx.action = [&ctx]() -> Expected<void> {

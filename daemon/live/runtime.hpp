@@ -95,6 +95,9 @@ public:
   Expected<nlohmann::json> resume_trading();
   // Each strategy's account: state, every limit with its use, denials (aiots risk status).
   nlohmann::json risk_status() const;
+  // VaR, shortfall, exposures and betas of each account from its equity and the bars it kept
+  // (aiots risk report); `benchmark` must be one of the account's symbols (empty: its first).
+  Expected<nlohmann::json> risk_report(const std::string& benchmark, std::size_t lookback) const;
   // Lua risk rules, asked about every strategy's orders: loaded (journaled) into every account,
   // reloaded keeping the old version on failure, unloaded, listed.
   Expected<nlohmann::json> load_rule(const std::string& file, const std::map<std::string, std::string>& params);

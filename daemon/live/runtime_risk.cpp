@@ -2,6 +2,7 @@
 // and `aiots risk status`. Every change is journaled before it takes effect.
 #include "engine/risk/limit_usage.hpp"
 #include "engine/risk/risk_codes.hpp"
+#include "live/risk_report_json.hpp"
 #include "live/runtime.hpp"
 
 namespace aiots {
@@ -77,6 +78,30 @@ nlohmann::json Runtime::risk_status() const {
                         {"recent_denials", recent}});
   }
   return {{"state", overall}, {"halted", m_halted}, {"halt_reason", m_halt_reason}, {"accounts", accounts}};
+}
+
+Expected<nlohmann::json> Runtime::risk_report(const std::string& benchmark, std::size_t lookback) const {
+  if (lookback < 2 || lookback > 100'000) {
+    return usage_error("INVALID_PARAMS: lookback must be from 2 to 100000 returns");
+  }
+  nlohmann::json accounts = nlohmann::json::array();
+  for (const auto& [name, slot] : m_slots) {
+    const Engine& e = *slot->engine;
+    const std::string bench = benchmark.empty() ? slot->symbols.front() : benchmark;
+    const auto& names = slot->names();
+    const auto it = std::find(names.begin(), names.end(), bench);
+    if (it == names.end()) {
+      return usage_error("INVALID_PARAMS: benchmark " + bench + " is not a symbol of strategy " + name +
+                         " (the daemon keeps bars of its strategies' symbols only)");
+    }
+    // The daemon keeps the last 512 bars of each symbol; the equity curve is every bar since start.
+    const auto closes = [&](SymbolId id) { return e.recent_closes(id, lookback + 1); };
+    const auto report = engine_risk_report(e, closes, bench, closes(static_cast<SymbolId>(it - names.begin())), lookback);
+    nlohmann::json j = risk_report_json(report, e.portfolio().equity().value(), bench, lookback);
+    j["strategy"] = name;
+    accounts.push_back(std::move(j));
+  }
+  return nlohmann::json{{"accounts", accounts}};
 }
 
 }  // namespace aiots

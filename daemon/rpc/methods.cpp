@@ -143,6 +143,12 @@ const std::vector<MethodDef>& table() {
        [](Call& c) -> Expected<json> { return c.runtime.reload_rule(name_param(c.params)); }},
       {"risk.list", {}, false, "Loaded risk rules: file, hash, params, state, errors",
        [](Call& c) -> Expected<json> { return c.runtime.list_rules(); }},
+      {"risk.report", {{"benchmark", "string"}, {"lookback", "integer"}}, false,
+       "VaR and expected shortfall (historical, normal), position VaR with contributions, exposures, betas",
+       [](Call& c) -> Expected<json> {
+         const std::int64_t lookback = c.params.value("lookback", std::int64_t{250});
+         return c.runtime.risk_report(c.params.value("benchmark", ""), static_cast<std::size_t>(std::max<std::int64_t>(lookback, 0)));
+       }},
       {"risk.status", {}, false, "Each account's state, every limit with its use, denials per code and the latest ones",
        [](Call& c) -> Expected<json> { return c.runtime.risk_status(); }},
       {"journal.verify", {}, false, "Recompute positions, cash and orders from the journal and compare",

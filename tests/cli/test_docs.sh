@@ -46,6 +46,7 @@ for cmd in halt reduce resume; do
 done
 check_command aiots-risk.1.scd risk status
 check_command aiots-risk.1.scd risk load
+check_command aiots-risk.1.scd risk report
 # Every risk reason code is in aiots-risk(1).
 for code in $(grep -o 'k_[a-z_]* = "[A-Z_]*"' "$AIOTS_SRC/daemon/engine/risk/risk_codes.hpp" | cut -d'"' -f2); do
   checks=$((checks + 1))

@@ -52,6 +52,12 @@ printf '[risk]\nmax_position_pct = "ten"\n' >"$WORK/bad2.toml"
 expect_exit 2 "$AIOTS" --config "$WORK/bad2.toml" config check
 expect_contains "config type" "$ERR" "bad2.toml:2: key 'risk.max_position_pct' must be a number"
 
+# The risk report in backtests: VaR/ES (historical and normal), position VaR, betas.
+expect_exit 0 "$AIOTS" --json backtest "$PLAN" --data MSFT -p 'plan=2:buy:100' --no-record --var-lookback 100
+report='j["risk"]["report"]'
+expect_eq "backtest risk report" "$(json "($report[\"observations\"], $report[\"benchmark\"], $report[\"positions\"][\"contributions\"][0][\"symbol\"], round($report[\"positions\"][\"contributions\"][0][\"beta\"], 6), $report[\"parametric\"][\"var95\"][\"pct\"] > 0)")" \
+  "(100, 'MSFT', 'MSFT', 1.0, True)"
+
 # The manifest keeps every limit: a rerun reproduces the run without the flags.
 expect_exit 0 "$AIOTS" --json backtest "$PLAN" --data MSFT -p 'plan=2:buy:250;9:buy:100' --limit max_position_pct=20
 first=$(json 'j["final"]["equity"], j["risk"]["denials"]')
@@ -152,6 +158,13 @@ expect_contains "risk status text" "$OUT" "account  holder (margin) ACTIVE, equi
 expect_contains "limit use" "$OUT" "max_position_pct        13.86% of 20%  (MSFT)"
 expect_exit 0 "$AIOTS" --json orders
 expect_contains "denial reason in orders" "$OUT" "POSITION_LIMIT_EXCEEDED: symbol=MSFT limit_pct=5"
+expect_exit 0 "$AIOTS" --json risk report --lookback 5
+expect_eq "risk report" "$(json '[(a["strategy"], a["observations"], a["benchmark"], len(a["positions"]["contributions"]), a["historical"]["var95"]["pct"] >= 0) for a in j["accounts"]]')" \
+  "[('holder', 5, 'MSFT', 1, True), ('tight', 5, 'MSFT', 0, True)]"
+expect_exit 0 "$AIOTS" risk report
+expect_contains "risk report text" "$OUT" "VaR 95%   historical"
+expect_exit 2 "$AIOTS" risk report --benchmark SPY
+expect_contains "benchmark must be held" "$ERR" "benchmark SPY is not a symbol of strategy holder"
 
 # The kill switch: halt --flatten closes the position at the next bar and blocks new orders.
 expect_exit 0 "$AIOTS" halt --reason "drill" --flatten

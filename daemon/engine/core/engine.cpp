@@ -400,6 +400,14 @@ void Engine::set_timeframe(SymbolId symbol, Timeframe timeframe) {
   }
 }
 
+std::vector<double> Engine::recent_closes(SymbolId symbol, std::size_t n) const {
+  std::vector<double> out;
+  if (symbol < 0 || static_cast<std::size_t>(symbol) >= m_history.size()) return out;
+  const Ring<Bar>& h = m_history[static_cast<std::size_t>(symbol)];
+  for (std::size_t back = std::min(n, h.size()); back-- > 0;) out.push_back(h.ago(back).close);
+  return out;
+}
+
 void Engine::reserve(std::size_t bars) {
   m_equity.reserve(bars);
   m_invested.reserve(bars);

@@ -145,6 +145,9 @@ public:
   const std::vector<SignalRecord>& signals() const { return m_signals; }
   const std::vector<std::string>& log_lines() const { return m_log; }
   std::int64_t bars_processed() const { return m_bars; }
+  // The last `n` closes of `symbol` the engine kept (the daemon keeps 512 per symbol), oldest
+  // first.
+  std::vector<double> recent_closes(SymbolId symbol, std::size_t n) const;
 
   // StrategyContext
   OrderId submit(const OrderRequest& request) override;
