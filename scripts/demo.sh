@@ -22,7 +22,7 @@ step "$AIOTS" data import --symbol USDCHF "$DATA/usdchf_30m.csv"
 step "$AIOTS" data resample USDCHF --to 1d --session-tz America/New_York
 step "$AIOTS" --format table data list
 step "$AIOTS" --format table data show MSFT --from 2001-09-05 --to 2001-09-21
-echo "(no bars 2001-09-11..14: the market was closed)"
+echo "(no bars 2001-09-11..14: the exchange was closed; data list counts no gap there, nor on holidays)"
 step "$AIOTS" --format table indicators MSFT --ind 'sma(20),rsi(14),macd(12,26,9),bbands(20,2)' --tail 10
 report="${AIOTS_DEMO_REPORT:-build/demo-report.html}"
 step "$AIOTS" backtest plugins/strategies/sma_crossover.lua --data MSFT -p fast=10 -p slow=30 \

@@ -248,6 +248,7 @@ std::vector<std::string> legacy_limits() {
   for (const risk::LimitKey& k : risk::limit_keys()) {
     if (k.name == "account") out.push_back("account=margin");
     else if (k.name == "halt_action") out.push_back("halt_action=block");
+    else if (k.name == "trading_hours") out.push_back("trading_hours=any");
     else if (k.name.ends_with("margin_pct")) out.push_back(std::string(k.name) + "=1e-9");
     else out.push_back(std::string(k.name) + "=0");
   }
@@ -412,6 +413,11 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
   AIOTS_TRY_ASSIGN(option_commission, CommissionModel::parse(spec.option_commission));
   config.broker.option_commission = option_commission;
   AIOTS_TRY(risk::apply_limits(config.risk, spec.limits));
+  if (auto ny = TimeZone::locate("America/New_York"); ny) {
+    config.exchange_zone = std::move(*ny);
+  } else if (config.risk.nyse_hours) {
+    return tl::unexpected(ny.error());
+  }
   AIOTS_TRY_ASSIGN(range, parse_time_range(spec.from, spec.to));
   AIOTS_TRY_ASSIGN(data, load_data(ctx, spec, range));
   AIOTS_TRY_ASSIGN(shock_time, apply_scenarios(spec, data));

@@ -47,7 +47,7 @@ const std::vector<ConfigKey>& all_keys() {
     fallbacks.reserve(64);
     std::vector<ConfigKey> out(std::begin(k_keys), std::end(k_keys));
     for (const risk::LimitKey& k : risk::limit_keys()) {
-      const bool text = k.name == "account" || k.name == "halt_action";
+      const bool text = k.name == "account" || k.name == "halt_action" || k.name == "trading_hours";
       names.push_back("risk." + std::string(k.name));
       fallbacks.push_back(text ? "\"" + std::string(k.fallback) + "\"" : std::string(k.fallback) + ".0");
       out.push_back(ConfigKey{names.back(), text ? ConfigType::String : ConfigType::Float, fallbacks.back(), k.doc});

@@ -249,6 +249,11 @@ EngineConfig Runtime::engine_config(const std::string& name, const std::vector<s
   } else {
     broker_error = limits.error().message;
   }
+  static const std::optional<TimeZone> new_york = [] {
+    auto zone = TimeZone::locate("America/New_York");
+    return zone ? std::optional<TimeZone>(std::move(*zone)) : std::nullopt;
+  }();
+  cfg.exchange_zone = new_york;
   for (const std::string& s : symbols) {
     cfg.instruments.push_back(Instrument{s, 1.0, 0.01, Timeframe{60}});
   }

@@ -7,10 +7,10 @@ source "$(dirname "$0")/lib.sh"
 
 expect_exit 0 "$AIOTS" data list
 expect_eq "list csv" "$OUT" "symbol,timeframe,kind,first,last,rows,gaps
-MSFT,1d,bars,2000-09-27,2001-09-27,249,10
+MSFT,1d,bars,2000-09-27,2001-09-27,249,0
 USDCHF,tick,quotes,1996-03-31T22:00:00Z,2001-03-30T21:30:00Z,62496,0"
 expect_exit 0 "$AIOTS" data list --json
-expect_eq "list json" "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[0]["symbol"], d[0]["rows"], d[0]["gaps"])' <<<"$OUT")" "MSFT 249 10"
+expect_eq "list json" "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[0]["symbol"], d[0]["rows"], d[0]["gaps"])' <<<"$OUT")" "MSFT 249 0"
 
 expect_exit 0 "$AIOTS" data show msft --from 2001-09-10 --to 2001-09-17
 expect_eq "show range skips the 9/11 closure" "$OUT" "time,open,high,low,close,volume

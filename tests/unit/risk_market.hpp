@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "engine/core/engine.hpp"
+#include "util/timezone.hpp"
 
 namespace aiots::test {
 
@@ -42,6 +43,7 @@ struct Market {
     cfg.initial_cash = Money::from(cash);
     for (const auto& s : symbols) cfg.instruments.push_back(Instrument{s, 1, 0.01, Timeframe{60}});
     cfg.risk = std::move(limits);
+    cfg.exchange_zone = TimeZone::locate("America/New_York").value();
     engine = std::make_unique<Engine>(cfg, *script);
     engine->set_strategy_name("script");
     for (risk::RiskRule* rule : rules) engine->add_risk_rule(rule);

@@ -92,9 +92,11 @@ TEST_CASE("check_resample refuses impossible targets", "[engine][bars]") {
   CHECK(check_resample(Timeframe::tick(), Timeframe{60}));
 }
 
-TEST_CASE("Gaps skip weekends but count missing weekdays", "[engine][bars]") {
-  const std::vector<Timestamp> days = {at("2001-09-07"), at("2001-09-10"), at("2001-09-17"), at("2001-09-18")};
-  CHECK(count_gaps(days, Timeframe{86'400}) == 1);  // 11th-14th closed
+TEST_CASE("Gaps skip weekends and exchange holidays but count missing trading days", "[engine][bars]") {
+  // 11th-14th: the exchange was closed after September 11; 2001-09-19 is missing.
+  const std::vector<Timestamp> days = {at("2001-09-07"), at("2001-09-10"), at("2001-09-17"), at("2001-09-18"),
+                                       at("2001-09-20"), at("2001-11-21"), at("2001-11-23")};
+  CHECK(count_gaps(days, Timeframe{86'400}) == 2);  // the 19th, and 2001-09-21..11-20; Thanksgiving is none
   const std::vector<Timestamp> minutes = {at("2001-01-02T14:30Z"), at("2001-01-02T14:31Z"), at("2001-01-02T14:35Z"),
                                           at("2001-01-03T14:30Z")};
   CHECK(count_gaps(minutes, Timeframe{60}) == 1);  // overnight is no gap

@@ -116,6 +116,21 @@ TEST_CASE("Order quantity, notional, collar, rate and open-order limits", "[risk
   CHECK(submit_at(m, limit_order(Side::Buy, 1, 48)).reason == "OPEN_ORDERS_LIMIT_EXCEEDED: limit=4 open=4");
 }
 
+TEST_CASE("trading_hours = nyse: orders only in regular hours of NYSE trading days", "[risk]") {
+  risk::RiskLimits l = no_limits();
+  l.nyse_hours = true;
+  Market m({"X"}, l);
+  // 2024-07-03, an early close at 13:00 New York (17:00 UTC). An order placed on the bar that
+  // opens at 16:58 UTC reaches the market at 16:59: still open; one on the 16:59 bar does not.
+  m.t = day_number(parse_time("2024-07-03")->ts) * k_ns_per_day + (16 * 60 + 57) * 60 * k_ns_per_second;
+  m.step({50});
+  CHECK(accepted(submit_at(m, buy(1))));
+  const Order late = submit_at(m, buy(1));  // placed on the 17:00 bar: after 13:00 New York
+  CHECK(late.reason == "OUTSIDE_TRADING_HOURS: symbol=X new_york=2024-07-03T13:00 hours=09:30-13:00");
+  m.t = day_number(parse_time("2024-07-04")->ts) * k_ns_per_day + 15 * 3600 * k_ns_per_second;
+  CHECK(submit_at(m, buy(1)).reason == "OUTSIDE_TRADING_HOURS: symbol=X new_york=2024-07-04T11:01 closed=Independence Day");
+}
+
 TEST_CASE("Gross and net exposure and group concentration hold across symbols", "[risk]") {
   risk::RiskLimits l = no_limits();
   l.max_gross_exposure_pct = 50;

@@ -1,5 +1,7 @@
 #include "engine/bars/resample.hpp"
 
+#include "engine/calendar/nyse_calendar.hpp"
+
 #include <algorithm>
 
 namespace aiots {
@@ -98,11 +100,11 @@ std::size_t count_gaps(std::span<const Timestamp> times, Timeframe tf) {
       ++gaps;
       continue;
     }
-    bool weekday_missing = false;
-    for (std::int64_t d = d0 + 1; d < d1 && !weekday_missing; ++d) {
-      weekday_missing = iso_weekday(d) <= 5;
+    bool trading_day_missing = false;
+    for (std::int64_t d = d0 + 1; d < d1 && !trading_day_missing; ++d) {
+      trading_day_missing = calendar::is_trading_day(d);
     }
-    if (weekday_missing || (!tf.is_daily_or_longer() && d0 == d1)) {
+    if (trading_day_missing || (!tf.is_daily_or_longer() && d0 == d1)) {
       ++gaps;
     }
   }

@@ -27,8 +27,9 @@ std::vector<Bar> resample_bars(std::span<const Bar> bars, Timeframe from, Timefr
 std::vector<Bar> resample_quotes(std::span<const Quote> quotes, Timeframe to, const TimeZone& session_tz);
 
 // Counts the breaks in ascending `times` where at least one expected bar is missing: daily bars
-// skip weekends (exchange holidays count as gaps: no calendar yet); intraday bars are expected
-// back to back within a UTC day and on every weekday; quote streams have no gaps.
+// skip weekends and the New York Stock Exchange's holidays and closures (engine/calendar);
+// intraday bars are expected back to back within a UTC day and on every NYSE trading day; quote
+// streams have no gaps.
 std::size_t count_gaps(std::span<const Timestamp> times, Timeframe tf);
 
 }  // namespace aiots

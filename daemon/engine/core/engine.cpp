@@ -14,6 +14,9 @@ Engine::Engine(EngineConfig config, Strategy& strategy)
       m_risk(m_config.risk),
       m_open_trades(m_config.instruments.size()) {
   m_risk.start(m_config.initial_cash);
+  if (m_config.exchange_zone) {
+    m_risk.set_exchange_zone(*m_config.exchange_zone);
+  }
   m_history.reserve(m_config.instruments.size());
   for (std::size_t s = 0; s < m_config.instruments.size(); ++s) {
     m_history.emplace_back(k_history);

@@ -22,6 +22,8 @@ struct EngineConfig {
   BrokerConfig broker;
   std::vector<Instrument> instruments;
   risk::RiskLimits risk;  // the account's limits (aiots-risk(1))
+  // America/New_York, located by the driver (the engine reads no files): NYSE trading hours.
+  std::optional<TimeZone> exchange_zone;
 };
 
 // One bar of one symbol, as the driver feeds them.

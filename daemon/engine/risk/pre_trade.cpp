@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "engine/calendar/nyse_calendar.hpp"
 #include "engine/risk/risk_codes.hpp"
 #include "engine/risk/risk_engine.hpp"
 #include "util/format_number.hpp"
@@ -97,6 +98,26 @@ std::string RiskEngine::check(const OrderRequest& r, const Portfolio& portfolio,
   if (L.max_open_orders > 0 && static_cast<double>(broker.open_order_count()) + 1 > L.max_open_orders) {
     return deny(k_open_orders_limit,
                 "limit=" + num(L.max_open_orders) + " open=" + std::to_string(broker.open_order_count()));
+  }
+  if (L.nyse_hours) {
+    // The order reaches the market when the bar it was placed on has closed; a daily bar's
+    // order goes to its session date's market.
+    const Timeframe tf = inst.timeframe;
+    static const TimeZone k_utc = TimeZone::utc();
+    const TimeZone& zone = m_exchange_zone ? *m_exchange_zone : k_utc;
+    const Timestamp at = tf.is_daily_or_longer() ? now : now + tf.ns();
+    const Timestamp local = tf.is_daily_or_longer() ? now + 12 * 3600 * k_ns_per_second : zone.utc_to_local(at);
+    const std::int64_t day = day_number(local);
+    const int minute = static_cast<int>((local - day * k_ns_per_day) / (60 * k_ns_per_second));
+    const bool open = tf.is_daily_or_longer() ? calendar::is_trading_day(day) : calendar::in_regular_hours(day, minute);
+    if (!open) {
+      const auto holiday = calendar::nyse_holiday(day);
+      return deny(k_outside_trading_hours,
+                  "symbol=" + sym + " new_york=" + format_time(local, tf.is_daily_or_longer()).substr(0, tf.is_daily_or_longer() ? 10 : 16) +
+                      (holiday ? " closed=" + std::string(*holiday)
+                               : calendar::is_weekend(day) ? std::string(" closed=weekend")
+                                                           : " hours=09:30-" + std::string(calendar::close_minute(day) == 780 ? "13:00" : "16:00")));
+    }
   }
   const double ref = reference_price(r, last);
   if (!positive(ref)) {

@@ -8,7 +8,7 @@ namespace {
 constexpr std::string_view k_denials[] = {
     k_insufficient_buying_power, k_no_reference_price, k_order_quantity_limit, k_order_notional_limit,
     k_position_limit,            k_gross_exposure_limit, k_net_exposure_limit, k_concentration_limit,
-    k_price_collar,              k_order_rate_limit,     k_open_orders_limit,  k_account_halted,
+    k_price_collar,              k_order_rate_limit,     k_open_orders_limit,  k_outside_trading_hours, k_account_halted,
     k_account_reducing,          k_strategy_paused,      k_risk_rule_denied,   k_risk_rule_failed,
 };
 

@@ -20,6 +20,7 @@ inline constexpr std::string_view k_concentration_limit = "CONCENTRATION_LIMIT_E
 inline constexpr std::string_view k_price_collar = "PRICE_COLLAR_EXCEEDED";
 inline constexpr std::string_view k_order_rate_limit = "ORDER_RATE_EXCEEDED";
 inline constexpr std::string_view k_open_orders_limit = "OPEN_ORDERS_LIMIT_EXCEEDED";
+inline constexpr std::string_view k_outside_trading_hours = "OUTSIDE_TRADING_HOURS";
 inline constexpr std::string_view k_account_halted = "ACCOUNT_HALTED";
 inline constexpr std::string_view k_account_reducing = "ACCOUNT_REDUCING";
 inline constexpr std::string_view k_strategy_paused = "STRATEGY_PAUSED";

@@ -15,6 +15,7 @@
 #include "engine/broker/simulated_broker.hpp"
 #include "engine/risk/risk_limits.hpp"
 #include "engine/trading/portfolio.hpp"
+#include "util/timezone.hpp"
 
 namespace aiots::risk {
 
@@ -43,6 +44,9 @@ public:
   explicit RiskEngine(RiskLimits limits = {});
 
   const RiskLimits& limits() const { return m_limits; }
+  // The exchange's time zone (America/New_York, located by the driver: the engine reads no
+  // files), for trading_hours = nyse.
+  void set_exchange_zone(const TimeZone& zone) { m_exchange_zone = zone; }
   void set_limits(RiskLimits limits) { m_limits = std::move(limits); }
 
   // Returns "" when `request` (already valid for the broker) may go to the broker now, else
@@ -94,6 +98,7 @@ private:
   RiskAction halt_action() const;
 
   RiskLimits m_limits;
+  std::optional<TimeZone> m_exchange_zone;
   AccountState m_state = AccountState::Active;
   std::string m_state_reason;  // the code of the change into the current state
   std::int64_t m_day = INT64_MIN;

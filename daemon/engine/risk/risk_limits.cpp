@@ -28,6 +28,7 @@ constexpr LimitKey k_keys[] = {
     {"price_collar_pct", "0", "Limit and stop prices at most this percent away from the last price (0: off)"},
     {"max_orders_per_second", "0", "Orders accepted per second of event time (0: off)"},
     {"max_open_orders", "0", "Open orders at once (0: off)"},
+    {"trading_hours", "any", "any, or nyse: orders only within NYSE regular hours (09:30-16:00 New York, 13:00 on early closes) on NYSE trading days"},
     {"daily_loss_pct", "5", "Loss from start-of-day equity that halts the account until the next trading day (0: off)"},
     {"max_drawdown_pct", "0", "Fall from the equity peak that halts the account until resumed (0: off)"},
     {"halt_action", "flatten", "What an automatic halt does besides blocking orders: block, cancel (open orders) or flatten (cancel, then close every position at market)"},
@@ -95,6 +96,13 @@ Expected<void> set_limit(RiskLimits& limits, std::string_view key, std::string_v
     else return usage_error("risk limit 'halt_action' must be block, cancel or flatten, not " + quote_value(value));
     return {};
   }
+  if (key == "trading_hours") {
+    if (value != "any" && value != "nyse") {
+      return usage_error("risk limit 'trading_hours' must be any or nyse, not " + quote_value(value));
+    }
+    limits.nyse_hours = value == "nyse";
+    return {};
+  }
   if (key.starts_with("groups.")) {
     const std::string_view symbol = key.substr(7);
     if (symbol.empty() || value.empty()) {
@@ -138,6 +146,7 @@ std::vector<std::pair<std::string, std::string>> describe(const RiskLimits& limi
   for (const LimitKey& k : k_keys) {
     if (k.name == "account") out.emplace_back("account", to_string(limits.account));
     else if (k.name == "halt_action") out.emplace_back("halt_action", to_string(limits.halt_action));
+    else if (k.name == "trading_hours") out.emplace_back("trading_hours", limits.nyse_hours ? "nyse" : "any");
     else out.emplace_back(std::string(k.name), format_number(limits.*(find_number(k.name)->member)));
   }
   for (const auto& [symbol, group] : limits.groups) {

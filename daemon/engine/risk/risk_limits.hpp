@@ -33,6 +33,7 @@ struct RiskLimits {
   double price_collar_pct = 0;          // limit/stop price away from the last price
   double max_orders_per_second = 0;     // of event time
   double max_open_orders = 0;
+  bool nyse_hours = false;              // orders only in NYSE regular hours (trading_hours = nyse)
   double daily_loss_pct = 5;            // of start-of-day equity
   double max_drawdown_pct = 0;          // from the equity peak
   HaltAction halt_action = HaltAction::Flatten;
