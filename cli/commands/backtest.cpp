@@ -22,6 +22,8 @@ struct BacktestOptions {
   bool no_record = false;
 };
 
+}  // namespace
+
 Expected<std::map<std::string, std::string>> parse_params(const std::vector<std::string>& items) {
   std::map<std::string, std::string> out;
   for (const std::string& item : items) {
@@ -34,7 +36,11 @@ Expected<std::map<std::string, std::string>> parse_params(const std::vector<std:
   return out;
 }
 
-}  // namespace
+void add_risk_options(CLI::App* cmd, BacktestSpec& spec, std::vector<std::string>& limits) {
+  cmd->add_option("--limit", limits, "Risk limit KEY=VALUE over the defaults and --config's [risk] (repeatable; aiots-risk(1))");
+  cmd->add_option("--risk", spec.risk_rules, "Lua risk rule (plugins/risk/*.lua), asked about every order (repeatable)");
+  cmd->add_option("--risk-param", spec.risk_params, "Risk rule parameter RULE.KEY=VALUE (repeatable)");
+}
 
 Expected<std::vector<std::string>> resolve_limits(const Context& ctx, const std::vector<std::string>& flags) {
   risk::RiskLimits limits;
@@ -127,9 +133,7 @@ void setup_backtest(CLI::App& app, Context& ctx) {
   cmd->add_option("--settlement", s.settlement, "In-the-money options at expiry: physical (deliver the underlying, default) or cash");
   cmd->add_option("--rate", s.rate, "Risk-free rate options are priced with (default 0)");
   cmd->add_option("--div", s.div, "Dividend yield options are priced with (default 0)");
-  cmd->add_option("--limit", o->limits, "Risk limit KEY=VALUE over the defaults and --config's [risk] (repeatable; aiots-risk(1))");
-  cmd->add_option("--risk", s.risk_rules, "Lua risk rule (plugins/risk/*.lua), asked about every order (repeatable)");
-  cmd->add_option("--risk-param", s.risk_params, "Risk rule parameter RULE.KEY=VALUE (repeatable)");
+  add_risk_options(cmd, s, o->limits);
   cmd->add_option("--benchmark", s.benchmark, "Symbol the risk report's betas are to (default: the first data symbol)");
   cmd->add_option("--var-lookback", s.var_lookback, "Returns the risk report's VaR and betas use (default 250)");
   cmd->add_option("--trades", o->trades, "Write the trades as CSV");

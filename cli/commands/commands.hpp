@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "backtest/backtest_run.hpp"
 #include "context.hpp"
 
 namespace aiots::cli {
@@ -27,6 +28,13 @@ void setup_logs(CLI::App& app, Context& ctx);
 void setup_config(CLI::App& app, Context& ctx);
 void setup_doctor(CLI::App& app, Context& ctx);
 void setup_options(CLI::App& app, Context& ctx);
+
+// What backtest and stress share: -p name=value items as a map (a usage error names a bad
+// one), the risk options (--limit, --risk, --risk-param), and the limits in force from the
+// defaults, --config's [risk] and --limit flags, as KEY=VALUE for the manifest.
+Expected<std::map<std::string, std::string>> parse_params(const std::vector<std::string>& items);
+void add_risk_options(CLI::App* cmd, BacktestSpec& spec, std::vector<std::string>& limits);
+Expected<std::vector<std::string>> resolve_limits(const Context& ctx, const std::vector<std::string>& flags);
 
 // Writes bars as rows (time, open, high, low, close, volume) to `writer`; daily and longer
 // bars print their date alone. Shared by show, export and indicators.

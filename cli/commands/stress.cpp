@@ -11,8 +11,6 @@
 
 namespace aiots::cli {
 
-Expected<std::vector<std::string>> resolve_limits(const Context& ctx, const std::vector<std::string>& flags);
-
 namespace {
 
 struct StressOptions {
@@ -65,11 +63,8 @@ Expected<std::vector<std::string>> expand_scenarios(const std::vector<std::strin
 std::string bars_text(std::int64_t n) { return std::to_string(n) + (n == 1 ? " bar" : " bars"); }
 
 Expected<void> run_stress(const Context& ctx, StressOptions& o) {
-  for (const std::string& p : o.params) {
-    const auto eq = p.find('=');
-    if (eq == std::string::npos || eq == 0) return usage_error("-p takes name=value, not " + quote_value(p));
-    o.spec.params[p.substr(0, eq)] = p.substr(eq + 1);
-  }
+  AIOTS_TRY_ASSIGN(params, parse_params(o.params));
+  o.spec.params = std::move(params);
   AIOTS_TRY_ASSIGN(scenarios, expand_scenarios(o.scenarios));
   for (const std::string& s : scenarios) AIOTS_TRY(risk::parse_scenario(s));
   o.spec.scenarios = std::move(scenarios);
@@ -143,9 +138,7 @@ void setup_stress(CLI::App& app, Context& ctx) {
   cmd->add_option("--at", s.scenario_at, "When the shock starts (default: the middle bar)");
   cmd->add_option("--max-loss", o->max_loss, "Loss limit to judge against, percent (default: daily_loss_pct in force, else 5)");
   cmd->add_option("--flat-within", o->flat_within, "Bars from the halt to flat that still count as contained (default 2)");
-  cmd->add_option("--risk", s.risk_rules, "Lua risk rule (repeatable)");
-  cmd->add_option("--risk-param", s.risk_params, "Risk rule parameter RULE.KEY=VALUE (repeatable)");
-  cmd->add_option("--limit", o->limits, "Risk limit KEY=VALUE (repeatable; aiots-risk(1))");
+  add_risk_options(cmd, s, o->limits);
   cmd->add_flag("--wide", s.wide, "The --data file has one close column per symbol");
   cmd->add_option("-t,--timeframe", s.timeframe, "Timeframe of the stored symbols (default: finest)");
   cmd->add_option("--from", s.from, "First bar");

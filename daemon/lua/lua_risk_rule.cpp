@@ -17,13 +17,16 @@ LuaRiskRule* self(lua_State* L) { return static_cast<LuaRiskRule*>(lua_touserdat
 // Arguments are read (and may raise) before any C++ object exists; the C++ work cannot throw
 // through Lua (a failed allocation is reported as a Lua error after the guard).
 int record_action(lua_State* L, risk::RuleActionKind kind, const char* strategy, const char* reason) {
-  bool ok = true;
+  int status = 0;  // 0 recorded, 1 too many, 2 no memory
   try {
-    self(L)->add_action(risk::RuleAction{kind, strategy, reason});
+    std::string text(reason);
+    if (text.size() > 200) text.resize(200);
+    status = self(L)->add_action(risk::RuleAction{kind, strategy, std::move(text)}) ? 0 : 1;
   } catch (...) {
-    ok = false;
+    status = 2;
   }
-  if (!ok) return luaL_error(L, "out of memory recording a risk action");
+  if (status == 1) return luaL_error(L, "more than %d actions in one call", static_cast<int>(LuaRiskRule::k_max_actions_per_call));
+  if (status == 2) return luaL_error(L, "out of memory recording a risk action");
   return 0;
 }
 
@@ -44,20 +47,10 @@ int rule_pause(lua_State* L) {
 }
 
 int rule_print(lua_State* L) {
-  const int n = lua_gettop(L);
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
-  for (int i = 1; i <= n; ++i) {
-    if (i > 1) luaL_addchar(&b, ' ');
-    luaL_tolstring(L, i, nullptr);
-    luaL_addvalue(&b);
-  }
-  luaL_pushresult(&b);
-  std::size_t len = 0;
-  const char* text = lua_tolstring(L, -1, &len);
+  const std::string_view text = join_print_args(L);
   bool ok = true;
   try {
-    self(L)->add_log(std::string(text, len));
+    self(L)->add_log(std::string(text));
   } catch (...) {
     ok = false;
   }

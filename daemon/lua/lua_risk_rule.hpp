@@ -38,9 +38,20 @@ public:
   Expected<void> on_bar(SymbolId symbol, const Bar& bar, const risk::RuleContext& ctx) override;
   std::vector<risk::RuleAction> take_actions() override { return std::exchange(m_actions, {}); }
 
-  // Used by the C functions halt, reduce, pause and print.
-  void add_action(risk::RuleAction action) { m_actions.push_back(std::move(action)); }
-  void add_log(std::string line) { m_log.push_back(std::move(line)); }
+  // Used by the C functions halt, reduce, pause and print. Both are bounded: host memory is not
+  // under the sandbox's cap, so a rule looping on halt() or print() must not grow it without end.
+  static constexpr std::size_t k_max_actions_per_call = 16;
+  static constexpr std::size_t k_max_log_lines = 1000;
+  bool add_action(risk::RuleAction action) {
+    if (m_actions.size() >= k_max_actions_per_call) return false;
+    m_actions.push_back(std::move(action));
+    return true;
+  }
+  void add_log(std::string line) {
+    if (m_log.size() >= k_max_log_lines) m_log.erase(m_log.begin(), m_log.begin() + k_max_log_lines / 2);
+    if (line.size() > 1000) line.resize(1000);
+    m_log.push_back(std::move(line));
+  }
 
 private:
   explicit LuaRiskRule(Limits limits);

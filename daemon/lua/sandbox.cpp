@@ -273,4 +273,20 @@ Expected<void> Sandbox::call(int nargs, int nresults) {
   return data_error(expand_names(std::move(message)));
 }
 
+std::string_view join_print_args(lua_State* L) {
+  const int n = lua_gettop(L);
+  // Joined in a Lua buffer: luaL_tolstring may run __tostring (Lua code that can fail).
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (int i = 1; i <= n; ++i) {
+    if (i > 1) luaL_addchar(&b, ' ');
+    luaL_tolstring(L, i, nullptr);
+    luaL_addvalue(&b);
+  }
+  luaL_pushresult(&b);
+  std::size_t len = 0;
+  const char* text = lua_tolstring(L, -1, &len);
+  return {text, len};
+}
+
 }  // namespace aiots::lua

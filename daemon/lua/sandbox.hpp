@@ -96,6 +96,11 @@ private:
   std::atomic<bool> m_hook_changed{false};
 };
 
+// Joins the arguments of a print() call like Lua's print (tab-free: one space between them),
+// leaving the joined string on the stack; its text stays valid while it is there. May raise a
+// Lua error (a __tostring can), so call it before any C++ object exists.
+std::string_view join_print_args(lua_State* L);
+
 // "file:line: " of the Lua function `level` levels up the stack (whole file name), or "".
 std::string lua_location(lua_State* L, int level);
 

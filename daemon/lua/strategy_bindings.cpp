@@ -219,20 +219,9 @@ int raw_signal(lua_State* L) {
 
 int raw_log(lua_State* L) {
   LuaStrategy* s = self(L);
-  const int n = lua_gettop(L);
-  // Joined in a Lua buffer: luaL_tolstring may run __tostring (Lua code that can fail).
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
-  for (int i = 1; i <= n; ++i) {
-    if (i > 1) luaL_addchar(&b, ' ');
-    luaL_tolstring(L, i, nullptr);
-    luaL_addvalue(&b);
-  }
-  luaL_pushresult(&b);
-  std::size_t len = 0;
-  const char* text = lua_tolstring(L, -1, &len);
+  const std::string_view text = join_print_args(L);
   if (s->context() != nullptr) {
-    const bool ok = guarded(s, [&] { s->context()->log(std::string_view(text, len)); });
+    const bool ok = guarded(s, [&] { s->context()->log(text); });
     if (!ok) return raise_scratch(L, s);
   }
   return 0;

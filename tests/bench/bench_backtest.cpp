@@ -130,6 +130,13 @@ private:
 EngineConfig config() {
   EngineConfig cfg;
   cfg.instruments = {Instrument{"BENCH", 1, 0.01, Timeframe{60}}};
+  // The plain loop baseline knows no limits: the engine runs without them (the checks still
+  // run on every order), so that all four must end on the same equity.
+  cfg.risk.max_position_pct = 0;
+  cfg.risk.max_group_pct = 0;
+  cfg.risk.daily_loss_pct = 0;
+  cfg.risk.initial_margin_pct = 1e-9;
+  cfg.risk.maintenance_margin_pct = 1e-9;
   return cfg;
 }
 

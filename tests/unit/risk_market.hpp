@@ -104,4 +104,13 @@ inline Order submit_at(Market& m, const OrderRequest& request, double price = 50
 inline bool accepted(const Order& o) { return o.status != OrderStatus::Rejected; }
 
 
+// Limits that refuse nothing a test does not ask for: no position, group or daily-loss limit.
+inline risk::RiskLimits no_limits() {
+  risk::RiskLimits l;
+  l.max_position_pct = 0;
+  l.max_group_pct = 0;
+  l.daily_loss_pct = 0;
+  return l;
+}
+
 }  // namespace aiots::test

@@ -13,14 +13,6 @@ using risk::AccountState;
 
 namespace {
 
-risk::RiskLimits no_limits() {
-  risk::RiskLimits l;
-  l.max_position_pct = 0;
-  l.max_group_pct = 0;
-  l.daily_loss_pct = 0;
-  return l;
-}
-
 }  // namespace
 
 TEST_CASE("Buying power: a margin account gives twice its equity under Reg T, then refuses", "[risk]") {

@@ -37,19 +37,11 @@ std::unique_ptr<lua::LuaRiskRule> inline_rule(const std::string& code) {
   return std::move(*r);
 }
 
-risk::RiskLimits loose() {
-  risk::RiskLimits l;
-  l.max_position_pct = 0;
-  l.max_group_pct = 0;
-  l.daily_loss_pct = 0;
-  return l;
-}
-
 }  // namespace
 
 TEST_CASE("max_position.lua refuses a position beyond max_qty and lets it shrink", "[risk][lua]") {
   auto rule = bundled("max_position", {{"max_qty", "100"}});
-  Market m({"X"}, loose(), 100'000, {rule.get()});
+  Market m({"X"}, no_limits(), 100'000, {rule.get()});
   m.step({50});
   const Order over = submit_at(m, buy(101));
   CHECK(over.reason == "RULE_MAX_POSITION: rule=max_position symbol=X limit=100 would_be=101");
@@ -62,7 +54,7 @@ TEST_CASE("max_position.lua refuses a position beyond max_qty and lets it shrink
 
 TEST_CASE("daily_loss.lua halts and flattens beyond its loss, and refuses new positions while losing", "[risk][lua]") {
   auto rule = bundled("daily_loss", {{"max_loss_pct", "4"}, {"warn_pct", "1"}});
-  risk::RiskLimits l = loose();
+  risk::RiskLimits l = no_limits();
   l.max_position_pct = 100;
   Market m({"X", "Y"}, l, 100'000, {rule.get()});
   m.step({100, 10});
@@ -84,7 +76,7 @@ TEST_CASE("daily_loss.lua halts and flattens beyond its loss, and refuses new po
 
 TEST_CASE("no_trading_near_close.lua refuses new positions in the last minutes before 16:00 New York", "[risk][lua]") {
   auto rule = bundled("no_trading_near_close", {{"minutes", "15"}});
-  Market m({"X"}, loose(), 100'000, {rule.get()});
+  Market m({"X"}, no_limits(), 100'000, {rule.get()});
   // 2024-07-01: New York is UTC-4, so 15:44 there is 19:44 UTC.
   m.t = 19'905 * k_ns_per_day + (19 * 60 + 43) * 60 * k_ns_per_second;
   m.step({50});
@@ -98,7 +90,7 @@ TEST_CASE("no_trading_near_close.lua refuses new positions in the last minutes b
 
 TEST_CASE("max_correlated_exposure.lua counts symbols that move together as one bet", "[risk][lua]") {
   auto rule = bundled("max_correlated_exposure", {{"lookback", "10"}, {"max_pct", "25"}});
-  Market m({"A", "B", "C"}, loose(), 100'000, {rule.get()});
+  Market m({"A", "B", "C"}, no_limits(), 100'000, {rule.get()});
   // A and B move together, C against them.
   double a = 100, b = 50, c = 80;
   for (int i = 0; i < 12; ++i) {
@@ -127,7 +119,7 @@ TEST_CASE("Rules act: halt, reduce and pause", "[risk][lua]") {
       if n == 3 then pause("script", "third bar") end
       if n == 6 then halt("sixth bar") end
     end })");
-  Market m({"X"}, loose(), 100'000, {rule.get()});
+  Market m({"X"}, no_limits(), 100'000, {rule.get()});
   m.step({50});
   m.step({50});
   CHECK(m.engine->risk().state() == AccountState::Reducing);
@@ -147,7 +139,7 @@ TEST_CASE("A rule that fails halts the account with its file:line and is asked n
     auto rule = inline_rule(R"(return { name = "broken", check_order = function(order, account)
       return order.nothing.here
     end })");
-    Market m({"X"}, loose(), 100'000, {rule.get()});
+    Market m({"X"}, no_limits(), 100'000, {rule.get()});
     m.step({50});
     const Order o = submit_at(m, buy(1));
     CHECK(o.reason.starts_with("RISK_RULE_FAILED: rule=broken "));
@@ -158,22 +150,29 @@ TEST_CASE("A rule that fails halts the account with its file:line and is asked n
   }
   SECTION("an endless loop stops at the instruction budget") {
     auto rule = inline_rule(R"(return { name = "spin", on_bar = function() while true do end end })");
-    Market m({"X"}, loose(), 100'000, {rule.get()});
+    Market m({"X"}, no_limits(), 100'000, {rule.get()});
     m.step({50});
     REQUIRE(m.engine->failed_rules().size() == 1);
     CHECK(m.engine->failed_rules()[0].second.find("instruction budget") != std::string::npos);
     CHECK(m.engine->risk_events().back().code == "RISK_RULE_FAILED");
   }
+  SECTION("a rule looping on halt() is stopped, not grown without end") {
+    auto rule = inline_rule(R"(return { name = "loud", on_bar = function() for i = 1, 1e9 do halt("x") end end })");
+    Market m({"X"}, no_limits(), 100'000, {rule.get()});
+    m.step({50});
+    REQUIRE(m.engine->failed_rules().size() == 1);
+    CHECK(m.engine->failed_rules()[0].second.find("more than 16 actions in one call") != std::string::npos);
+  }
   SECTION("a wrong answer") {
     auto rule = inline_rule(R"(return { name = "chatty", check_order = function() return "yes" end })");
-    Market m({"X"}, loose(), 100'000, {rule.get()});
+    Market m({"X"}, no_limits(), 100'000, {rule.get()});
     m.step({50});
     CHECK(submit_at(m, buy(1)).reason.find("check_order must return true, or false, CODE, message (got string)") !=
           std::string::npos);
   }
   SECTION("a denial without a proper code") {
     auto rule = inline_rule(R"(return { name = "vague", check_order = function() return false, "not a code", "no" end })");
-    Market m({"X"}, loose(), 100'000, {rule.get()});
+    Market m({"X"}, no_limits(), 100'000, {rule.get()});
     m.step({50});
     CHECK(submit_at(m, buy(1)).reason == "RISK_RULE_DENIED: rule=vague no");
     CHECK(m.engine->risk().state() == AccountState::Active);

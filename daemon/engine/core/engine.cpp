@@ -94,10 +94,12 @@ void Engine::process(std::span<const SymbolBar> bars) {
       m_history[static_cast<std::size_t>(b.symbol)].push(b.bar);
     }
   }
-  for (const SymbolBar& b : bars) {
-    if (auto e = m_risk.on_price(m_now, b.symbol, m_config.instruments[static_cast<std::size_t>(b.symbol)].symbol,
-                                 b.bar.close)) {
-      apply_risk_event(std::move(*e));
+  if (m_risk.limits().circuit_move_pct > 0) {
+    for (const SymbolBar& b : bars) {
+      if (auto e = m_risk.on_price(m_now, b.symbol, m_config.instruments[static_cast<std::size_t>(b.symbol)].symbol,
+                                   b.bar.close)) {
+        apply_risk_event(std::move(*e));
+      }
     }
   }
   for (const SymbolBar& b : bars) {
@@ -135,7 +137,7 @@ void Engine::process(std::span<const SymbolBar> bars) {
   m_invested_bars += invested ? 1 : 0;
   ++m_bars;
   if (!m_failure) {
-    for (risk::RiskEvent& e : m_risk.on_equity(m_now, m_portfolio)) {
+    for (risk::RiskEvent& e : m_risk.on_equity(m_now, m_portfolio, m_equity.back().equity, invested)) {
       apply_risk_event(std::move(e));
     }
     if (!m_rules.empty()) {

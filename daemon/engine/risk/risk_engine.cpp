@@ -85,11 +85,19 @@ std::optional<RiskEvent> RiskEngine::begin_bar(Timestamp ts) {
   return std::nullopt;
 }
 
-std::vector<RiskEvent> RiskEngine::on_equity(Timestamp ts, const Portfolio& portfolio) {
+std::vector<RiskEvent> RiskEngine::on_equity(Timestamp ts, const Portfolio& portfolio, Money equity, bool invested) {
   std::vector<RiskEvent> events;
-  const Money equity = portfolio.equity();
   m_last_equity = equity;
   if (equity > m_peak) m_peak = equity;
+  // Every bar passes here: leave at once when nothing can change (the common case), without
+  // the percentages below. A loss limit can only fire below its reference, the margin only
+  // matters with positions (or while REDUCING after a margin call).
+  const bool below_day = m_limits.daily_loss_pct > 0 && equity < m_start_of_day;
+  const bool below_peak = m_limits.max_drawdown_pct > 0 && equity < m_peak;
+  const bool margin = m_limits.account == AccountKind::Margin && (invested || m_state == AccountState::Reducing);
+  if (m_state == AccountState::Halted || (!below_day && !below_peak && !margin)) {
+    return events;
+  }
 
   const double eq = equity.value();
   // A loss from a reference (the day's start, the peak) beyond its limit halts the account.
@@ -109,7 +117,7 @@ std::vector<RiskEvent> RiskEngine::on_equity(Timestamp ts, const Portfolio& port
     return events;
   }
   if (m_limits.account == AccountKind::Margin && m_state != AccountState::Halted) {
-    const double gross = portfolio.gross_exposure().value();
+    const double gross = invested ? portfolio.gross_exposure().value() : 0.0;
     const double maintenance = gross * m_limits.maintenance_margin_pct / 100;
     const bool below = gross > 0 && eq < maintenance;
     if (below && m_state == AccountState::Active) {

@@ -63,7 +63,8 @@ public:
   // At every equity point (after the bar's fills and marks): checks the daily loss, the
   // drawdown from the peak and the margin. Returns the transitions,
   // already in effect here; the engine records them and carries out their actions.
-  std::vector<RiskEvent> on_equity(Timestamp ts, const Portfolio& portfolio);
+  // `equity` is the portfolio's, computed by the caller once per bar; `invested`: any position.
+  std::vector<RiskEvent> on_equity(Timestamp ts, const Portfolio& portfolio, Money equity, bool invested);
   // After a round trip closed with `pnl` (net): the consecutive-losses circuit breaker.
   std::optional<RiskEvent> on_trade_closed(Timestamp ts, Money pnl);
   // After each bar of a symbol the strategy trades: the price-move circuit breaker.
