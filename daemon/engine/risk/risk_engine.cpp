@@ -1,5 +1,6 @@
 #include "engine/risk/risk_engine.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/risk/risk_codes.hpp"
@@ -162,7 +163,8 @@ std::optional<RiskEvent> RiskEngine::on_price(Timestamp ts, SymbolId symbol, std
   const auto s = static_cast<std::size_t>(symbol);
   if (m_price_window.size() <= s) m_price_window.resize(s + 1);
   auto& window = m_price_window[s];
-  const auto span = static_cast<Timestamp>(m_limits.circuit_window_seconds * 1e9);
+  // At most ~31 years: a larger window is "ever" anyway, and must not overflow the cast.
+  const auto span = static_cast<Timestamp>(std::min(m_limits.circuit_window_seconds, 1e9) * 1e9);
   while (!window.empty() && window.front().first < ts - span) window.pop_front();
   window.emplace_back(ts, close);
   if (m_pause_bars_left > 0) return std::nullopt;
