@@ -161,16 +161,67 @@ Expected<void> LuaRiskRule::read_rule_table(const std::map<std::string, std::str
   }
   lua_setglobal(L, "params");
   m_account_ref = new_ref(L);
-  m_positions_ref = new_ref(L);
   m_order_ref = new_ref(L);
   m_fill_table_ref = new_ref(L);
   m_bar_table_ref = new_ref(L);
-  // account.positions is the same table every call, refreshed in place.
-  lua_rawgeti(L, LUA_REGISTRYINDEX, m_account_ref);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, m_positions_ref);
-  lua_setfield(L, -2, "positions");
-  lua_pop(L, 1);
+  lua_createtable(L, 0, 2);
+  lua_pushlightuserdata(L, this);
+  lua_pushcclosure(L, &LuaRiskRule::positions_index, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushlightuserdata(L, this);
+  lua_pushcclosure(L, &LuaRiskRule::positions_pairs, 1);
+  lua_setfield(L, -2, "__pairs");
+  m_positions_meta_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   return {};
+}
+
+void LuaRiskRule::push_position(lua_State* L, std::size_t i) const {
+  const auto id = static_cast<SymbolId>(i);
+  lua_createtable(L, 0, 3);
+  lua_pushinteger(L, m_portfolio->position(id).quantity);
+  lua_setfield(L, -2, "qty");
+  set_number(L, "price", m_portfolio->last_price(id));
+  set_number(L, "value", m_portfolio->market_value(id).value());
+}
+
+int LuaRiskRule::positions_index(lua_State* L) {
+  const LuaRiskRule* rule = self(L);
+  if (rule->m_portfolio == nullptr || lua_type(L, 2) != LUA_TSTRING) return 0;
+  const char* key = lua_tostring(L, 2);
+  const auto& instruments = rule->m_portfolio->instruments();
+  for (std::size_t i = 0; i < instruments.size(); ++i) {
+    if (instruments[i].symbol == key) {
+      rule->push_position(L, i);
+      lua_pushvalue(L, 2);
+      lua_pushvalue(L, -2);
+      lua_rawset(L, 1);  // kept for the rest of this version of the account
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int LuaRiskRule::positions_pairs(lua_State* L) {
+  const LuaRiskRule* rule = self(L);
+  if (rule->m_portfolio != nullptr) {
+    const auto& instruments = rule->m_portfolio->instruments();
+    for (std::size_t i = 0; i < instruments.size() && i < rule->m_listed.size(); ++i) {
+      if (!rule->m_listed[i]) continue;
+      lua_pushstring(L, instruments[i].symbol.c_str());
+      if (lua_rawget(L, 1) != LUA_TNIL) {
+        lua_pop(L, 1);
+        continue;
+      }
+      lua_pop(L, 1);
+      lua_pushstring(L, instruments[i].symbol.c_str());
+      rule->push_position(L, i);
+      lua_rawset(L, 1);
+    }
+  }
+  lua_getglobal(L, "next");
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
 }
 
 void LuaRiskRule::push_account(const risk::RuleContext& ctx) {
@@ -202,36 +253,21 @@ void LuaRiskRule::push_account(const risk::RuleContext& ctx) {
   set_number(L, "gross_exposure", p.gross_exposure().value());
   set_string(L, "state", risk::to_string(r.state()));
   set_string(L, "strategy", ctx.strategy);
-  // positions[symbol] = {qty, price, value}: held ones, and zero for ones held before. Only
-  // entries whose quantity or price changed since they were written are written again.
-  lua_rawgeti(L, LUA_REGISTRYINDEX, m_positions_ref);
+  // positions: a fresh table each version, its entries made when read (positions_index).
+  m_portfolio = &p;
   const auto& instruments = p.instruments();
-  if (m_written.size() < instruments.size()) m_written.resize(instruments.size(), Written{});
+  if (m_listed.size() < instruments.size()) m_listed.resize(instruments.size(), false);
   double net = 0;
   for (std::size_t i = 0; i < instruments.size(); ++i) {
     const auto id = static_cast<SymbolId>(i);
-    const std::int64_t qty = p.position(id).quantity;
-    Written& w = m_written[i];
-    if (qty == 0 && !w.listed) continue;
-    const double price = p.last_price(id);
-    const double value = p.market_value(id).value();
-    net += value;
-    if (w.listed && w.qty == qty && w.price == price) continue;
-    if (!w.listed) {
-      lua_createtable(L, 0, 3);
-      lua_setfield(L, -2, instruments[i].symbol.c_str());
-      w.listed = true;
-    }
-    lua_getfield(L, -1, instruments[i].symbol.c_str());
-    lua_pushinteger(L, qty);
-    lua_setfield(L, -2, "qty");
-    set_number(L, "price", price);
-    set_number(L, "value", value);
-    lua_pop(L, 1);
-    w.qty = qty;
-    w.price = price;
+    if (p.position(id).quantity == 0) continue;
+    m_listed[i] = true;
+    net += p.market_value(id).value();
   }
-  lua_pop(L, 1);
+  lua_createtable(L, 0, 0);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, m_positions_meta_ref);
+  lua_setmetatable(L, -2);
+  lua_setfield(L, -2, "positions");
   set_number(L, "net_exposure", net);
 }
 

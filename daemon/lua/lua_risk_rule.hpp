@@ -69,14 +69,21 @@ private:
   std::vector<std::string> m_log;
   TimeZone m_new_york;
   int m_check_ref = -1, m_fill_ref = -1, m_bar_ref = -1;
-  int m_account_ref = -1, m_positions_ref = -1, m_order_ref = -1, m_fill_table_ref = -1, m_bar_table_ref = -1;
-  // What the positions table holds per instrument (an entry is written again only on change).
-  struct Written {
-    bool listed = false;
-    std::int64_t qty = 0;
-    double price = 0;
-  };
-  std::vector<Written> m_written;
+  int m_account_ref = -1, m_order_ref = -1, m_fill_table_ref = -1, m_bar_table_ref = -1;
+  std::vector<bool> m_listed;              // instruments held at some point (pairs() lists them)
+  const Portfolio* m_portfolio = nullptr;  // of the account table's last refresh
+  int m_positions_meta_ref = -1;
+
+public:
+  // account.positions is built lazily: an entry when a rule first reads it in this version of
+  // the account (the first order of a bar need not pay for every position), all of them when it
+  // iterates with pairs().
+  static int positions_index(lua_State* L);
+  static int positions_pairs(lua_State* L);
+  // Pushes the {qty, price, value} table of instrument `i`.
+  void push_position(lua_State* L, std::size_t i) const;
+
+private:
   std::uint64_t m_account_version = 0;  // of the context the account table was built from
 };
 

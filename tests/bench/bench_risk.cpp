@@ -144,7 +144,7 @@ void run_risk_benchmarks() {
          2'000, true);
   std::printf("  %-34s (orders within one bar: the rules' account tables are current)\n", "");
   figure("  ... first order of a new bar", each_new / k_rule_orders * 1e9, "ns", per_check, "built-in checks alone");
-  std::printf("  %-34s (every price changed: 20 positions rewritten in each rule's tables; paid once per bar)\n", "");
+  std::printf("  %-34s (a new account version: each rule's account table is refreshed, once per bar or fill)\n", "");
   std::printf("  %-34s %zu of %d orders passed every rule\n", "", allowed, 2 * k_rule_orders);
   if (passed != static_cast<std::size_t>(k_orders) || valid != static_cast<std::size_t>(k_orders)) {
     std::printf("  WARNING: some benchmark orders were refused; the figure measures an early exit\n");
