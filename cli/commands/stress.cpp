@@ -66,7 +66,6 @@ Expected<void> run_stress(const Context& ctx, StressOptions& o) {
   AIOTS_TRY_ASSIGN(params, parse_params(o.params));
   o.spec.params = std::move(params);
   AIOTS_TRY_ASSIGN(scenarios, expand_scenarios(o.scenarios));
-  for (const std::string& s : scenarios) AIOTS_TRY(risk::parse_scenario(s));
   o.spec.scenarios = std::move(scenarios);
   AIOTS_TRY_ASSIGN(limits, resolve_limits(ctx, o.limits));
   o.spec.limits = std::move(limits);

@@ -446,7 +446,7 @@ Expected<nlohmann::json> Runtime::rebuild() {
       rule.error = "cannot load " + rule.file + " after restart: " + probe.error().message;
       m_logger.error("risk", rule.error, {{"rule", rule.name}});
     } else {
-      rule.sha256 = sha256_hex(read_file(rule.file));
+      rule.sha256 = sha256_hex((*probe)->source());
     }
   }
   nlohmann::json restored = nlohmann::json::array();

@@ -7,20 +7,8 @@
 #include "util/sha256.hpp"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace aiots {
-namespace {
-
-std::string file_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-}  // namespace
 
 Expected<std::vector<std::unique_ptr<lua::LuaRiskRule>>> Runtime::rule_instances(const std::vector<RuleSpec>& specs) const {
   std::vector<std::unique_ptr<lua::LuaRiskRule>> out;
@@ -63,7 +51,7 @@ Expected<nlohmann::json> Runtime::load_rule(const std::string& file_arg, const s
       return data_error("RULE_EXISTS: a risk rule named '" + name + "' is loaded (aiots risk reload " + name + ")");
     }
   }
-  RuleSpec spec{name, file, sha256_hex(file_text(file)), params, {}, {}, 0};
+  RuleSpec spec{name, file, sha256_hex(probe->source()), params, {}, {}, 0};
   std::vector<RuleSpec> next = m_rules;
   next.push_back(spec);
   AIOTS_TRY(replace_rules(next));
@@ -106,19 +94,27 @@ Expected<nlohmann::json> Runtime::reload_rule(const std::string& name) {
   if (it == m_rules.end()) {
     return data_error("RULE_NOT_FOUND: no risk rule '" + name + "' (aiots risk list)");
   }
+  const auto fail = [&](const Error& e) -> Expected<nlohmann::json> {
+    it->reload_error = e.message;
+    record(0, "risk.rule_reload_failed", "", {{"name", name}, {"error", it->reload_error}}, "plugins");
+    m_logger.error("risk", "rule reload failed; the old version keeps guarding", {{"rule", name}, {"error", it->reload_error}});
+    return data_error("RELOAD_FAILED: " + it->reload_error);
+  };
+  // One instance first: it checks the file even when no strategy is loaded, and gives the hash.
+  auto probe = lua::LuaRiskRule::load(it->file, it->params, lua_limits());
+  if (!probe) {
+    return fail(probe.error());
+  }
   std::vector<RuleSpec> next = m_rules;
   RuleSpec& changed = next[static_cast<std::size_t>(it - m_rules.begin())];
-  changed.sha256 = sha256_hex(file_text(changed.file));
+  changed.sha256 = sha256_hex((*probe)->source());
   changed.error.clear();
   std::vector<RuleSpec> working;
   for (const RuleSpec& r : next) {
     if (r.error.empty()) working.push_back(r);
   }
   if (auto replaced = replace_rules(working); !replaced) {
-    it->reload_error = replaced.error().message;
-    record(0, "risk.rule_reload_failed", "", {{"name", name}, {"error", it->reload_error}}, "plugins");
-    m_logger.error("risk", "rule reload failed; the old version keeps guarding", {{"rule", name}, {"error", it->reload_error}});
-    return data_error("RELOAD_FAILED: " + it->reload_error);
+    return fail(replaced.error());
   }
   changed.reload_error.clear();
   ++changed.reloads;

@@ -143,7 +143,7 @@ void SimulatedBroker::restore(std::vector<Order> orders) {
   }
 }
 
-OrderId SimulatedBroker::submit(const OrderRequest& request, Timestamp now, const std::string& veto) {
+OrderId SimulatedBroker::submit(const OrderRequest& request, Timestamp now, const std::string& veto, bool validated) {
   Order order;
   order.id = static_cast<OrderId>(m_orders.size()) + 1;
   order.request = request;
@@ -152,7 +152,7 @@ OrderId SimulatedBroker::submit(const OrderRequest& request, Timestamp now, cons
   m_orders.push_back(order);
   Order& o = m_orders.back();
   emit(o, OrderEventKind::Submitted, now);
-  if (std::string why = veto.empty() ? validate(request) : veto; !why.empty()) {
+  if (std::string why = !veto.empty() ? veto : validated ? std::string() : validate(request); !why.empty()) {
     ++m_rejected;
     emit(o, OrderEventKind::Rejected, now, std::move(why));
     return o.id;

@@ -55,8 +55,9 @@ public:
 
   // Validates `request` at time `now`: emits Submitted then Accepted, or Submitted then Rejected
   // with a stable code ("INVALID_QUANTITY: ..."). A non-empty `veto` (from risk checks or a
-  // halt) rejects with that reason. Returns the order id either way.
-  OrderId submit(const OrderRequest& request, Timestamp now, const std::string& veto = {});
+  // halt) rejects with that reason; `validated` says the caller already ran validate() on it
+  // (the engine does, before its risk checks). Returns the order id either way.
+  OrderId submit(const OrderRequest& request, Timestamp now, const std::string& veto = {}, bool validated = false);
   // Adds an instrument (an option contract chosen mid-run); its id is the next index.
   void add_instrument(Instrument instrument);
   // Sets the timeframe of the bars that drive `symbol` (a daemon learns it from its feed).

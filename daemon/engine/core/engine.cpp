@@ -161,12 +161,7 @@ void Engine::fail_rule(std::size_t index, const std::string& error) {
   RuleSlot& slot = m_rules[index];
   slot.failure = error;
   // Fail closed: the protection a rule gave is not silently lost.
-  risk::RiskEvent e = m_risk.set_state(risk::AccountState::Halted, risk::k_risk_rule_failed,
-                                       "rule=" + slot.rule->name() + " error=" + error, m_now);
-  e.action = m_risk.limits().halt_action == risk::HaltAction::Flatten  ? risk::RiskAction::Flatten
-             : m_risk.limits().halt_action == risk::HaltAction::Cancel ? risk::RiskAction::CancelOpen
-                                                                        : risk::RiskAction::None;
-  apply_risk_event(std::move(e));
+  apply_risk_event(m_risk.halt(risk::k_risk_rule_failed, "rule=" + slot.rule->name() + " error=" + error, m_now));
 }
 
 void Engine::apply_rule_actions(risk::RiskRule& rule) {
@@ -175,9 +170,7 @@ void Engine::apply_rule_actions(risk::RiskRule& rule) {
     switch (a.kind) {
       case risk::RuleActionKind::Halt:
         if (m_risk.state() != risk::AccountState::Halted) {
-          const risk::HaltAction h = m_risk.limits().halt_action;
-          change_account_state(risk::AccountState::Halted, risk::k_rule_halt, detail, h != risk::HaltAction::Block,
-                               h == risk::HaltAction::Flatten);
+          apply_risk_event(m_risk.halt(risk::k_rule_halt, detail, m_now));
         }
         break;
       case risk::RuleActionKind::Reduce:
@@ -432,7 +425,7 @@ OrderId Engine::submit(const OrderRequest& request) {
   if (why.empty() && !m_rules.empty()) {
     why = ask_rules(request);
   }
-  const OrderId id = m_broker.submit(request, m_now, why);
+  const OrderId id = m_broker.submit(request, m_now, why, true);
   if (why.empty()) {
     m_risk.on_accepted(m_now);
   }

@@ -57,6 +57,10 @@ RiskEvent RiskEngine::set_state(AccountState to, std::string_view code, std::str
   return change(to, code, std::move(detail), ts, RiskAction::None);
 }
 
+RiskEvent RiskEngine::halt(std::string_view code, std::string detail, Timestamp ts) {
+  return change(AccountState::Halted, code, std::move(detail), ts, halt_action());
+}
+
 RiskAction RiskEngine::halt_action() const {
   switch (m_limits.halt_action) {
     case HaltAction::Block: return RiskAction::None;
@@ -147,13 +151,9 @@ std::optional<RiskEvent> RiskEngine::on_trade_closed(Timestamp ts, Money pnl) {
   m_losses_in_row = pnl.micros < 0 ? m_losses_in_row + 1 : 0;
   if (m_limits.circuit_losses > 0 && m_pause_bars_left == 0 &&
       static_cast<double>(m_losses_in_row) >= m_limits.circuit_losses) {
-    m_pause_bars_left = std::max<std::int64_t>(1, static_cast<std::int64_t>(m_limits.cooldown_bars));
-    m_pause_reason = k_circuit_losses;
     const std::int64_t losses = m_losses_in_row;
     m_losses_in_row = 0;
-    return RiskEvent{ts, "strategy", "RUNNING", "PAUSED", std::string(k_circuit_losses),
-                     "losses_in_row=" + std::to_string(losses) + " cooldown_bars=" + std::to_string(m_pause_bars_left),
-                     RiskAction::Pause};
+    return pause(k_circuit_losses, "losses_in_row=" + std::to_string(losses), ts);
   }
   return std::nullopt;
 }
@@ -171,14 +171,11 @@ std::optional<RiskEvent> RiskEngine::on_price(Timestamp ts, SymbolId symbol, std
   for (const auto& [t, price] : window) {
     const double move = (close / price - 1) * 100;
     if (std::fabs(move) > m_limits.circuit_move_pct) {
-      m_pause_bars_left = std::max<std::int64_t>(1, static_cast<std::int64_t>(m_limits.cooldown_bars));
-      m_pause_reason = k_circuit_move;
-      return RiskEvent{ts, "strategy", "RUNNING", "PAUSED", std::string(k_circuit_move),
-                       "symbol=" + std::string(name) + " move_pct=" + cents(move) +
-                           " limit_pct=" + format_number(m_limits.circuit_move_pct) +
-                           " window_seconds=" + format_number(m_limits.circuit_window_seconds) +
-                           " cooldown_bars=" + std::to_string(m_pause_bars_left),
-                       RiskAction::Pause};
+      return pause(k_circuit_move,
+                   "symbol=" + std::string(name) + " move_pct=" + cents(move) +
+                       " limit_pct=" + format_number(m_limits.circuit_move_pct) +
+                       " window_seconds=" + format_number(m_limits.circuit_window_seconds),
+                   ts);
     }
   }
   return std::nullopt;

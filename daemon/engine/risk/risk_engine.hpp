@@ -72,7 +72,10 @@ public:
   // Once per processed bar time: counts a pause down. Returns the unpause when it ends.
   std::optional<RiskEvent> on_bar_end(Timestamp ts);
 
-  // Pauses the strategy for cooldown_bars (a risk rule's pause()).
+  // HALTED for `code`, with the account's halt_action as the event's action (automatic halts:
+  // a rule's halt(), a failed rule).
+  RiskEvent halt(std::string_view code, std::string detail, Timestamp ts);
+  // Pauses the strategy for cooldown_bars (circuit breakers, a risk rule's pause()).
   RiskEvent pause(std::string_view code, std::string detail, Timestamp ts);
   // Counts a denial decided elsewhere (a risk rule) and returns its reason "CODE: detail".
   std::string record_denial(std::string_view code, std::string detail) { return deny(code, std::move(detail)); }
