@@ -42,11 +42,26 @@ void print_summary(std::ostream& os, const BacktestOutcome& out) {
   for (const auto& [k, v] : r["params"].items()) {
     params += (params.empty() ? "" : " ") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
   }
-  os << "strategy   " << text(r["strategy"]["name"]) << " " << text(r["strategy"]["version"]) << " ("
-     << text(r["strategy"]["path"]) << ")\n";
+  if (r.contains("strategies")) {
+    // Several strategies in one account: each one's own P&L, then the account's figures.
+    for (const auto& st : r["strategies"]) {
+      std::string own;
+      for (const auto& [k, v] : st["params"].items()) {
+        own += (own.empty() ? "" : " ") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+      }
+      os << "strategy   " << text(st["name"]) << ": " << text(st["strategy"]) << " " << text(st["version"]) << " ("
+         << text(st["path"]) << "), pnl " << num(st["pnl"]) << ", " << st["trades"].get<std::int64_t>() << " trades, "
+         << st["denied"].get<std::int64_t>() << " denied" << (st["status"] == "completed" ? "" : ", STOPPED") << "\n";
+      os << "           " << (own.empty() ? "(no params)" : own) << "\n";
+    }
+    os << "account    " << r["strategies"].size() << " strategies sharing cash, positions and limits (figures below)\n";
+  } else {
+    os << "strategy   " << text(r["strategy"]["name"]) << " " << text(r["strategy"]["version"]) << " ("
+       << text(r["strategy"]["path"]) << ")\n";
+  }
   os << "data       " << symbols << " " << text(d["timeframe"]) << ", " << text(d["first"]) << " .. "
      << text(d["last"]) << ", " << d["bars"].get<std::int64_t>() << " bars\n";
-  os << "params     " << (params.empty() ? "(none)" : params) << "\n";
+  if (!r.contains("strategies")) os << "params     " << (params.empty() ? "(none)" : params) << "\n";
   os << "equity     " << num(m["initial_equity"]) << " -> " << num(m["final_equity"]) << "  total "
      << pct(m["total_return"]) << "  CAGR " << pct(m["cagr"]) << "  vol " << pct(m["volatility"]) << "\n";
   os << "ratios     Sharpe " << num(m["sharpe"]) << "  Sortino " << num(m["sortino"]) << "  Calmar "
@@ -121,11 +136,12 @@ Expected<void> write_equity_csv(const std::string& path, const BacktestOutcome& 
   return write_atomically(path, [&](std::ostream& os) -> Expected<void> {
     auto w = make_row_writer(OutputFormat::Csv, os, {"time", "equity", "drawdown", "invested"}, false);
     double peak = 0;
-    const auto& curve = out.engine->equity_curve();
+    const std::vector<EquityPoint> curve = out.equity_curve();
+    const std::vector<bool> invested = out.invested();
     for (std::size_t i = 0; i < curve.size(); ++i) {
       const double e = curve[i].equity.value();
       peak = std::max(peak, e);
-      w->row({format_time(curve[i].ts, daily), e, e / peak - 1, std::int64_t{out.engine->invested()[i] ? 1 : 0}});
+      w->row({format_time(curve[i].ts, daily), e, e / peak - 1, std::int64_t{invested[i] ? 1 : 0}});
     }
     w->finish();
     return {};
@@ -135,16 +151,28 @@ Expected<void> write_equity_csv(const std::string& path, const BacktestOutcome& 
 Expected<void> write_orders_csv(const std::string& path, const BacktestOutcome& out) {
   const bool daily = out.timeframe.is_daily_or_longer();
   return write_atomically(path, [&](std::ostream& os) -> Expected<void> {
-    auto w = make_row_writer(OutputFormat::Csv, os,
-                             {"time", "order_id", "event", "symbol", "side", "type", "quantity", "fill_quantity",
-                              "fill_price", "reason"},
-                             false);
-    for (const OrderLogEntry& e : out.engine->order_log()) {
+    // Several strategies: each one's orders (ids are per strategy), in time order, named.
+    const bool several = !out.more.empty();
+    std::vector<std::string> columns = {"time", "order_id", "event", "symbol", "side", "type", "quantity",
+                                        "fill_quantity", "fill_price", "reason"};
+    if (several) columns.push_back("strategy");
+    auto w = make_row_writer(OutputFormat::Csv, os, columns, false);
+    std::vector<std::pair<const OrderLogEntry*, const Engine*>> entries;
+    for (const Engine* engine : out.engines()) {
+      for (const OrderLogEntry& e : engine->order_log()) entries.emplace_back(&e, engine);
+    }
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const auto& a, const auto& b) { return a.first->event.ts < b.first->event.ts; });
+    for (const auto& [entry, engine] : entries) {
+      const OrderLogEntry& e = *entry;
       const bool fill = e.event.kind == OrderEventKind::Filled || e.event.kind == OrderEventKind::PartiallyFilled;
-      w->row({format_time(e.event.ts, daily), e.event.order_id, std::string(to_string(e.event.kind)),
-              out.instruments[static_cast<std::size_t>(e.symbol)], std::string(to_string(e.side)),
-              std::string(to_string(e.type)), e.quantity, fill ? Cell{e.event.fill_quantity} : Cell{},
-              fill ? Cell{e.event.fill_price} : Cell{}, e.event.reason});
+      std::vector<Cell> row = {format_time(e.event.ts, daily), e.event.order_id, std::string(to_string(e.event.kind)),
+                               out.instruments[static_cast<std::size_t>(engine->account_symbol(e.symbol))],
+                               std::string(to_string(e.side)), std::string(to_string(e.type)), e.quantity,
+                               fill ? Cell{e.event.fill_quantity} : Cell{}, fill ? Cell{e.event.fill_price} : Cell{},
+                               e.event.reason};
+      if (several) row.push_back(engine->strategy_name());
+      w->row(row);
     }
     w->finish();
     return {};
@@ -153,11 +181,18 @@ Expected<void> write_orders_csv(const std::string& path, const BacktestOutcome& 
 
 std::vector<RunTradeRow> trade_rows(const BacktestOutcome& out) {
   const bool daily = out.timeframe.is_daily_or_longer();
+  std::vector<std::pair<const TradeRecord*, const Engine*>> trades;
+  for (const Engine* engine : out.engines()) {
+    for (const TradeRecord& t : engine->trades()) trades.emplace_back(&t, engine);
+  }
+  std::stable_sort(trades.begin(), trades.end(), [](const auto& a, const auto& b) { return a.first->exit_ts < b.first->exit_ts; });
   std::vector<RunTradeRow> rows;
-  for (const TradeRecord& t : out.engine->trades()) {
-    rows.push_back(RunTradeRow{out.instruments[static_cast<std::size_t>(t.symbol)], t.is_long ? "long" : "short", t.quantity,
-                               format_time(t.entry_ts, daily), format_time(t.exit_ts, daily), t.entry_price,
-                               t.exit_price, t.pnl.value(), t.commission.value(), t.bars});
+  for (const auto& [trade, engine] : trades) {
+    const TradeRecord& t = *trade;
+    rows.push_back(RunTradeRow{out.instruments[static_cast<std::size_t>(engine->account_symbol(t.symbol))],
+                               t.is_long ? "long" : "short", t.quantity, format_time(t.entry_ts, daily),
+                               format_time(t.exit_ts, daily), t.entry_price, t.exit_price, t.pnl.value(),
+                               t.commission.value(), t.bars});
   }
   return rows;
 }

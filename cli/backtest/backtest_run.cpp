@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "engine/core/bar_feed.hpp"
 #include "engine/options/synthetic_chains.hpp"
@@ -121,14 +122,15 @@ Expected<nlohmann::json> backtest_risk_report(const Context& ctx, const Backtest
     bench = closes(bars);
   }
   if (spec.var_lookback < 2) return usage_error("--var-lookback must be at least 2 returns");
-  const auto report = engine_risk_report(
+  const auto report = account_risk_report(
       *out.engine,
-      [&](SymbolId id) {
-        return static_cast<std::size_t>(id) < out.bars.size() ? closes(out.bars[static_cast<std::size_t>(id)])
-                                                              : std::vector<double>{};
+      [&](const std::string& symbol) {
+        const auto at = std::find(out.symbols.begin(), out.symbols.end(), symbol);
+        return at != out.symbols.end() ? closes(out.bars[static_cast<std::size_t>(at - out.symbols.begin())])
+                                       : std::vector<double>{};
       },
       benchmark, std::move(bench), spec.var_lookback);
-  return risk_report_json(report, out.engine->portfolio().equity().value(), benchmark, spec.var_lookback);
+  return risk_report_json(report, out.engine->account().portfolio().equity().value(), benchmark, spec.var_lookback);
 }
 
 nlohmann::json optional_time(const std::optional<Timestamp>& t, bool daily) {
@@ -294,6 +296,21 @@ nlohmann::json rules_manifest(const BacktestOutcome& out) {
   return rules;
 }
 
+nlohmann::json event_json(const risk::RiskEvent& ev, bool daily) {
+  return {{"time", format_time(ev.ts, daily && ev.ts % k_ns_per_day == 0)},
+          {"scope", ev.scope},
+          {"from", ev.from},
+          {"to", ev.to},
+          {"code", ev.code},
+          {"detail", ev.detail}};
+}
+
+nlohmann::json counts_json(const std::map<std::string, std::int64_t, std::less<>>& counts) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [code, n] : counts) out[code] = n;
+  return out;
+}
+
 nlohmann::json risk_json(const Engine& e, bool daily) {
   nlohmann::json limits = nlohmann::json::object();
   for (const auto& [k, v] : risk::describe(e.risk().limits())) {
@@ -301,17 +318,9 @@ nlohmann::json risk_json(const Engine& e, bool daily) {
   }
   nlohmann::json events = nlohmann::json::array();
   for (const risk::RiskEvent& ev : e.risk_events()) {
-    events.push_back({{"time", format_time(ev.ts, daily && ev.ts % k_ns_per_day == 0)},
-                      {"scope", ev.scope},
-                      {"from", ev.from},
-                      {"to", ev.to},
-                      {"code", ev.code},
-                      {"detail", ev.detail}});
+    events.push_back(event_json(ev, daily));
   }
-  nlohmann::json denials = nlohmann::json::object();
-  for (const auto& [code, n] : e.risk().denials()) {
-    denials[code] = n;
-  }
+  const nlohmann::json denials = counts_json(e.risk().denials());
   nlohmann::json failed = nlohmann::json::object();
   for (const auto& [name, error] : e.failed_rules()) {
     failed[name] = error;
@@ -324,10 +333,118 @@ nlohmann::json risk_json(const Engine& e, bool daily) {
           {"limits", limits}};
 }
 
+// The run's strategies, the first first, each with its name in the run and its parameters:
+// -p KEY=VALUE goes to the first, and with several strategies -p NAME.KEY=VALUE to strategy NAME.
+Expected<std::vector<StrategyEntry>> plan_strategies(const BacktestSpec& spec) {
+  std::vector<StrategyEntry> plan{StrategyEntry{spec.strategy_path, spec.strategy_name, {}}};
+  plan.insert(plan.end(), spec.more_strategies.begin(), spec.more_strategies.end());
+  std::vector<std::string> taken;
+  for (StrategyEntry& e : plan) {
+    const bool named = !e.name.empty();
+    const std::string base = named ? e.name : std::filesystem::path(e.path).stem().string();
+    std::string name = base;
+    for (int k = 2; std::find(taken.begin(), taken.end(), name) != taken.end(); ++k) {
+      if (named) return usage_error("two strategies of the run are named " + quote_value(name));
+      name = base + "-" + std::to_string(k);
+    }
+    e.name = name;
+    taken.push_back(name);
+  }
+  if (plan.size() == 1) {
+    plan.front().params = spec.params;
+    return plan;
+  }
+  for (const auto& [key, value] : spec.params) {
+    const std::size_t dot = key.find('.');
+    if (dot == std::string::npos) {
+      plan.front().params[key] = value;
+      continue;
+    }
+    const std::string owner = key.substr(0, dot);
+    const auto it = std::find_if(plan.begin(), plan.end(), [&](const StrategyEntry& e) { return e.name == owner; });
+    if (it == plan.end()) {
+      std::string names;
+      for (const std::string& n : taken) names += (names.empty() ? "" : ", ") + n;
+      return usage_error("-p " + key + ": no strategy named " + quote_value(owner) + " in this run (strategies: " + names + ")");
+    }
+    it->params[key.substr(dot + 1)] = value;
+  }
+  return plan;
+}
+
+// The risk section of a run of several strategies: the account's state, limits and denials,
+// every strategy's transitions in time order (each naming its strategy).
+nlohmann::json account_risk_json(const BacktestOutcome& out, bool daily) {
+  nlohmann::json limits = nlohmann::json::object();
+  for (const auto& [k, v] : risk::describe(out.account->limits())) limits[k] = v;
+  std::vector<std::pair<const risk::RiskEvent*, const Engine*>> events;
+  nlohmann::json failed = nlohmann::json::object();
+  for (const Engine* e : out.engines()) {
+    for (const risk::RiskEvent& ev : e->risk_events()) events.emplace_back(&ev, e);
+    for (const auto& [rule, error] : e->failed_rules()) failed[e->strategy_name() + "/" + rule] = error;
+  }
+  std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.first->ts < b.first->ts; });
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [ev, e] : events) {
+    nlohmann::json j = event_json(*ev, daily);
+    j["strategy"] = e->strategy_name();
+    list.push_back(std::move(j));
+  }
+  const risk::AccountRiskState& st = out.account->risk_state();
+  return {{"state", risk::to_string(st.state)},
+          {"failed_rules", failed},
+          {"denied", st.denial_total},
+          {"denials", counts_json(st.denials)},
+          {"events", list},
+          {"limits", limits}};
+}
+
+// Each strategy of a run of several: its own ledger (P&L attributable to it), orders, trades
+// and denials.
+nlohmann::json strategies_json(const BacktestOutcome& out, const BacktestSpec& spec) {
+  const double cash = spec.cash;
+  nlohmann::json list = nlohmann::json::array();
+  std::vector<std::pair<const lua::LuaStrategy*, std::string>> strategies{{out.strategy.get(), spec.strategy_path}};
+  for (const BacktestMember& m : out.more) strategies.emplace_back(m.strategy.get(), m.path);
+  const std::vector<const Engine*> engines = out.engines();
+  for (std::size_t i = 0; i < engines.size(); ++i) {
+    const Engine& e = *engines[i];
+    const lua::LuaStrategy& s = *strategies[i].first;
+    const Portfolio& p = e.portfolio();
+    nlohmann::json params = nlohmann::json::object();
+    for (const auto& [k, v] : s.values()) params[k] = param_json(v);
+    nlohmann::json positions = nlohmann::json::object();
+    for (std::size_t id = 0; id < p.instruments().size(); ++id) {
+      const std::int64_t q = p.position(static_cast<SymbolId>(id)).quantity;
+      if (q != 0) positions[p.instruments()[id].symbol] = q;
+    }
+    list.push_back({{"name", e.strategy_name()},
+                    {"strategy", s.name()},
+                    {"version", s.version()},
+                    {"path", strategies[i].second},
+                    {"sha256", sha256_hex(s.source())},
+                    {"params", params},
+                    {"status", e.failure() ? "stopped" : "completed"},
+                    {"error", e.failure() ? nlohmann::json(*e.failure()) : nlohmann::json(nullptr)},
+                    {"pnl", p.equity().value() - cash},
+                    {"realized", p.realized().value()},
+                    {"unrealized", p.unrealized().value()},
+                    {"commissions", p.commissions().value()},
+                    {"positions", positions},
+                    {"orders", e.broker().order_count()},
+                    {"fills", e.fills().size()},
+                    {"trades", e.trades().size()},
+                    {"rejected", e.broker().rejected_count()},
+                    {"denied", e.risk().denial_count()},
+                    {"denials", counts_json(e.risk().denials())}});
+  }
+  return list;
+}
+
 }  // namespace
 
 nlohmann::json BacktestSpec::to_json() const {
-  return {{"strategy_path", strategy_path}, {"params", params},     {"data", data},
+  nlohmann::json j = {{"strategy_path", strategy_path}, {"params", params},     {"data", data},
           {"wide", wide},                   {"timeframe", timeframe}, {"from", from},
           {"to", to},                       {"cash", cash},         {"commission", commission},
           {"slippage", slippage},           {"fill", fill},         {"volume_cap", volume_cap},
@@ -342,6 +459,15 @@ nlohmann::json BacktestSpec::to_json() const {
           {"scenario_at", scenario_at},
           {"benchmark", benchmark},
           {"var_lookback", var_lookback}};
+  if (!strategy_name.empty()) j["strategy_name"] = strategy_name;
+  if (!more_strategies.empty()) {
+    nlohmann::json more = nlohmann::json::array();
+    for (const StrategyEntry& e : more_strategies) {
+      more.push_back({{"path", e.path}, {"name", e.name}, {"params", e.params}});
+    }
+    j["more_strategies"] = more;
+  }
+  return j;
 }
 
 Expected<BacktestSpec> BacktestSpec::from_json(const nlohmann::json& j) {
@@ -376,6 +502,11 @@ Expected<BacktestSpec> BacktestSpec::from_json(const nlohmann::json& j) {
     s.scenario_at = j.value("scenario_at", "");
     s.benchmark = j.value("benchmark", "");
     s.var_lookback = j.value("var_lookback", std::size_t{250});
+    s.strategy_name = j.value("strategy_name", "");
+    for (const auto& e : j.value("more_strategies", nlohmann::json::array())) {
+      s.more_strategies.push_back(StrategyEntry{e.at("path"), e.value("name", ""),
+                                                e.value("params", std::map<std::string, std::string>{})});
+    }
     return s;
   } catch (const nlohmann::json::exception& e) {
     return data_error(std::string("stored run manifest is unreadable: ") + e.what());
@@ -432,10 +563,13 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
     config.instruments.push_back(Instrument{s, 1.0, 0.01, data.timeframe});
   }
   const lua::Limits limits{spec.instructions, spec.memory_mb << 20};
-  AIOTS_TRY_ASSIGN(strategy, lua::LuaStrategy::load(spec.strategy_path, data.symbols, spec.params, limits, spec.seed));
+  AIOTS_TRY_ASSIGN(plan, plan_strategies(spec));
+  AIOTS_TRY_ASSIGN(strategy, lua::LuaStrategy::load(spec.strategy_path, data.symbols, plan.front().params, limits, spec.seed));
   out.strategy = std::move(strategy);
   out.engine = std::make_unique<Engine>(config, *out.strategy);
-  out.engine->set_strategy_name(out.strategy->name());
+  const bool several = plan.size() > 1;
+  out.name = several ? plan.front().name : out.strategy->name();
+  out.engine->set_strategy_name(out.name);
   AIOTS_TRY_ASSIGN(rules, load_risk_rules(spec, limits));
   out.rules = std::move(rules);
   for (const auto& rule : out.rules) {
@@ -443,28 +577,87 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
   }
   out.chains = std::move(chains);
   out.engine->set_chain_source(out.chains.get());
+  if (several) {
+    // One account for every strategy of the run, with the run's cash and limits.
+    out.account = std::make_shared<risk::Account>("backtest", config.initial_cash, config.risk);
+    out.engine->join_account(out.account);
+    for (std::size_t i = 1; i < plan.size(); ++i) {
+      BacktestMember m;
+      m.name = plan[i].name;
+      m.path = plan[i].path;
+      AIOTS_TRY_ASSIGN(other, lua::LuaStrategy::load(m.path, data.symbols, plan[i].params, limits, spec.seed));
+      m.strategy = std::move(other);
+      m.engine = std::make_unique<Engine>(config, *m.strategy);
+      m.engine->set_strategy_name(m.name);
+      m.engine->join_account(out.account);
+      AIOTS_TRY_ASSIGN(own_rules, load_risk_rules(spec, limits));
+      m.rules = std::move(own_rules);
+      for (const auto& rule : m.rules) m.engine->add_risk_rule(rule.get());
+      m.engine->set_chain_source(out.chains.get());
+      out.more.push_back(std::move(m));
+    }
+  }
   const std::string bars_hash = hash_bars(data.symbols, data.bars);
-  if (out.engine->start()) {
-    feed_bars(*out.engine, data.bars);
-    out.engine->finish();
+  if (!several) {
+    if (out.engine->start()) {
+      feed_bars(*out.engine, data.bars);
+      out.engine->finish();
+    }
+  } else {
+    std::vector<Engine*> engines;
+    for (const Engine* e : out.engines()) engines.push_back(const_cast<Engine*>(e));
+    for (Engine* e : engines) (void)e->start();
+    feed_bars(std::span<Engine* const>(engines), data.bars);
+    for (Engine* e : engines) {
+      if (e->running()) e->finish();
+    }
   }
   out.bars = std::move(data.bars);
-  for (const Instrument& inst : out.engine->portfolio().instruments()) {
+  for (const Instrument& inst : (several ? out.account->portfolio() : out.engine->portfolio()).instruments()) {
     out.instruments.push_back(inst.symbol);
   }
 
   const Engine& e = *out.engine;
   const bool daily = data.timeframe.is_daily_or_longer();
+  const Portfolio& book = several ? out.account->portfolio() : e.portfolio();
   nlohmann::json params = nlohmann::json::object();
   for (const auto& [k, v] : out.strategy->values()) {
     params[k] = param_json(v);
   }
   nlohmann::json positions = nlohmann::json::object();
   for (std::size_t s = 0; s < out.instruments.size(); ++s) {
-    const std::int64_t q = e.portfolio().position(static_cast<SymbolId>(s)).quantity;
+    const std::int64_t q = book.position(static_cast<SymbolId>(s)).quantity;
     if (s < data.symbols.size() || q != 0) positions[out.instruments[s]] = q;
   }
-  const PerformanceMetrics m = compute_metrics(e);
+  // Several strategies: the account's figures, from every engine.
+  const std::vector<EquityPoint> curve = several ? out.equity_curve() : std::vector<EquityPoint>{};
+  std::vector<TradeRecord> all_trades;
+  std::size_t orders = 0, fills = 0, rejected = 0, signals = 0, log_lines = 0;
+  std::int64_t invested_points = 0;
+  for (const Engine* m : out.engines()) {
+    orders += m->broker().order_count();
+    fills += m->fills().size();
+    rejected += m->broker().rejected_count();
+    signals += m->signals().size();
+    log_lines += m->log_lines().size();
+    if (several) {
+      // Trades name the account's symbols.
+      for (TradeRecord t : m->trades()) {
+        t.symbol = m->account_symbol(t.symbol);
+        all_trades.push_back(t);
+      }
+    }
+  }
+  std::stable_sort(all_trades.begin(), all_trades.end(), [](const TradeRecord& a, const TradeRecord& b) { return a.exit_ts < b.exit_ts; });
+  for (const bool held : (several ? out.invested() : std::vector<bool>{})) invested_points += held ? 1 : 0;
+  const PerformanceMetrics m =
+      several ? compute_metrics(RunRecord{curve, invested_points, e.bars_processed(), all_trades, book.commissions().value(),
+                                          rejected, signals})
+              : compute_metrics(e);
+  std::string failure;
+  for (const Engine* m : out.engines()) {
+    if (m->failure() && failure.empty()) failure = several ? m->strategy_name() + ": " + *m->failure() : *m->failure();
+  }
   out.result = {
       {"strategy",
        {{"name", out.strategy->name()}, {"version", out.strategy->version()}, {"path", spec.strategy_path},
@@ -491,23 +684,26 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
         {"rate", spec.rate},
         {"div", spec.div}}},
       {"engine_version", AIOTS_VERSION},
-      {"status", e.failure() ? "stopped" : "completed"},
-      {"error", e.failure() ? nlohmann::json(*e.failure()) : nlohmann::json(nullptr)},
+      {"status", failure.empty() ? "completed" : "stopped"},
+      {"error", failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(failure)},
       {"metrics", metrics_json(m, daily)},
       {"final",
-       {{"equity", e.portfolio().equity().value()},
-        {"cash", e.portfolio().cash().value()},
-        {"realized", e.portfolio().realized().value()},
-        {"unrealized", e.portfolio().unrealized().value()},
+       {{"equity", book.equity().value()},
+        {"cash", book.cash().value()},
+        {"realized", book.realized().value()},
+        {"unrealized", book.unrealized().value()},
         {"positions", positions}}},
       {"counts",
-       {{"orders", e.broker().order_count()},
-        {"fills", e.fills().size()},
-        {"rejected", e.broker().rejected_count()},
-        {"signals", e.signals().size()},
-        {"log_lines", e.log_lines().size()}}},
+       {{"orders", orders},
+        {"fills", fills},
+        {"rejected", rejected},
+        {"signals", signals},
+        {"log_lines", log_lines}}},
       {"options", options_json(e, out.instruments.size() - data.symbols.size())},
-      {"risk", risk_json(e, daily)}};
+      {"risk", several ? account_risk_json(out, daily) : risk_json(e, daily)}};
+  if (several) {
+    out.result["strategies"] = strategies_json(out, spec);
+  }
   AIOTS_TRY_ASSIGN(report, backtest_risk_report(ctx, spec, out));
   out.result["risk"]["report"] = std::move(report);
   out.manifest = {{"spec", spec.to_json()},
@@ -515,7 +711,37 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
                   {"risk_rules", rules_manifest(out)},
                   {"bars_sha256", bars_hash},
                   {"engine_version", AIOTS_VERSION}};
-  out.engine->set_chain_source(nullptr);  // stored chains read a database that closes with this scope
+  if (several) {
+    nlohmann::json hashes = nlohmann::json::array();
+    for (const BacktestMember& member : out.more) hashes.push_back(sha256_hex(member.strategy->source()));
+    out.manifest["more_strategies_sha256"] = hashes;
+  }
+  for (const Engine* m : out.engines()) {
+    // Stored chains read a database that closes with this scope.
+    const_cast<Engine*>(m)->set_chain_source(nullptr);
+  }
+  return out;
+}
+
+std::vector<const Engine*> BacktestOutcome::engines() const {
+  std::vector<const Engine*> out{engine.get()};
+  for (const BacktestMember& m : more) out.push_back(m.engine.get());
+  return out;
+}
+
+std::vector<EquityPoint> BacktestOutcome::equity_curve() const {
+  if (!account) return engine->equity_curve();
+  std::vector<EquityPoint> out;
+  out.reserve(account->equity_curve().size());
+  for (const risk::Account::Point& p : account->equity_curve()) out.push_back(EquityPoint{p.ts, p.equity});
+  return out;
+}
+
+std::vector<bool> BacktestOutcome::invested() const {
+  if (!account) return engine->invested();
+  std::vector<bool> out;
+  out.reserve(account->equity_curve().size());
+  for (const risk::Account::Point& p : account->equity_curve()) out.push_back(p.invested);
   return out;
 }
 

@@ -17,9 +17,17 @@
 
 namespace aiots::cli {
 
+// A strategy of a run beside the first: its file, its name in the run and its parameters.
+struct StrategyEntry {
+  std::string path;
+  std::string name;  // empty: the file's stem
+  std::map<std::string, std::string> params;
+};
+
 // Everything that defines a run; stored as the run's manifest so it can be rerun.
 struct BacktestSpec {
   std::string strategy_path;
+  std::string strategy_name;  // its name in a run of several (empty: the file's stem)
   std::map<std::string, std::string> params;
   std::vector<std::string> data;  // stored symbols, or one CSV file
   bool wide = false;
@@ -57,9 +65,22 @@ struct BacktestSpec {
   // and how many returns it uses.
   std::string benchmark;
   std::size_t var_lookback = 250;
+  // More strategies trading in the same account as the first (aiots backtest A.lua B.lua, or a
+  // portfolio file): each keeps its own ledger, all share the account's cash, positions, limits
+  // and state. With several, -p NAME.KEY=VALUE in `params` goes to strategy NAME.
+  std::vector<StrategyEntry> more_strategies;
 
   nlohmann::json to_json() const;
   static Expected<BacktestSpec> from_json(const nlohmann::json& j);
+};
+
+// A strategy of a run beside the first, with what it needs to run.
+struct BacktestMember {
+  std::string name;
+  std::string path;
+  std::unique_ptr<lua::LuaStrategy> strategy;
+  std::vector<std::unique_ptr<lua::LuaRiskRule>> rules;  // its own instances
+  std::unique_ptr<Engine> engine;
 };
 
 struct BacktestOutcome {
@@ -74,6 +95,16 @@ struct BacktestOutcome {
   std::vector<std::vector<Bar>> bars;
   Timeframe timeframe;
   std::optional<Timestamp> shock_time;  // the first shocked bar, when the spec has scenarios
+  // Several strategies: the others, the first's name in the run, and the account they share.
+  std::vector<BacktestMember> more;
+  std::string name;
+  std::shared_ptr<risk::Account> account;
+
+  // The run's equity curve and what was held at each point: the account's.
+  std::vector<EquityPoint> equity_curve() const;
+  std::vector<bool> invested() const;
+  // Every engine of the run, the first strategy's first.
+  std::vector<const Engine*> engines() const;
 };
 
 // Runs `spec`. A strategy that fails mid-run still yields an outcome (status "stopped", the

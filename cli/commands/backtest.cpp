@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "backtest/backtest_output.hpp"
+#include "backtest/portfolio_file.hpp"
 #include "commands/commands.hpp"
 #include "output/atomic_file.hpp"
 #include "report/html_report.hpp"
@@ -13,6 +14,7 @@ namespace {
 
 struct BacktestOptions {
   BacktestSpec spec;
+  std::vector<std::string> strategies;  // files, or one portfolio file
   std::vector<std::string> params;
   std::vector<std::string> limits;
   std::string trades;
@@ -46,7 +48,7 @@ Expected<std::vector<std::string>> resolve_limits(const Context& ctx, const std:
   risk::RiskLimits limits;
   if (!ctx.options.config.empty()) {
     AIOTS_TRY_ASSIGN(config, ctx.daemon_config());
-    AIOTS_TRY_ASSIGN(from_config, config.risk_limits(""));
+    AIOTS_TRY_ASSIGN(from_config, config.risk_limits("", ""));
     limits = std::move(from_config);
   }
   AIOTS_TRY(risk::apply_limits(limits, flags));
@@ -55,6 +57,14 @@ Expected<std::vector<std::string>> resolve_limits(const Context& ctx, const std:
     out.push_back(key + "=" + value);
   }
   return out;
+}
+
+// The strategy a run lists under: its one strategy, or the names of several joined by '+'.
+std::string run_strategy_label(const BacktestOutcome& out) {
+  if (out.more.empty()) return out.strategy->name();
+  std::string label = out.name;
+  for (const BacktestMember& m : out.more) label += "+" + m.name;
+  return label;
 }
 
 // Writes the outputs a run asked for and records it; shared with `runs rerun`.
@@ -67,16 +77,38 @@ Expected<std::int64_t> record_run(const Context& ctx, const BacktestOutcome& out
     symbols += (symbols.empty() ? "" : ",") + s;
   }
   AIOTS_TRY_ASSIGN(id, insert_run(store.db(),
-                                  RunRow{0, "", out.strategy->name(), symbols, out.result["status"].get<std::string>(),
+                                  RunRow{0, "", run_strategy_label(out), symbols, out.result["status"].get<std::string>(),
                                          out.manifest.dump(), out.result.dump()},
                                   trade_rows(out)));
   AIOTS_TRY(tx.commit());
   return id;
 }
 
+// The run's strategies: one or more .lua files (all trading in one account), or a portfolio file.
+Expected<void> read_strategy_args(BacktestOptions& o, std::map<std::string, std::string> params) {
+  std::vector<StrategyEntry> entries;
+  if (o.strategies.size() == 1 && o.strategies[0].ends_with(".toml")) {
+    AIOTS_TRY_ASSIGN(portfolio, read_portfolio_file(o.strategies[0]));
+    entries = std::move(portfolio);
+  } else {
+    for (const std::string& file : o.strategies) {
+      if (file.ends_with(".toml")) {
+        return usage_error(file + ": a portfolio file is the only strategy argument when given");
+      }
+      entries.push_back(StrategyEntry{file, "", {}});
+    }
+  }
+  o.spec.strategy_path = entries.front().path;
+  o.spec.strategy_name = entries.front().name;
+  o.spec.params = entries.front().params;
+  for (auto& [k, v] : params) o.spec.params[k] = v;  // -p over the portfolio file's
+  o.spec.more_strategies.assign(entries.begin() + 1, entries.end());
+  return {};
+}
+
 Expected<void> run_backtest_command(const Context& ctx, BacktestOptions& o) {
   AIOTS_TRY_ASSIGN(params, parse_params(o.params));
-  o.spec.params = params;
+  AIOTS_TRY(read_strategy_args(o, std::move(params)));
   AIOTS_TRY_ASSIGN(limits, resolve_limits(ctx, o.limits));
   o.spec.limits = std::move(limits);
   AIOTS_TRY_ASSIGN(format, ctx.format());
@@ -111,7 +143,9 @@ void setup_backtest(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<BacktestOptions>();
   BacktestSpec& s = o->spec;
   CLI::App* cmd = app.add_subcommand("backtest", "Run a Lua strategy over stored bars or a CSV file");
-  cmd->add_option("strategy", s.strategy_path, "Strategy file (.lua)")->required();
+  cmd->add_option("strategy", o->strategies,
+                  "Strategy file (.lua); several trade in one account (or one portfolio file, .toml)")
+      ->required();
   cmd->add_option("-d,--data", s.data, "Symbols in the store (comma-separated) or one CSV file")
       ->required()
       ->delimiter(',');
@@ -119,7 +153,8 @@ void setup_backtest(CLI::App& app, Context& ctx) {
   cmd->add_option("-t,--timeframe", s.timeframe, "Timeframe of the stored symbols (default: finest)");
   cmd->add_option("--from", s.from, "First bar (YYYY-MM-DD or ISO 8601)");
   cmd->add_option("--to", s.to, "Last bar; a date alone includes that day");
-  cmd->add_option("-p,--param", o->params, "Strategy parameter name=value (repeatable)");
+  cmd->add_option("-p,--param", o->params,
+                  "Strategy parameter name=value (repeatable); with several strategies NAME.name=value for strategy NAME");
   cmd->add_option("--cash", s.cash, "Starting cash (default 100000)");
   cmd->add_option("--commission", s.commission, "none | per-share=R[,min=M][,max=X|X%] | per-contract=R | percent=P");
   cmd->add_option("--slippage", s.slippage, "none | bps=N | ticks=N | range=F");

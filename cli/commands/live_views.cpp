@@ -39,17 +39,6 @@ Expected<void> follow(const Context& ctx, const std::vector<std::string>& topics
   return {};
 }
 
-void simple(CLI::App& app, Context& ctx, const char* name, const char* help, const char* method,
-            std::vector<std::string> columns) {
-  app.add_subcommand(name, help)->callback([&ctx, name, method, columns] {
-    ctx.command_name = name;
-    ctx.action = [&ctx, method, columns]() -> Expected<void> {
-      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, method));
-      return print_rows(ctx, r, columns);
-    };
-  });
-}
-
 }  // namespace
 
 void setup_live_views(CLI::App& app, Context& ctx) {
@@ -63,12 +52,38 @@ void setup_live_views(CLI::App& app, Context& ctx) {
       return print_rows(ctx, r, {"strategy", "id", "symbol", "side", "type", "qty", "filled", "avg_fill_price", "status", "reason"});
     };
   });
-  simple(app, ctx, "positions", "Open positions in aiotsd", "positions.list",
-         {"strategy", "symbol", "qty", "avg_price", "last_price", "market_value", "unrealized", "iv", "delta", "gamma",
-          "vega", "theta"});
-  simple(app, ctx, "pnl", "Cash, equity, P&L and net Greeks per strategy in aiotsd", "pnl.get",
-         {"strategy", "cash", "equity", "realized", "unrealized", "commissions", "return", "delta", "gamma", "vega",
-          "theta"});
+  auto positions_by = std::make_shared<std::string>("strategy");
+  CLI::App* positions = app.add_subcommand("positions", "Open positions in aiotsd, per strategy or per account");
+  positions->add_option("--by", *positions_by, "strategy (each strategy's own) or account (summed per account)")
+      ->check(CLI::IsMember({"strategy", "account"}));
+  positions->callback([&ctx, positions_by] {
+    ctx.command_name = "positions";
+    ctx.action = [&ctx, positions_by]() -> Expected<void> {
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "positions.list", {{"by", *positions_by}}));
+      if (*positions_by == "account") {
+        return print_rows(ctx, r, {"account", "symbol", "qty", "avg_price", "last_price", "market_value", "unrealized",
+                                   "strategies", "delta", "gamma", "vega", "theta"});
+      }
+      return print_rows(ctx, r, {"strategy", "account", "symbol", "qty", "avg_price", "last_price", "market_value",
+                                 "unrealized", "iv", "delta", "gamma", "vega", "theta"});
+    };
+  });
+  auto pnl_by = std::make_shared<std::string>("strategy");
+  CLI::App* pnl = app.add_subcommand("pnl", "Cash, equity, P&L and net Greeks per strategy or per account in aiotsd");
+  pnl->add_option("--by", *pnl_by, "strategy (each strategy's ledger) or account (its strategies together)")
+      ->check(CLI::IsMember({"strategy", "account"}));
+  pnl->callback([&ctx, pnl_by] {
+    ctx.command_name = "pnl";
+    ctx.action = [&ctx, pnl_by]() -> Expected<void> {
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "pnl.get", {{"by", *pnl_by}}));
+      if (*pnl_by == "account") {
+        return print_rows(ctx, r, {"account", "cash", "equity", "realized", "unrealized", "commissions", "return",
+                                   "strategies", "delta", "gamma", "vega", "theta"});
+      }
+      return print_rows(ctx, r, {"strategy", "account", "pnl", "equity", "realized", "unrealized", "commissions",
+                                 "return", "delta", "gamma", "vega", "theta"});
+    };
+  });
 
   auto follow_signals = std::make_shared<bool>(false);
   CLI::App* signals = app.add_subcommand("signals", "Recent signals of the strategies in aiotsd");

@@ -25,7 +25,14 @@ struct HaltOptions {
   std::string reason;
   bool cancel_open = false;
   bool flatten = false;
+  std::string account;  // empty: every account
 };
+
+// The request's "account", when one is named.
+nlohmann::json with_account(nlohmann::json params, const std::string& account) {
+  if (!account.empty()) params["account"] = account;
+  return params;
+}
 
 std::string use_text(const nlohmann::json& u) {
   const double used = u["used"].get<double>();
@@ -50,11 +57,14 @@ Expected<void> print_risk_status(const Context& ctx, const nlohmann::json& s) {
     std::cout << "no strategies loaded\n";
   }
   for (const auto& a : s["accounts"]) {
-    std::cout << "\naccount  " << a["strategy"].get<std::string>() << " (" << a["account"].get<std::string>() << ") "
+    std::cout << "\naccount  " << a["account"].get<std::string>() << " (" << a["kind"].get<std::string>() << ") "
               << a["state"].get<std::string>();
     if (!a["reason"].get<std::string>().empty()) std::cout << " " << a["reason"].get<std::string>();
-    if (a["paused_by_circuit_breaker"].get<bool>()) std::cout << ", paused by a circuit breaker";
     std::cout << ", equity " << format_fixed(a["equity"].get<double>(), 2) << "\n";
+    for (const auto& st : a["strategies"]) {
+      std::cout << "  strategy " << st["strategy"].get<std::string>() << ": " << st["denied"].get<std::int64_t>()
+                << " denied" << (st["paused_by_circuit_breaker"].get<bool>() ? ", paused by a circuit breaker" : "") << "\n";
+    }
     for (const auto& u : a["limits"]) {
       std::string name = u["name"].get<std::string>();
       name.resize(std::max<std::size_t>(name.size(), 24), ' ');
@@ -69,8 +79,8 @@ Expected<void> print_risk_status(const Context& ctx, const nlohmann::json& s) {
     }
     std::cout << (codes.empty() ? "" : " (" + codes + ")") << "\n";
     for (const auto& d : a["recent_denials"]) {
-      std::cout << "    " << d["time"].get<std::string>() << " order " << d["order"].get<std::int64_t>() << " "
-                << d["reason"].get<std::string>() << "\n";
+      std::cout << "    " << d["time"].get<std::string>() << " " << d["strategy"].get<std::string>() << " order "
+                << d["order"].get<std::int64_t>() << " " << d["reason"].get<std::string>() << "\n";
     }
   }
   return {};
@@ -89,7 +99,10 @@ Expected<void> print_risk_report(const Context& ctx, const nlohmann::json& r) {
     return {};
   }
   for (const auto& a : r["accounts"]) {
-    std::cout << "account  " << a["strategy"].get<std::string>() << ", equity " << format_fixed(a["equity"].get<double>(), 2)
+    std::string strategies;
+    for (const auto& st : a["strategies"]) strategies += (strategies.empty() ? "" : ", ") + st.get<std::string>();
+    std::cout << "account  " << a["account"].get<std::string>() << " (" << strategies << "), equity "
+              << format_fixed(a["equity"].get<double>(), 2)
               << ", " << a["observations"].get<std::int64_t>() << " returns (one bar each)\n";
     for (const char* level : {"95", "99"}) {
       std::cout << "  VaR " << level << "%   historical " << pct_money(a["historical"][std::string("var") + level])
@@ -137,11 +150,13 @@ void setup_risk(CLI::App& app, Context& ctx) {
   halt->add_option("--reason", h->reason, "Why (journaled)");
   halt->add_flag("--cancel-open", h->cancel_open, "Also cancel every open order");
   halt->add_flag("--flatten", h->flatten, "Also cancel open orders and close every position at market");
+  halt->add_option("--account", h->account, "Only this account (default: every account)");
   halt->callback([&ctx, h] {
     ctx.command_name = "halt";
     ctx.action = [&ctx, h]() -> Expected<void> {
       AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "trading.halt",
-                                      {{"reason", h->reason}, {"cancel_open", h->cancel_open}, {"flatten", h->flatten}}));
+                                      with_account({{"reason", h->reason}, {"cancel_open", h->cancel_open}, {"flatten", h->flatten}},
+                                                   h->account)));
       if (ctx.json()) {
         std::cout << r.dump(2) << "\n";
         return {};
@@ -152,7 +167,8 @@ void setup_risk(CLI::App& app, Context& ctx) {
         closing += a["flatten_orders"].get<std::int64_t>();
       }
       if (!ctx.options.quiet) {
-        std::cout << "trading HALTED (" << r["reason"].get<std::string>() << "): new orders are rejected";
+        std::cout << (h->account.empty() ? std::string("trading") : "account " + h->account) << " HALTED ("
+                  << r["reason"].get<std::string>() << "): new orders are rejected";
         if (h->cancel_open || h->flatten) std::cout << ", " << cancelled << " open orders cancelled";
         if (h->flatten) std::cout << ", " << closing << " closing market orders placed";
         std::cout << "\n";
@@ -161,25 +177,28 @@ void setup_risk(CLI::App& app, Context& ctx) {
     };
   });
 
-  auto reduce_reason = std::make_shared<std::string>();
-  CLI::App* reduce = app.add_subcommand("reduce", "Let only orders that shrink a position through (durable)");
-  reduce->add_option("--reason", *reduce_reason, "Why (journaled)");
-  reduce->callback([&ctx, reduce_reason] {
+  auto reduce_opts = std::make_shared<HaltOptions>();
+  CLI::App* reduce = app.add_subcommand("reduce", "Let only orders that shrink an account's exposure through (durable)");
+  reduce->add_option("--reason", reduce_opts->reason, "Why (journaled)");
+  reduce->add_option("--account", reduce_opts->account, "Only this account (default: every account)");
+  reduce->callback([&ctx, reduce_opts] {
     ctx.command_name = "reduce";
-    ctx.action = [&ctx, reduce_reason]() -> Expected<void> {
-      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "trading.reduce", {{"reason", *reduce_reason}}));
+    ctx.action = [&ctx, reduce_opts]() -> Expected<void> {
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "trading.reduce", with_account({{"reason", reduce_opts->reason}}, reduce_opts->account)));
       return print_object(ctx, r);
     };
   });
 
   auto yes = std::make_shared<bool>(false);
-  CLI::App* resume = app.add_subcommand("resume", "Return every account to ACTIVE after a halt or reduce");
+  auto resume_account = std::make_shared<std::string>();
+  CLI::App* resume = app.add_subcommand("resume", "Return every account (or one) to ACTIVE after a halt or reduce");
   resume->add_flag("-y,--yes", *yes, "Do not ask (required when stdin is not a terminal)");
-  resume->callback([&ctx, yes] {
+  resume->add_option("--account", *resume_account, "Only this account (default: every account)");
+  resume->callback([&ctx, yes, resume_account] {
     ctx.command_name = "resume";
-    ctx.action = [&ctx, yes]() -> Expected<void> {
+    ctx.action = [&ctx, yes, resume_account]() -> Expected<void> {
       AIOTS_TRY(confirm_resume(*yes));
-      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "trading.resume"));
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "trading.resume", with_account(nlohmann::json::object(), *resume_account)));
       return print_object(ctx, r);
     };
   });

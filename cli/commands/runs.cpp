@@ -124,6 +124,10 @@ Expected<void> run_rerun(const Context& ctx, std::int64_t id) {
                       " then, " + out.manifest["strategy_sha256"].get<std::string>().substr(0, 12) +
                       " now); not a reproduction");
   }
+  if (out.manifest.value("more_strategies_sha256", nlohmann::json::array()) !=
+      manifest.value("more_strategies_sha256", nlohmann::json::array())) {
+    return data_error("run " + std::to_string(id) + ": a strategy of the run changed since; not a reproduction");
+  }
   const nlohmann::json then_rules = manifest.value("risk_rules", nlohmann::json::array());
   const nlohmann::json& now_rules = out.manifest["risk_rules"];
   for (std::size_t i = 0; i < then_rules.size() && i < now_rules.size(); ++i) {

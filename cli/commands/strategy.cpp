@@ -13,6 +13,7 @@ struct StrategyOptions {
   std::vector<std::string> symbols;
   std::vector<std::string> params;
   std::string name;
+  std::string account = "paper";
 };
 
 Expected<void> load(const Context& ctx, const StrategyOptions& o) {
@@ -25,7 +26,7 @@ Expected<void> load(const Context& ctx, const StrategyOptions& o) {
     params[p.substr(0, eq)] = p.substr(eq + 1);
   }
   const std::string file = std::filesystem::exists(o.file) ? std::filesystem::absolute(o.file).string() : o.file;
-  nlohmann::json req = {{"file", file}, {"symbols", o.symbols}, {"params", params}};
+  nlohmann::json req = {{"file", file}, {"symbols", o.symbols}, {"params", params}, {"account", o.account}};
   if (!o.name.empty()) {
     req["name"] = o.name;
   }
@@ -44,6 +45,8 @@ void setup_strategy(CLI::App& app, Context& ctx) {
   ld->add_option("-s,--symbols", o->symbols, "Symbols to trade (comma-separated)")->required()->delimiter(',');
   ld->add_option("-p,--param", o->params, "Strategy parameter name=value (repeatable)");
   ld->add_option("--name", o->name, "Name of this instance (default: the strategy's name)");
+  ld->add_option("--account", o->account,
+                 "Account to trade in, shared with the other strategies loaded into it (default: paper)");
   ld->callback([&ctx, o] {
     ctx.command_name = "strategy load";
     ctx.action = [&ctx, o] { return load(ctx, *o); };
@@ -52,7 +55,7 @@ void setup_strategy(CLI::App& app, Context& ctx) {
     ctx.command_name = "strategy list";
     ctx.action = [&ctx]() -> Expected<void> {
       AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "strategy.list"));
-      return print_rows(ctx, r, {"name", "state", "symbols", "equity", "open_orders", "fills", "error"});
+      return print_rows(ctx, r, {"name", "state", "account", "symbols", "equity", "open_orders", "fills", "error"});
     };
   });
   for (const char* name : {"show", "unload", "reload", "pause", "resume"}) {

@@ -129,8 +129,7 @@ private:
   int m_h;
 };
 
-std::string equity_and_drawdown(const Engine& e) {
-  const auto& curve = e.equity_curve();
+std::string equity_and_drawdown(const std::vector<EquityPoint>& curve) {
   if (curve.empty()) {
     return "<p>No bars were processed.</p>";
   }
@@ -172,8 +171,14 @@ std::string price_with_trades(const BacktestOutcome& out) {
   Chart chart(px.front().x, px.back().x, lo->y - pad, hi->y + pad, 300);
   std::string s = chart.open(out.symbols.front() + " close with fills (buy ▲, sell ▼)") + chart.polyline(px, "price");
   std::size_t drawn = 0;
-  for (const Fill& f : out.engine->fills()) {
-    if (f.symbol != 0 || ++drawn > 2000) {
+  std::vector<Fill> fills;
+  for (const Engine* e : out.engines()) {
+    for (const Fill& f : e->fills()) {
+      if (e->account_symbol(f.symbol) == 0) fills.push_back(f);
+    }
+  }
+  for (const Fill& f : fills) {
+    if (++drawn > 2000) {
       continue;
     }
     const double x = chart.sx(static_cast<double>(f.ts));
@@ -187,10 +192,10 @@ std::string price_with_trades(const BacktestOutcome& out) {
   return s + chart.x_labels(bars.front().ts, bars.back().ts) + "</svg>";
 }
 
-std::string monthly_returns(const Engine& e) {
+std::string monthly_returns(const std::vector<EquityPoint>& curve) {
   // Month-end equity by (year, month); each month's return is against the previous month's end.
   std::map<std::pair<int, int>, double> month_end;
-  for (const EquityPoint& p : e.equity_curve()) {
+  for (const EquityPoint& p : curve) {
     const std::string d = format_time(p.ts, true);
     month_end[{std::stoi(d.substr(0, 4)), std::stoi(d.substr(5, 2))}] = p.equity.value();
   }
@@ -199,7 +204,7 @@ std::string monthly_returns(const Engine& e) {
   }
   std::map<int, std::map<int, double>> table;
   std::map<int, double> year_start;
-  double prev = e.equity_curve().front().equity.value();
+  double prev = curve.front().equity.value();
   for (const auto& [ym, v] : month_end) {
     year_start.try_emplace(ym.first, prev);
     table[ym.first][ym.second] = v / prev - 1;
@@ -265,19 +270,36 @@ std::string render_html_report(const BacktestOutcome& out) {
   for (const auto& s : r["data"]["symbols"]) {
     symbols += (symbols.empty() ? "" : ", ") + s.get<std::string>();
   }
-  html += "<h1>" + escape(r["strategy"]["name"].get<std::string>()) + " " +
-          escape(r["strategy"]["version"].get<std::string>()) + "</h1><div class=\"sub\">" + escape(symbols) + " · " +
+  std::string title = r["strategy"]["name"].get<std::string>() + " " + r["strategy"]["version"].get<std::string>();
+  if (r.contains("strategies")) {
+    title.clear();
+    for (const auto& st : r["strategies"]) title += (title.empty() ? "" : " + ") + st["name"].get<std::string>();
+    title += " (one account)";
+  }
+  html += "<h1>" + escape(title) + "</h1><div class=\"sub\">" + escape(symbols) + " · " +
           escape(r["data"]["timeframe"].get<std::string>()) + " · " + escape(r["data"]["first"].get<std::string>()) +
           " .. " + escape(r["data"]["last"].get<std::string>()) + " · " + std::to_string(r["data"]["bars"].get<long>()) +
           " bars · aiots " + escape(r["engine_version"].get<std::string>()) + "</div>";
   if (r["status"] != "completed") {
     html += "<p class=\"status\">Stopped early: " + escape(r["error"].get<std::string>()) + "</p>";
   }
-  html += equity_and_drawdown(*out.engine);
+  const std::vector<EquityPoint> curve = out.equity_curve();  // the account's, with several strategies
+  html += equity_and_drawdown(curve);
   html += price_with_trades(out);
-  html += monthly_returns(*out.engine);
+  html += monthly_returns(curve);
   html += key_values("Metrics", r["metrics"]);
-  html += key_values("Parameters", r["params"]);
+  if (r.contains("strategies")) {
+    // Each strategy of the account: its own P&L, trades and denials, its parameters.
+    for (const auto& st : r["strategies"]) {
+      nlohmann::json row = {{"strategy", st["strategy"]}, {"file", st["path"]},   {"status", st["status"]},
+                            {"pnl", st["pnl"]},           {"trades", st["trades"]}, {"orders", st["orders"]},
+                            {"denied", st["denied"]}};
+      for (const auto& [k, v] : st["params"].items()) row["param " + k] = v;
+      html += key_values("Strategy " + st["name"].get<std::string>(), row);
+    }
+  } else {
+    html += key_values("Parameters", r["params"]);
+  }
   html += key_values("Configuration", r["config"]);
   if (r.contains("options") && r["options"]["contracts"].get<std::int64_t>() > 0) {
     nlohmann::json o = {{"contracts traded", r["options"]["contracts"]}};

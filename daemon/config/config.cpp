@@ -57,13 +57,14 @@ const std::vector<ConfigKey>& all_keys() {
   return keys;
 }
 
-// Keys named by the user: risk.groups.SYMBOL = "group", and risk.strategy.NAME.KEY overriding
-// a [risk] key for one strategy. Returns the key whose type applies, or nullptr.
+// Keys named by the user: risk.groups.SYMBOL = "group", and risk.account.NAME.KEY and
+// risk.strategy.NAME.KEY overriding a [risk] key for one account or one strategy. Returns the
+// key whose type applies, or nullptr.
 const ConfigKey* find_dynamic_key(std::string_view name) {
   static const ConfigKey group{"risk.groups.*", ConfigType::String, "", "Group (sector) of a symbol for max_group_pct"};
   if (name.starts_with("risk.groups.") && name.size() > 12) return &group;
-  if (name.starts_with("risk.strategy.")) {
-    const std::string_view rest = name.substr(14);
+  if (name.starts_with("risk.strategy.") || name.starts_with("risk.account.")) {
+    const std::string_view rest = name.substr(name.starts_with("risk.strategy.") ? 14 : 13);
     const std::size_t dot = rest.rfind('.');
     if (dot == std::string_view::npos || dot == 0) return nullptr;
     const std::string key = "risk." + std::string(rest.substr(dot + 1));
@@ -235,26 +236,29 @@ Expected<Config> Config::parse(std::string_view text, const std::string& path) {
   if (const std::string s = c.string("options.settlement"); s != "physical" && s != "cash") {
     return usage_error(path + ": key 'options.settlement' must be physical or cash, not " + quote_value(s));
   }
-  // Every strategy's limits must make sense now, not when the strategy loads.
+  // Every account's and strategy's limits must make sense now, not when a strategy loads.
   for (const auto& [name, value] : c.m_values) {
-    if (!name.starts_with("risk.strategy.")) continue;
-    const std::string_view rest = std::string_view(name).substr(14);
-    if (auto limits = c.risk_limits(std::string(rest.substr(0, rest.rfind('.')))); !limits) {
+    const bool strategy = name.starts_with("risk.strategy.");
+    if (!strategy && !name.starts_with("risk.account.")) continue;
+    const std::string_view rest = std::string_view(name).substr(strategy ? 14 : 13);
+    const std::string owner(rest.substr(0, rest.rfind('.')));
+    if (auto limits = strategy ? c.risk_limits(owner, "") : c.risk_limits("", owner); !limits) {
       return usage_error(path + ": " + limits.error().message);
     }
   }
-  if (auto limits = c.risk_limits(""); !limits) {
+  if (auto limits = c.risk_limits("", ""); !limits) {
     return usage_error(path + ": " + limits.error().message);
   }
   return c;
 }
 
-Expected<risk::RiskLimits> Config::risk_limits(const std::string& strategy) const {
+Expected<risk::RiskLimits> Config::risk_limits(const std::string& strategy, const std::string& account) const {
   risk::RiskLimits limits;
   std::vector<std::string> assignments;
-  const std::string own = "risk.strategy." + strategy + ".";
-  for (const std::string& prefix : {std::string("risk."), own}) {
-    if (prefix == own && strategy.empty()) break;
+  std::vector<std::string> prefixes = {"risk."};
+  if (!account.empty()) prefixes.push_back("risk.account." + account + ".");
+  if (!strategy.empty()) prefixes.push_back("risk.strategy." + strategy + ".");
+  for (const std::string& prefix : prefixes) {
     for (const risk::LimitKey& k : risk::limit_keys()) {
       const auto it = m_values.find(prefix + std::string(k.name));
       if (it == m_values.end()) continue;
@@ -269,7 +273,8 @@ Expected<risk::RiskLimits> Config::risk_limits(const std::string& strategy) cons
     }
   }
   if (auto applied = risk::apply_limits(limits, assignments); !applied) {
-    return usage_error("[risk]" + (strategy.empty() ? std::string() : " for strategy " + strategy) + ": " +
+    return usage_error("[risk]" + (account.empty() ? std::string() : " for account " + account) +
+                       (strategy.empty() ? std::string() : " for strategy " + strategy) + ": " +
                        applied.error().message);
   }
   return limits;

@@ -44,8 +44,9 @@ public:
   std::int64_t integer(std::string_view key) const;
   double number(std::string_view key) const;
   std::vector<std::string> list(std::string_view key) const;
-  // The [risk] limits, with the overrides of [risk.strategy.NAME] when `strategy` is named.
-  Expected<risk::RiskLimits> risk_limits(const std::string& strategy) const;
+  // The [risk] limits, with the overrides of [risk.account.ACCOUNT] when `account` is named, then
+  // those of [risk.strategy.NAME] when `strategy` is.
+  Expected<risk::RiskLimits> risk_limits(const std::string& strategy, const std::string& account) const;
   const std::map<std::string, ConfigValue, std::less<>>& values() const { return m_values; }
   // Where each value came from: "default" or the file.
   const std::map<std::string, std::string, std::less<>>& origins() const { return m_origins; }

@@ -12,19 +12,25 @@ namespace aiots {
 nlohmann::json risk_report_json(const risk::RiskReport& r, double equity, const std::string& benchmark,
                                 std::size_t lookback);
 
-// The report of `engine`'s account: its equity curve, what it holds now with `closes_of` each
-// held symbol's recent closes, and the benchmark's closes.
+// The report of the account `engine` trades in: its equity curve, what it holds now with
+// `closes_of(symbol)` each held symbol's recent closes, and the benchmark's closes.
 template <class ClosesOf>
-risk::RiskReport engine_risk_report(const Engine& engine, ClosesOf&& closes_of, const std::string& benchmark,
-                                    std::vector<double> benchmark_closes, std::size_t lookback) {
+risk::RiskReport account_risk_report(const Engine& engine, ClosesOf&& closes_of, const std::string& benchmark,
+                                     std::vector<double> benchmark_closes, std::size_t lookback) {
   risk::ReportInput in;
-  for (const EquityPoint& p : engine.equity_curve()) in.equity.push_back(p.equity.value());
-  in.current_equity = engine.portfolio().equity().value();
-  const auto& instruments = engine.portfolio().instruments();
+  const risk::Account& account = engine.account();
+  if (account.ever_shared()) {
+    for (const risk::Account::Point& p : account.equity_curve()) in.equity.push_back(p.equity.value());
+  } else {
+    for (const EquityPoint& p : engine.equity_curve()) in.equity.push_back(p.equity.value());
+  }
+  const Portfolio& book = account.portfolio();
+  in.current_equity = book.equity().value();
+  const auto& instruments = book.instruments();
   for (std::size_t i = 0; i < instruments.size(); ++i) {
     const auto id = static_cast<SymbolId>(i);
-    if (engine.portfolio().position(id).quantity == 0) continue;
-    in.holdings.push_back({instruments[i].symbol, engine.portfolio().market_value(id).value(), closes_of(id)});
+    if (book.position(id).quantity == 0) continue;
+    in.holdings.push_back({instruments[i].symbol, book.market_value(id).value(), closes_of(instruments[i].symbol)});
   }
   in.benchmark = benchmark;
   in.benchmark_closes = std::move(benchmark_closes);

@@ -8,6 +8,7 @@
 #include "engine/risk/risk_codes.hpp"
 #include "engine/options/expiry.hpp"
 #include "store/chain_store.hpp"
+#include "util/quote_value.hpp"
 #include "util/sha256.hpp"
 
 namespace aiots {
@@ -81,8 +82,10 @@ void StrategySlot::on_signal(const SignalRecord& s) {
 
 void StrategySlot::on_risk_event(const risk::RiskEvent& e) {
   runtime->record(e.ts, "risk.event", name,
-                  {{"scope", e.scope}, {"from", e.from}, {"to", e.to}, {"code", e.code}, {"detail", e.detail}}, "risk");
-  runtime->logger().warn("risk", e.code + " " + e.detail, {{"strategy", name}, {"state", e.to}});
+                  {{"scope", e.scope}, {"account", account}, {"from", e.from}, {"to", e.to}, {"code", e.code},
+                   {"detail", e.detail}},
+                  "risk");
+  runtime->logger().warn("risk", e.code + " " + e.detail, {{"strategy", name}, {"account", account}, {"state", e.to}});
 }
 
 void StrategySlot::on_log(std::string_view line) {
@@ -97,10 +100,58 @@ Runtime::~Runtime() = default;
 void Runtime::set_config(Config config) {
   m_config = std::move(config);
   for (auto& [name, slot] : m_slots) {
-    if (auto limits = m_config.risk_limits(name); limits) {
-      slot->engine->risk().set_limits(std::move(*limits));
+    seat_in_account(*slot);
+  }
+}
+
+std::shared_ptr<risk::Account> Runtime::account_named(const std::string& name, double cash) {
+  auto it = m_accounts.find(name);
+  if (it == m_accounts.end()) {
+    // Config::parse checked every account's limits: they apply.
+    it = m_accounts.emplace(name, std::make_shared<risk::Account>(name, Money::from(cash),
+                                                                  m_config.risk_limits("", name).value_or(risk::RiskLimits{})))
+             .first;
+  }
+  return it->second;
+}
+
+void Runtime::seat_in_account(StrategySlot& slot) {
+  std::shared_ptr<risk::Account> account = account_named(slot.account, slot.cash);
+  if (&slot.engine->account() != account.get()) {
+    slot.engine->join_account(account);
+  }
+  if (auto limits = m_config.risk_limits(slot.name, slot.account); limits) {
+    slot.engine->risk().set_limits(std::move(*limits));
+  }
+  if (auto limits = m_config.risk_limits("", slot.account); limits) {
+    account->set_limits(std::move(*limits));
+  }
+}
+
+std::vector<StrategySlot*> Runtime::members_of(const std::string& account) const {
+  std::vector<StrategySlot*> out;
+  for (const auto& [name, slot] : m_slots) {
+    if (slot->account == account) out.push_back(slot.get());
+  }
+  return out;
+}
+
+Expected<std::vector<std::string>> Runtime::accounts_for(const std::string& account) const {
+  std::vector<std::string> out;
+  for (const auto& [name, slot] : m_slots) {
+    if ((account.empty() || slot->account == account) && std::find(out.begin(), out.end(), slot->account) == out.end()) {
+      out.push_back(slot->account);
     }
   }
+  if (!account.empty() && out.empty()) {
+    std::string known;
+    for (const auto& [name, slot] : m_slots) {
+      if (known.find(slot->account) == std::string::npos) known += (known.empty() ? "" : ", ") + slot->account;
+    }
+    return data_error("ACCOUNT_NOT_FOUND: no strategy trades in account '" + account + "' (accounts: " +
+                      (known.empty() ? "none" : known) + ")");
+  }
+  return out;
 }
 
 void Runtime::record(Timestamp ts, std::string_view kind, const std::string& strategy, nlohmann::json data,
@@ -158,8 +209,8 @@ std::string Runtime::resolve_plugin(const std::string& file) const {
 Expected<std::unique_ptr<StrategySlot>> Runtime::build_slot(const std::string& name, const std::string& file,
                                                             const std::vector<std::string>& symbols,
                                                             const std::map<std::string, std::string>& params,
-                                                            double cash) {
-  auto slot = new_slot(name, file, symbols, params, cash);
+                                                            double cash, const std::string& account) {
+  auto slot = new_slot(name, file, symbols, params, cash, account);
   slot->sha256 = sha256_hex(read_file(file));
   AIOTS_TRY_ASSIGN(strategy, lua::LuaStrategy::load(file, symbols, params, lua_limits(), 0));
   slot->strategy = std::move(strategy);
@@ -171,6 +222,7 @@ Expected<std::unique_ptr<StrategySlot>> Runtime::build_slot(const std::string& n
   slot->engine = std::make_unique<Engine>(cfg, *slot->strategy);
   slot->engine->set_observer(slot.get());
   slot->engine->set_strategy_name(name);
+  seat_in_account(*slot);
   std::vector<RuleSpec> working;
   for (const RuleSpec& r : m_rules) {
     if (r.error.empty()) working.push_back(r);
@@ -213,10 +265,12 @@ Expected<void> Runtime::attach_chains(StrategySlot& slot) const {
 
 std::unique_ptr<StrategySlot> Runtime::new_slot(const std::string& name, const std::string& file,
                                                const std::vector<std::string>& symbols,
-                                               const std::map<std::string, std::string>& params, double cash) {
+                                               const std::map<std::string, std::string>& params, double cash,
+                                               const std::string& account) {
   auto slot = std::make_unique<StrategySlot>();
   slot->runtime = this;
   slot->name = name;
+  slot->account = account;
   slot->file = file;
   slot->symbols = symbols;
   slot->params = params;
@@ -244,7 +298,7 @@ EngineConfig Runtime::engine_config(const std::string& name, const std::vector<s
     cfg.broker.slippage = *slippage;
   }
   cfg.broker.timing = m_config.string("broker.fill") == "close" ? FillTiming::Close : FillTiming::NextOpen;
-  if (auto limits = m_config.risk_limits(name); limits) {
+  if (auto limits = m_config.risk_limits(name, ""); limits) {
     cfg.risk = std::move(*limits);
   } else {
     broker_error = limits.error().message;
@@ -273,9 +327,17 @@ Expected<StrategySlot*> Runtime::find(const std::string& name) const {
 }
 
 Expected<nlohmann::json> Runtime::load_strategy(const std::string& file_arg, const std::vector<std::string>& symbols_arg,
-                                                const std::map<std::string, std::string>& params, std::string name) {
+                                                const std::map<std::string, std::string>& params, std::string name,
+                                                const std::string& account) {
   if (symbols_arg.empty()) {
     return usage_error("INVALID_PARAMS: a strategy needs at least one symbol");
+  }
+  const bool account_ok = !account.empty() && account.size() <= 64 &&
+                          std::all_of(account.begin(), account.end(), [](unsigned char c) {
+                            return std::isalnum(c) || c == '_' || c == '-' || c == '.';
+                          });
+  if (!account_ok) {
+    return usage_error("INVALID_PARAMS: account must be 1-64 letters, digits, '_', '-' or '.', not " + quote_value(account));
   }
   std::vector<std::string> symbols;
   for (std::string s : symbols_arg) {
@@ -287,20 +349,20 @@ Expected<nlohmann::json> Runtime::load_strategy(const std::string& file_arg, con
     return data_error("FILE_NOT_FOUND: " + file_arg + ": no such strategy file");
   }
   const double cash = m_config.number("broker.cash");
-  AIOTS_TRY_ASSIGN(slot, build_slot(name.empty() ? "" : name, file, symbols, params, cash));
   if (name.empty()) {
-    name = slot->lua()->name();
+    // The strategy's own name, known once its file is read.
+    AIOTS_TRY_ASSIGN(probe, lua::LuaStrategy::load(file, symbols, params, lua_limits(), 0));
+    name = probe->name();
   }
   if (m_slots.count(name) != 0) {
     return data_error("STRATEGY_EXISTS: a strategy named '" + name + "' is loaded; pass --name");
   }
-  slot->name = name;
-  slot->engine->set_strategy_name(name);
+  AIOTS_TRY_ASSIGN(slot, build_slot(name, file, symbols, params, cash, account));
   if (auto started = slot->engine->start(); !started) {
     return tl::unexpected(started.error());
   }
-  nlohmann::json data = {{"name", name},      {"file", file},       {"sha256", slot->sha256},
-                         {"symbols", symbols}, {"params", params},   {"cash", cash}};
+  nlohmann::json data = {{"name", name},      {"file", file},     {"sha256", slot->sha256}, {"account", account},
+                         {"symbols", symbols}, {"params", params}, {"cash", cash}};
   record(0, "strategy.loaded", name, data, "plugins");
   m_logger.info("strategy", "loaded", {{"strategy", name}, {"file", file}});
   StrategySlot& s = *slot;
@@ -404,13 +466,15 @@ Expected<nlohmann::json> Runtime::rebuild() {
     std::vector<nlohmann::json> fills;
     nlohmann::json state = nlohmann::json::object();
     bool paused = false;
-    std::string account_state;  // of the last risk event, if any
-    std::string account_reason;
+    std::string account;
   };
   std::map<std::string, Spec> specs;
+  // The state each account's last journaled transition left it in, and why.
+  std::map<std::string, std::pair<std::string, std::string>> account_states;
   for (const JournalRecord& r : records) {
     if (r.kind == "strategy.loaded") {
-      specs[r.strategy] = Spec{r.data, {}, {}, nlohmann::json::object(), false, {}, {}};
+      // Journals from before shared accounts: each strategy traded in an account of its own.
+      specs[r.strategy] = Spec{r.data, {}, {}, nlohmann::json::object(), false, r.data.value("account", r.strategy)};
     } else if (r.kind == "strategy.unloaded") {
       specs.erase(r.strategy);
     } else if (r.kind == "risk.rule_loaded") {
@@ -418,10 +482,10 @@ Expected<nlohmann::json> Runtime::rebuild() {
                                  r.data.value("params", std::map<std::string, std::string>{}), {}, {}, 0});
     } else if (r.kind == "risk.rule_unloaded") {
       std::erase_if(m_rules, [&](const RuleSpec& spec) { return spec.name == r.data.value("name", ""); });
-    } else if (r.kind == "halt") {
+    } else if (r.kind == "halt" && r.data.value("account", "").empty()) {
       m_halted = true;
       m_halt_reason = r.data.value("reason", "");
-    } else if (r.kind == "resume" || r.kind == "reduce") {
+    } else if ((r.kind == "resume" || r.kind == "reduce") && r.data.value("account", "").empty()) {
       m_halted = false;
       m_halt_reason.clear();
     }
@@ -435,8 +499,7 @@ Expected<nlohmann::json> Runtime::rebuild() {
     else if (r.kind == "strategy.paused") it->second.paused = true;
     else if (r.kind == "strategy.resumed") it->second.paused = false;
     else if (r.kind == "risk.event" && r.data.value("scope", "") == "account") {
-      it->second.account_state = r.data.value("to", "");
-      it->second.account_reason = r.data.value("code", "");
+      account_states[r.data.value("account", it->second.account)] = {r.data.value("to", ""), r.data.value("code", "")};
     }
   }
   // Risk rules come back before the strategies they guard. One that cannot be loaded now
@@ -456,18 +519,20 @@ Expected<nlohmann::json> Runtime::rebuild() {
     const auto symbols = l.at("symbols").get<std::vector<std::string>>();
     const auto params = l.at("params").get<std::map<std::string, std::string>>();
     const double cash = l.at("cash");
-    auto built = build_slot(name, file, symbols, params, cash);
+    auto built = build_slot(name, file, symbols, params, cash, spec.account);
     std::unique_ptr<StrategySlot> slot;
     if (built) {
       slot = std::move(*built);
     } else {
       // Keep positions and orders visible even when the code is gone or broken now.
-      slot = new_slot(name, file, symbols, params, cash);
+      slot = new_slot(name, file, symbols, params, cash, spec.account);
       slot->failure = "cannot load " + file + " after restart: " + built.error().message;
       slot->strategy = std::make_unique<NullStrategy>();
       std::string ignored;  // a broken broker setting is already why the slot failed
       slot->engine = std::make_unique<Engine>(engine_config(name, symbols, cash, ignored), *slot->strategy);
       slot->engine->set_observer(slot.get());
+      slot->engine->set_strategy_name(name);
+      seat_in_account(*slot);
       if (auto chains = attach_chains(*slot); !chains) {
         m_logger.error("strategy", "no option chains after restart: " + chains.error().message, {{"strategy", name}});
       }
@@ -504,8 +569,9 @@ Expected<nlohmann::json> Runtime::rebuild() {
     slot->engine->set_paused(spec.paused);
     // The account comes back in the state its last journaled transition left it (a daemon killed
     // while HALTED comes back HALTED).
-    if (const auto state = risk::parse_account_state(spec.account_state)) {
-      slot->engine->restore_account_state(*state, spec.account_reason);
+    const auto journaled = account_states.find(spec.account);
+    if (const auto state = journaled == account_states.end() ? std::nullopt : risk::parse_account_state(journaled->second.first)) {
+      slot->engine->restore_account_state(*state, journaled->second.second);
     } else if (m_halted) {
       slot->engine->restore_account_state(risk::AccountState::Halted, risk::k_manual_halt);
     }

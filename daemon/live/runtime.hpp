@@ -1,5 +1,5 @@
 // The daemon's state around the engine: loaded strategies (each an Engine with its own paper
-// broker and portfolio), the journal, the replay feed, halts, metrics and event notifications.
+// broker and ledger, trading in a named account that several strategies may share), the journal, the replay feed, halts, metrics and event notifications.
 // RPC handlers call it; it never touches sockets. Everything runs on one thread.
 #pragma once
 
@@ -31,6 +31,7 @@ struct StrategySlot final : EngineObserver {
   std::string name;
   std::string file;
   std::string sha256;
+  std::string account;  // the account it trades in (strategy load --account, default "paper")
   std::vector<std::string> symbols;
   std::map<std::string, std::string> params;
   double cash = 0;
@@ -74,7 +75,9 @@ public:
   Expected<nlohmann::json> rebuild();
 
   Expected<nlohmann::json> load_strategy(const std::string& file, const std::vector<std::string>& symbols,
-                                         const std::map<std::string, std::string>& params, std::string name);
+                                         const std::map<std::string, std::string>& params, std::string name,
+                                         const std::string& account = k_default_account);
+  static constexpr const char* k_default_account = "paper";
   Expected<nlohmann::json> unload_strategy(const std::string& name);
   // Loads the file anew into a fresh state, runs on_start there, and swaps it in only if that
   // worked; ctx.state and open orders carry over.
@@ -84,16 +87,18 @@ public:
   Expected<nlohmann::json> show_strategy(const std::string& name) const;
 
   nlohmann::json orders(bool open_only) const;
-  nlohmann::json positions() const;
-  nlohmann::json pnl() const;
+  // By strategy (each strategy's ledger) or by account (the sum of its strategies').
+  Expected<nlohmann::json> positions(const std::string& by = "strategy") const;
+  Expected<nlohmann::json> pnl(const std::string& by = "strategy") const;
   nlohmann::json signals(std::size_t limit) const;
-  // The kill switch: every account HALTED (journaled first), open orders cancelled when asked,
-  // positions closed at market with `flatten`.
-  Expected<nlohmann::json> halt(const std::string& reason, bool cancel_open = false, bool flatten = false);
-  // Every account REDUCING: only orders that shrink a position pass.
-  Expected<nlohmann::json> reduce(const std::string& reason);
-  Expected<nlohmann::json> resume_trading();
-  // Each strategy's account: state, every limit with its use, denials (aiots risk status).
+  // The kill switch: every account (or the one named) HALTED (journaled first), open orders
+  // cancelled when asked, positions closed at market with `flatten`.
+  Expected<nlohmann::json> halt(const std::string& reason, bool cancel_open = false, bool flatten = false,
+                                const std::string& account = "");
+  // Every account (or the one named) REDUCING: only orders that shrink its exposure pass.
+  Expected<nlohmann::json> reduce(const std::string& reason, const std::string& account = "");
+  Expected<nlohmann::json> resume_trading(const std::string& account = "");
+  // Each account: state, every limit with its use, denials, its strategies (aiots risk status).
   nlohmann::json risk_status() const;
   // VaR, shortfall, exposures and betas of each account from its equity and the bars it kept
   // (aiots risk report); `benchmark` must be one of the account's symbols (empty: its first).
@@ -169,14 +174,27 @@ private:
 
   Expected<std::unique_ptr<StrategySlot>> build_slot(const std::string& name, const std::string& file,
                                                      const std::vector<std::string>& symbols,
-                                                     const std::map<std::string, std::string>& params, double cash);
+                                                     const std::map<std::string, std::string>& params, double cash,
+                                                     const std::string& account);
+  // The account named `name`, opened with the configured cash and limits when first named.
+  std::shared_ptr<risk::Account> account_named(const std::string& name, double cash);
+  // Gives the slot's engine its account and its limits: the strategy's ([risk], then
+  // [risk.account.A], then [risk.strategy.S]) for its orders, the account's for the account.
+  void seat_in_account(StrategySlot& slot);
+  // Equity of every account at the last prices (an account shared by strategies counted once).
+  double total_equity() const;
+  // The slots trading in `account`, in name order.
+  std::vector<StrategySlot*> members_of(const std::string& account) const;
+  // The accounts a halt, reduce or resume applies to: `account`, or every one with a strategy.
+  Expected<std::vector<std::string>> accounts_for(const std::string& account) const;
   Expected<StrategySlot*> find(const std::string& name) const;
   // Gives the slot's engine the option chains of its symbols (options.chains = store).
   Expected<void> attach_chains(StrategySlot& slot) const;
   // A slot with its identity filled in (no code or engine yet).
   std::unique_ptr<StrategySlot> new_slot(const std::string& name, const std::string& file,
                                          const std::vector<std::string>& symbols,
-                                         const std::map<std::string, std::string>& params, double cash);
+                                         const std::map<std::string, std::string>& params, double cash,
+                                         const std::string& account);
   lua::Limits lua_limits() const;
   struct RuleSpec {
     std::string name;
@@ -206,6 +224,8 @@ private:
   Config m_config;
   Journal m_journal;
   Logger& m_logger;
+  // Every account named so far (its state outlives its strategies until a restart).
+  std::map<std::string, std::shared_ptr<risk::Account>> m_accounts;
   std::map<std::string, std::unique_ptr<StrategySlot>> m_slots;
   std::vector<RuleSpec> m_rules;  // loaded risk rules, in load order
   FeedState m_feed;

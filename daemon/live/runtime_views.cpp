@@ -7,6 +7,7 @@
 #include "live/journal_codec.hpp"
 #include "live/runtime.hpp"
 #include "util/format_number.hpp"
+#include "util/quote_value.hpp"
 
 namespace aiots {
 namespace {
@@ -35,6 +36,7 @@ nlohmann::json Runtime::list_strategies() const {
     const std::string state = !s->failure.empty() ? "failed" : s->paused ? "paused" : "running";
     out.push_back({{"name", name},
                    {"state", state},
+                   {"account", s->account},
                    {"file", s->file},
                    {"symbols", s->symbols},
                    {"equity", s->engine->portfolio().equity().value()},
@@ -86,29 +88,66 @@ nlohmann::json Runtime::orders(bool open_only) const {
   return out;
 }
 
-nlohmann::json Runtime::positions() const {
+Expected<nlohmann::json> Runtime::positions(const std::string& by) const {
+  if (by != "strategy" && by != "account") {
+    return usage_error("INVALID_PARAMS: by must be strategy or account, not " + quote_value(by));
+  }
   nlohmann::json out = nlohmann::json::array();
+  // Each strategy's positions; by account, summed per symbol with each strategy's share.
+  std::map<std::pair<std::string, std::string>, std::size_t> account_row;
   for (const auto& [name, s] : m_slots) {
     const Portfolio& p = s->engine->portfolio();
     const auto& names = s->names();
     for (std::size_t i = 0; i < names.size(); ++i) {
-      const Position& pos = p.position(static_cast<SymbolId>(i));
+      const auto id = static_cast<SymbolId>(i);
+      const Position& pos = p.position(id);
       if (pos.quantity == 0) {
         continue;
       }
-      const Money value = p.market_value(static_cast<SymbolId>(i));
       const Instrument& inst = p.instruments()[i];
-      const PortfolioGreeks g = s->engine->position_greeks(static_cast<SymbolId>(i));
+      const PortfolioGreeks g = s->engine->position_greeks(id);
+      if (by == "account") {
+        const auto key = std::make_pair(s->account, names[i]);
+        auto [it, fresh] = account_row.emplace(key, out.size());
+        if (fresh) {
+          const Portfolio& book = s->engine->account().portfolio();
+          const auto at = std::find_if(book.instruments().begin(), book.instruments().end(),
+                                       [&](const Instrument& x) { return x.symbol == names[i]; });
+          const auto aid = static_cast<SymbolId>(at - book.instruments().begin());
+          const Position& total = book.position(aid);
+          const Money value = book.market_value(aid);
+          out.push_back({{"account", s->account},
+                         {"symbol", names[i]},
+                         {"qty", total.quantity},
+                         {"avg_price", total.quantity != 0 ? nlohmann::json(total.average_price(inst.multiplier)) : nlohmann::json(nullptr)},
+                         {"last_price", book.last_price(aid)},
+                         {"market_value", value.value()},
+                         {"unrealized", (value - total.cost).value()},
+                         {"multiplier", inst.multiplier},
+                         {"strategies", nlohmann::json::object()},
+                         {"delta", 0.0},
+                         {"gamma", 0.0},
+                         {"vega", 0.0},
+                         {"theta", 0.0}});
+        }
+        nlohmann::json& row = out[it->second];
+        row["strategies"][name] = pos.quantity;
+        for (const auto& [k, v] : {std::pair{"delta", g.delta}, {"gamma", g.gamma}, {"vega", g.vega}, {"theta", g.theta}}) {
+          row[k] = row[k].get<double>() + v;
+        }
+        continue;
+      }
+      const Money value = p.market_value(id);
       out.push_back({{"strategy", name},
+                     {"account", s->account},
                      {"symbol", names[i]},
                      {"qty", pos.quantity},
                      {"avg_price", pos.average_price(inst.multiplier)},
-                     {"last_price", p.last_price(static_cast<SymbolId>(i))},
+                     {"last_price", p.last_price(id)},
                      {"market_value", value.value()},
                      {"unrealized", (value - pos.cost).value()},
                      {"multiplier", inst.multiplier},
-                     {"iv", inst.option ? nlohmann::json(s->engine->options_desk().volatility(static_cast<SymbolId>(i)))
-                                        : nlohmann::json(nullptr)},
+                     {"iv", inst.option ? nlohmann::json(s->engine->options_desk().volatility(id)) : nlohmann::json(nullptr)},
                      {"delta", g.delta},
                      {"gamma", g.gamma},
                      {"vega", g.vega},
@@ -118,14 +157,50 @@ nlohmann::json Runtime::positions() const {
   return out;
 }
 
-nlohmann::json Runtime::pnl() const {
+Expected<nlohmann::json> Runtime::pnl(const std::string& by) const {
+  if (by != "strategy" && by != "account") {
+    return usage_error("INVALID_PARAMS: by must be strategy or account, not " + quote_value(by));
+  }
   nlohmann::json out = nlohmann::json::array();
+  if (by == "account") {
+    for (const std::string& account : accounts_for("").value_or(std::vector<std::string>{})) {
+      const std::vector<StrategySlot*> members = members_of(account);
+      const risk::Account& a = members.front()->engine->account();
+      const Portfolio& p = a.portfolio();
+      PortfolioGreeks g;
+      nlohmann::json strategies = nlohmann::json::object();
+      for (const StrategySlot* m : members) {
+        const PortfolioGreeks own = m->engine->greeks();
+        g.delta += own.delta;
+        g.gamma += own.gamma;
+        g.vega += own.vega;
+        g.theta += own.theta;
+        strategies[m->name] = (m->engine->portfolio().equity() - Money::from(m->cash)).value();
+      }
+      out.push_back({{"account", account},
+                     {"strategies", strategies},
+                     {"cash", p.cash().value()},
+                     {"equity", p.equity().value()},
+                     {"realized", p.realized().value()},
+                     {"unrealized", p.unrealized().value()},
+                     {"commissions", p.commissions().value()},
+                     {"return", p.equity().value() / a.initial_cash().value() - 1},
+                     {"delta", g.delta},
+                     {"gamma", g.gamma},
+                     {"vega", g.vega},
+                     {"theta", g.theta}});
+    }
+    return out;
+  }
   for (const auto& [name, s] : m_slots) {
     const Portfolio& p = s->engine->portfolio();
     const PortfolioGreeks g = s->engine->greeks();
+    // The strategy's ledger: the account's starting cash plus its own fills.
     out.push_back({{"strategy", name},
+                   {"account", s->account},
                    {"cash", p.cash().value()},
                    {"equity", p.equity().value()},
+                   {"pnl", (p.equity() - Money::from(s->cash)).value()},
                    {"realized", p.realized().value()},
                    {"unrealized", p.unrealized().value()},
                    {"commissions", p.commissions().value()},
@@ -136,6 +211,14 @@ nlohmann::json Runtime::pnl() const {
                    {"theta", g.theta}});
   }
   return out;
+}
+
+double Runtime::total_equity() const {
+  double equity = 0;
+  for (const std::string& account : accounts_for("").value_or(std::vector<std::string>{})) {
+    equity += members_of(account).front()->engine->account().portfolio().equity().value();
+  }
+  return equity;
 }
 
 nlohmann::json Runtime::signals(std::size_t limit) const {
@@ -153,11 +236,11 @@ nlohmann::json Runtime::signals(std::size_t limit) const {
 }
 
 nlohmann::json Runtime::status() const {
-  double equity = 0;
+  const double equity = total_equity();
   nlohmann::json strategies = nlohmann::json::array();
   for (const auto& [name, s] : m_slots) {
-    equity += s->engine->portfolio().equity().value();
     strategies.push_back({{"name", name},
+                          {"account", s->account},
                           {"state", !s->failure.empty() ? "failed" : s->paused ? "paused" : "running"},
                           {"error", s->failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(s->failure)},
                           {"reload_error", s->reload_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s->reload_error)}});
@@ -253,19 +336,18 @@ std::string Runtime::metrics_text() const {
   counter("aiots_rpc_requests_total", "JSON-RPC requests handled.", static_cast<double>(rpc_requests));
   counter("aiots_rpc_errors_total", "JSON-RPC requests answered with an error.", static_cast<double>(rpc_errors));
   std::map<std::string, std::int64_t> by_state;
-  double equity = 0;
+  const double equity = total_equity();
   for (const auto& [name, s] : m_slots) {
     const SimulatedBroker& b = s->engine->broker();
     for (OrderId id = 1; id <= static_cast<OrderId>(b.order_count()); ++id) {
       ++by_state[std::string(to_string(b.order(id).status))];
     }
-    equity += s->engine->portfolio().equity().value();
   }
   os << "# HELP aiots_orders Orders by state.\n# TYPE aiots_orders gauge\n";
   for (const char* st : {"accepted", "partially_filled", "filled", "cancelled", "expired", "rejected"}) {
     os << "aiots_orders{state=\"" << st << "\"} " << by_state[st] << "\n";
   }
-  gauge("aiots_equity", "Equity of all strategies at the last prices.", equity);
+  gauge("aiots_equity", "Equity of all accounts at the last prices.", equity);
   gauge("aiots_strategies", "Loaded strategies.", static_cast<double>(m_slots.size()));
   gauge("aiots_halted", "1 while trading is halted.", m_halted ? 1 : 0);
   histogram(os, "aiots_bar_to_order_seconds", "From a bar reaching the engine to an order it caused.", m_latencies);

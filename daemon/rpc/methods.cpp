@@ -60,8 +60,8 @@ const std::vector<MethodDef>& table() {
       {"daemon.reload_config", {}, true, "Re-read aiots.toml and reopen the log (as SIGHUP)",
        [](Call& c) -> Expected<json> { return c.reload_config(); }},
       {"strategy.load",
-       {{"file", "string", true}, {"symbols", "array", true}, {"params", "object"}, {"name", "string"}},
-       true, "Load a Lua strategy for paper trading on the given symbols",
+       {{"file", "string", true}, {"symbols", "array", true}, {"params", "object"}, {"name", "string"}, {"account", "string"}},
+       true, "Load a Lua strategy for paper trading on the given symbols, in an account (default paper) it may share",
        [](Call& c) -> Expected<json> {
          std::map<std::string, std::string> params;
          const json given = c.params.value("params", json::object());  // keep it alive for items()
@@ -69,7 +69,8 @@ const std::vector<MethodDef>& table() {
            params[k] = v.is_string() ? v.get<std::string>() : v.dump();
          }
          return c.runtime.load_strategy(c.params.at("file"), c.params.at("symbols").get<std::vector<std::string>>(),
-                                        params, c.params.value("name", ""));
+                                        params, c.params.value("name", ""),
+                                        c.params.value("account", std::string(Runtime::k_default_account)));
        }},
       {"strategy.list", {}, false, "Loaded strategies with state, equity and errors",
        [](Call& c) -> Expected<json> { return c.runtime.list_strategies(); }},
@@ -85,10 +86,10 @@ const std::vector<MethodDef>& table() {
        [](Call& c) -> Expected<json> { return c.runtime.set_paused(name_param(c.params), false); }},
       {"orders.list", {{"open", "boolean"}}, false, "Orders of every strategy (only open ones with open=true)",
        [](Call& c) -> Expected<json> { return c.runtime.orders(c.params.value("open", false)); }},
-      {"positions.list", {}, false, "Open positions of every strategy",
-       [](Call& c) -> Expected<json> { return c.runtime.positions(); }},
-      {"pnl.get", {}, false, "Cash, equity, realized and unrealized P&L per strategy",
-       [](Call& c) -> Expected<json> { return c.runtime.pnl(); }},
+      {"positions.list", {{"by", "string"}}, false, "Open positions of every strategy (by=account: summed per account)",
+       [](Call& c) -> Expected<json> { return c.runtime.positions(c.params.value("by", "strategy")); }},
+      {"pnl.get", {{"by", "string"}}, false, "Cash, equity, realized and unrealized P&L per strategy (by=account: per account)",
+       [](Call& c) -> Expected<json> { return c.runtime.pnl(c.params.value("by", "strategy")); }},
       {"signals.list", {{"limit", "integer"}}, false, "Recent signals (default the last 100)",
        [](Call& c) -> Expected<json> {
          return c.runtime.signals(static_cast<std::size_t>(std::max<std::int64_t>(1, c.params.value("limit", 100))));
@@ -116,16 +117,17 @@ const std::vector<MethodDef>& table() {
       {"feed.status", {}, false, "The running (or last) feed",
        [](Call& c) -> Expected<json> { return c.runtime.feed_status(); }},
       {"feed.stop", {}, true, "Stop the running feed", [](Call& c) -> Expected<json> { return c.runtime.stop_feed(); }},
-      {"trading.halt", {{"reason", "string"}, {"cancel_open", "boolean"}, {"flatten", "boolean"}}, true,
-       "Kill switch: every account HALTED (durable); cancel_open cancels open orders, flatten also closes every position at market",
+      {"trading.halt", {{"reason", "string"}, {"cancel_open", "boolean"}, {"flatten", "boolean"}, {"account", "string"}}, true,
+       "Kill switch: every account (or the one named) HALTED (durable); cancel_open cancels open orders, flatten also closes every position at market",
        [](Call& c) -> Expected<json> {
          return c.runtime.halt(c.params.value("reason", ""), c.params.value("cancel_open", false),
-                               c.params.value("flatten", false));
+                               c.params.value("flatten", false), c.params.value("account", ""));
        }},
-      {"trading.reduce", {{"reason", "string"}}, true, "Every account REDUCING: only orders that shrink a position pass",
-       [](Call& c) -> Expected<json> { return c.runtime.reduce(c.params.value("reason", "")); }},
-      {"trading.resume", {}, true, "Every account ACTIVE again after a halt or reduce",
-       [](Call& c) -> Expected<json> { return c.runtime.resume_trading(); }},
+      {"trading.reduce", {{"reason", "string"}, {"account", "string"}}, true,
+       "Every account (or the one named) REDUCING: only orders that shrink its exposure pass",
+       [](Call& c) -> Expected<json> { return c.runtime.reduce(c.params.value("reason", ""), c.params.value("account", "")); }},
+      {"trading.resume", {{"account", "string"}}, true, "Every account (or the one named) ACTIVE again after a halt or reduce",
+       [](Call& c) -> Expected<json> { return c.runtime.resume_trading(c.params.value("account", "")); }},
       {"risk.load", {{"file", "string", true}, {"params", "object"}}, true,
        "Load a Lua risk rule into every account (journaled; reloaded when its file changes)",
        [](Call& c) -> Expected<json> {

@@ -72,7 +72,7 @@ void run_risk_benchmarks() {
     (void)engine.submit(r);
   }
 
-  risk::RiskEngine risk(all_checks());
+  risk::RiskEngine& risk = engine.risk();  // all_checks(), the account with its positions and orders
   constexpr int k_orders = 1'000'000;
   std::vector<OrderRequest> orders(64);
   for (std::size_t k = 0; k < orders.size(); ++k) {
@@ -87,7 +87,7 @@ void run_risk_benchmarks() {
   std::size_t passed = 0;
   const double checks = seconds([&] {
     for (int i = 0; i < k_orders; ++i) {
-      passed += risk.check(orders[static_cast<std::size_t>(i) & 63], engine.portfolio(), engine.broker(), 0).empty();
+      passed += risk.check(orders[static_cast<std::size_t>(i) & 63], cfg.instruments[static_cast<std::size_t>(i & 63) % k_symbols], 0).empty();
     }
   });
   std::size_t valid = 0;
@@ -129,7 +129,7 @@ void run_risk_benchmarks() {
         for (int s = 0; s < k_symbols; ++s) book.mark(s, 50 + 0.01 * (i & 1));
       }
       const OrderRequest& r = orders[static_cast<std::size_t>(i) & 63];
-      bool ok = risk.check(r, book, engine.broker(), 0).empty();
+      bool ok = risk.check(r, cfg.instruments[static_cast<std::size_t>(r.symbol)], 0).empty();
       for (auto& rule : rules) {
         auto v = rule->check_order(r, risk::reference_price(r, book.last_price(r.symbol)), ctx);
         ok = ok && v && v->allow;

@@ -147,11 +147,13 @@ max_position_pct = 20
 max_position_pct = 5
 TOML
 expect_exit 0 "$AIOTS" daemon start
-expect_exit 0 "$AIOTS" -q strategy load "$PLAN" --symbols MSFT --name holder -p 'plan=2:buy:250;3:buy:1000000000'
-expect_exit 0 "$AIOTS" -q strategy load "$PLAN" --symbols MSFT --name tight -p 'plan=2:buy:250'
+expect_exit 0 "$AIOTS" -q strategy load "$PLAN" --symbols MSFT --name holder --account holder -p 'plan=2:buy:250;3:buy:1000000000'
+expect_exit 0 "$AIOTS" -q strategy load "$PLAN" --symbols MSFT --name tight --account tight -p 'plan=2:buy:250'
+expect_exit 2 "$AIOTS" strategy load "$PLAN" --symbols MSFT --name bad --account 'no spaces'
+expect_contains "account name checked" "$ERR" "INVALID_PARAMS: account must be 1-64 letters, digits, '_', '-' or '.', not 'no spaces'"
 expect_exit 0 "$AIOTS" -q feed replay MSFT --to 2000-10-10
 expect_exit 0 "$AIOTS" --json risk status
-expect_eq "risk status" "$(json '[(a["strategy"], a["state"], a["denials"], [d["code"] for d in a["recent_denials"]]) for a in j["accounts"]]')" \
+expect_eq "risk status" "$(json '[(a["account"], a["state"], a["denials"], [d["code"] for d in a["recent_denials"]]) for a in j["accounts"]]')" \
   "[('holder', 'ACTIVE', {'INSUFFICIENT_BUYING_POWER': 1}, ['INSUFFICIENT_BUYING_POWER']), ('tight', 'ACTIVE', {'POSITION_LIMIT_EXCEEDED': 1}, ['POSITION_LIMIT_EXCEEDED'])]"
 expect_exit 0 "$AIOTS" risk status
 expect_contains "risk status text" "$OUT" "account  holder (margin) ACTIVE, equity 98390.62"
@@ -159,12 +161,12 @@ expect_contains "limit use" "$OUT" "max_position_pct        13.86% of 20%  (MSFT
 expect_exit 0 "$AIOTS" --json orders
 expect_contains "denial reason in orders" "$OUT" "POSITION_LIMIT_EXCEEDED: symbol=MSFT limit_pct=5"
 expect_exit 0 "$AIOTS" --json risk report --lookback 5
-expect_eq "risk report" "$(json '[(a["strategy"], a["observations"], a["benchmark"], len(a["positions"]["contributions"]), a["historical"]["var95"]["pct"] >= 0) for a in j["accounts"]]')" \
+expect_eq "risk report" "$(json '[(a["account"], a["observations"], a["benchmark"], len(a["positions"]["contributions"]), a["historical"]["var95"]["pct"] >= 0) for a in j["accounts"]]')" \
   "[('holder', 5, 'MSFT', 1, True), ('tight', 5, 'MSFT', 0, True)]"
 expect_exit 0 "$AIOTS" risk report
 expect_contains "risk report text" "$OUT" "VaR 95%   historical"
 expect_exit 2 "$AIOTS" risk report --benchmark SPY
-expect_contains "benchmark must be held" "$ERR" "benchmark SPY is not a symbol of strategy holder"
+expect_contains "benchmark must be held" "$ERR" "benchmark SPY is not a symbol of account holder"
 
 # The kill switch: halt --flatten closes the position at the next bar and blocks new orders.
 expect_exit 0 "$AIOTS" halt --reason "drill" --flatten
@@ -199,7 +201,7 @@ expect_contains "rule param checked" "$ERR" "parameter 'max_qty' must be an int"
 expect_exit 0 "$AIOTS" -q strategy load "$PLAN" --symbols MSFT --name probe -p 'plan=2:buy:100;3:buy:40'
 expect_exit 0 "$AIOTS" -q feed replay MSFT --from 2000-10-13 --to 2000-10-20
 expect_exit 0 "$AIOTS" --json risk status
-expect_eq "rule denies in the daemon" "$(json '[a["denials"] for a in j["accounts"] if a["strategy"] == "probe"]')" "[{'RULE_MAX_POSITION': 1}]"
+expect_eq "rule denies in the daemon" "$(json '[a["denials"] for a in j["accounts"] if a["account"] == "paper"]')" "[{'RULE_MAX_POSITION': 1}]"
 expect_exit 0 "$AIOTS" --json risk list
 expect_eq "rule listed" "$(json '[(r["name"], r["state"], r["params"], r["reloads"]) for r in j]')" "[('max_position', 'active', 'max_qty=50', 0)]"
 sed -i 's/version = "1.0"/version = "1.1"/' "$WORK/maxpos.lua"

@@ -9,17 +9,33 @@ namespace aiots {
 Engine::Engine(EngineConfig config, Strategy& strategy)
     : m_config(std::move(config)),
       m_strategy(&strategy),
-      m_portfolio(m_config.initial_cash, m_config.instruments),
-      m_broker(m_config.broker, m_config.instruments, *this),
       m_risk(m_config.risk),
+      m_portfolio(m_config.initial_cash, m_config.instruments),
+      m_account(std::make_shared<risk::Account>("", m_config.initial_cash, m_config.risk)),
+      m_broker(m_config.broker, m_config.instruments, *this),
       m_open_trades(m_config.instruments.size()) {
-  m_risk.start(m_config.initial_cash);
+  m_seat = m_account->join(*this, m_config.instruments);
+  m_risk.attach(*m_account, m_seat);
   if (m_config.exchange_zone) {
     m_risk.set_exchange_zone(*m_config.exchange_zone);
   }
   m_history.reserve(m_config.instruments.size());
   for (std::size_t s = 0; s < m_config.instruments.size(); ++s) {
     m_history.emplace_back(k_history);
+  }
+}
+
+Engine::~Engine() { m_account->leave(m_seat); }
+
+void Engine::join_account(std::shared_ptr<risk::Account> account) {
+  m_account->leave(m_seat);
+  m_account = std::move(account);
+  m_seat = m_account->join(*this, m_config.instruments);
+  m_risk.attach(*m_account, m_seat);
+  for (const Fill& f : m_fills) m_account->apply(m_seat, f);
+  for (std::size_t s = 0; s < m_config.instruments.size(); ++s) {
+    const auto id = static_cast<SymbolId>(s);
+    if (m_portfolio.last_price(id) > 0) m_account->mark(m_seat, id, m_portfolio.last_price(id));
   }
 }
 
@@ -54,7 +70,7 @@ void Engine::process(std::span<const SymbolBar> bars) {
   }
   m_now = bars.front().bar.ts;
   m_current_bars = bars;
-  ++m_account_version;
+  m_account->touch();
   if (auto e = m_risk.begin_bar(m_now)) {
     apply_risk_event(std::move(*e));
   }
@@ -73,7 +89,7 @@ void Engine::process(std::span<const SymbolBar> bars) {
   }
   for (const auto& group : {bars, std::span<const SymbolBar>(m_option_bars)}) {
     for (const SymbolBar& b : group) {
-      m_portfolio.mark(b.symbol, b.bar.close);
+      mark(b.symbol, b.bar.close);
       if (!m_portfolio.value_representable(b.symbol)) {
         fail(Error{ErrorKind::Data, m_portfolio.value_overflow(b.symbol)});
         m_current_bars = {};
@@ -112,7 +128,7 @@ void Engine::process(std::span<const SymbolBar> bars) {
     const std::size_t first_new = m_option_bars.size();
     m_desk.derive_bars(bars, m_config.instruments, m_option_bars, tracked_before);
     for (std::size_t i = first_new; i < m_option_bars.size(); ++i) {
-      m_portfolio.mark(m_option_bars[i].symbol, m_option_bars[i].bar.close);
+      mark(m_option_bars[i].symbol, m_option_bars[i].bar.close);
     }
   }
   for (const SymbolBar& b : bars) {
@@ -136,14 +152,18 @@ void Engine::process(std::span<const SymbolBar> bars) {
   m_invested.push_back(invested);
   m_invested_bars += invested ? 1 : 0;
   ++m_bars;
+  if (m_account->ever_shared()) {
+    m_account->record_equity(m_now);
+  }
   if (!m_failure) {
-    for (risk::RiskEvent& e : m_risk.on_equity(m_now, m_portfolio, m_equity.back().equity, invested)) {
+    for (risk::RiskEvent& e : m_risk.on_equity(m_now, m_equity.back().equity, invested, account_is_ledger())) {
       apply_risk_event(std::move(e));
     }
     if (!m_rules.empty()) {
       const risk::RuleContext ctx = rule_context();
       for (const SymbolBar& b : bars) {
-        each_rule([&](risk::RiskRule& rule) { return rule.on_bar(b.symbol, b.bar, ctx); });
+        const SymbolId symbol = m_account->to_account(m_seat, b.symbol);
+        each_rule([&](risk::RiskRule& rule) { return rule.on_bar(symbol, b.bar, ctx); });
       }
     }
   }
@@ -154,7 +174,7 @@ void Engine::process(std::span<const SymbolBar> bars) {
 }
 
 risk::RuleContext Engine::rule_context() const {
-  return risk::RuleContext{m_now, &m_portfolio, &m_risk, m_strategy_name, m_account_version};
+  return risk::RuleContext{m_now, &m_account->portfolio(), &m_risk, m_strategy_name, m_account->version()};
 }
 
 void Engine::fail_rule(std::size_t index, const std::string& error) {
@@ -179,8 +199,9 @@ void Engine::apply_rule_actions(risk::RiskRule& rule) {
         }
         break;
       case risk::RuleActionKind::Pause:
-        if (a.strategy == m_strategy_name || a.strategy == "*") {
-          apply_risk_event(m_risk.pause(risk::k_rule_pause, detail, m_now));
+        // Any strategy of the account ("*": every one).
+        for (risk::AccountMember* m : m_account->members()) {
+          if (a.strategy == "*" || a.strategy == m->member_name()) m->pause_member(risk::k_rule_pause, detail);
         }
         break;
     }
@@ -202,10 +223,13 @@ void Engine::each_rule(Call&& call) {
 std::string Engine::ask_rules(const OrderRequest& request) {
   const double reference = risk::reference_price(request, m_portfolio.last_price(request.symbol));
   const risk::RuleContext ctx = rule_context();
+  // Rules see the account: its symbols.
+  OrderRequest in_account = request;
+  in_account.symbol = m_account->to_account(m_seat, request.symbol);
   for (std::size_t i = 0; i < m_rules.size(); ++i) {
     RuleSlot& slot = m_rules[i];
     if (!slot.failure.empty()) continue;
-    auto verdict = slot.rule->check_order(request, reference, ctx);
+    auto verdict = slot.rule->check_order(in_account, reference, ctx);
     if (!verdict) {
       fail_rule(i, verdict.error().message);
       return m_risk.record_denial(risk::k_risk_rule_failed, "rule=" + slot.rule->name() + " " + verdict.error().message);
@@ -227,11 +251,21 @@ std::vector<std::pair<std::string, std::string>> Engine::failed_rules() const {
 }
 
 void Engine::apply_risk_event(risk::RiskEvent event) {
-  ++m_account_version;
+  m_account->touch();
   m_risk_events.push_back(event);
   if (m_observer != nullptr) {
     m_observer->on_risk_event(m_risk_events.back());
   }
+  if (event.scope == "account") {
+    for (risk::AccountMember* m : m_account->members()) m->carry_out(event);
+  }
+}
+
+void Engine::pause_member(std::string_view code, std::string detail) {
+  apply_risk_event(m_risk.pause(code, std::move(detail), m_now));
+}
+
+void Engine::carry_out(const risk::RiskEvent& event) {
   switch (event.action) {
     case risk::RiskAction::CancelOpen:
     case risk::RiskAction::Flatten:
@@ -294,7 +328,7 @@ void Engine::settle_expiring() {
     }
     const Side close_side = held > 0 ? Side::Sell : Side::Buy;
     const std::int64_t contracts = held > 0 ? held : -held;
-    m_portfolio.mark(s.option, s.intrinsic);
+    mark(s.option, s.intrinsic);
     (void)m_broker.settle(s.option, close_side, contracts, s.intrinsic, m_now,
                           s.intrinsic > 0 ? (terms.physical ? "exercise" : "cash_settlement") : "expired_worthless");
     if (s.intrinsic > 0 && terms.physical) {
@@ -349,6 +383,7 @@ SymbolId Engine::add_option_instrument(Instrument instrument) {
   const auto id = static_cast<SymbolId>(m_config.instruments.size());
   m_config.instruments.push_back(instrument);
   m_portfolio.add_instrument(instrument);
+  m_account->add_instrument(m_seat, instrument);
   m_broker.add_instrument(instrument);
   m_open_trades.emplace_back();
   m_history.emplace_back(k_history);
@@ -359,7 +394,7 @@ SymbolId Engine::add_option_instrument(Instrument instrument) {
     std::vector<SymbolBar> priced;
     m_desk.derive_bars(m_current_bars, m_config.instruments, priced, m_desk.tracked() - 1);
     for (const SymbolBar& b : priced) {
-      m_portfolio.mark(b.symbol, b.bar.close);
+      mark(b.symbol, b.bar.close);
     }
   }
   return id;
@@ -420,7 +455,7 @@ OrderId Engine::submit(const OrderRequest& request) {
   // order is INVALID_*, not a risk denial), then the risk engine.
   std::string why = m_broker.validate(request);
   if (why.empty()) {
-    why = m_risk.check(request, m_portfolio, m_broker, m_now);
+    why = m_risk.check(request, m_config.instruments[static_cast<std::size_t>(request.symbol)], m_now);
   }
   if (why.empty() && !m_rules.empty()) {
     why = ask_rules(request);
@@ -474,6 +509,7 @@ void Engine::restore(const std::vector<Fill>& fills, std::vector<Order> orders) 
     const std::int64_t before = m_portfolio.position(f.symbol).quantity;
     const Money realized_before = m_portfolio.realized();
     m_portfolio.apply(f);
+    m_account->apply(m_seat, f);
     m_fills.push_back(f);
     track_trade(f, before, m_portfolio.realized() - realized_before);
   }
@@ -515,13 +551,16 @@ void Engine::on_order_event(const OrderEvent& event, const Order& order) {
   call_strategy([&] { return m_strategy->on_order(*this, event, order); });
 }
 
-std::string Engine::fill_veto(const Fill& fill) const { return m_portfolio.check_fill(fill); }
+std::string Engine::fill_veto(const Fill& fill) const {
+  std::string why = m_portfolio.check_fill(fill);
+  return why.empty() && !account_is_ledger() ? m_account->check_fill(m_seat, fill) : why;
+}
 
 void Engine::on_fill(const Fill& fill, const Order&) {
   const std::int64_t before = m_portfolio.position(fill.symbol).quantity;
   const Money realized_before = m_portfolio.realized();
   m_portfolio.apply(fill);
-  ++m_account_version;
+  m_account->apply(m_seat, fill);
   m_fills.push_back(fill);
   track_trade(fill, before, m_portfolio.realized() - realized_before);
   if (m_observer != nullptr) {
@@ -529,7 +568,9 @@ void Engine::on_fill(const Fill& fill, const Order&) {
   }
   if (!m_rules.empty()) {
     const risk::RuleContext ctx = rule_context();
-    each_rule([&](risk::RiskRule& rule) { return rule.on_fill(fill, ctx); });
+    Fill in_account = fill;
+    in_account.symbol = m_account->to_account(m_seat, fill.symbol);
+    each_rule([&](risk::RiskRule& rule) { return rule.on_fill(in_account, ctx); });
   }
   call_strategy([&] { return m_strategy->on_fill(*this, fill); });
 }

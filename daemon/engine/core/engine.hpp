@@ -11,6 +11,7 @@
 #include "engine/broker/simulated_broker.hpp"
 #include "engine/core/strategy.hpp"
 #include "engine/indicators/ring.hpp"
+#include "engine/risk/account.hpp"
 #include "engine/risk/risk_engine.hpp"
 #include "engine/risk/risk_rule.hpp"
 #include "engine/trading/portfolio.hpp"
@@ -72,9 +73,21 @@ public:
   virtual void on_risk_event(const risk::RiskEvent&) {}
 };
 
-class Engine final : public StrategyContext, private BrokerListener {
+class Engine final : public StrategyContext, private BrokerListener, private risk::AccountMember {
 public:
+  // Trades in an account of its own (named "") until it joins another.
   Engine(EngineConfig config, Strategy& strategy);
+  ~Engine() override;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Trades in `account` from now on, with other strategies: the account books this strategy's
+  // fills (those so far too) and marks, and its checks and state cover every member.
+  void join_account(std::shared_ptr<risk::Account> account);
+  const risk::Account& account() const { return *m_account; }
+  // The account's id of this strategy's `symbol`.
+  SymbolId account_symbol(SymbolId symbol) const { return m_account->to_account(m_seat, symbol); }
+  risk::Account& account() { return *m_account; }
 
   void set_observer(EngineObserver* observer) { m_observer = observer; }
   // The kill switch and its siblings (halt, reduce, resume): moves the account to `to`, records
@@ -94,6 +107,7 @@ public:
   }
   // The name of the strategy trading this account, as rules see it (ctx.strategy, pause()).
   void set_strategy_name(std::string name) { m_strategy_name = std::move(name); }
+  const std::string& strategy_name() const { return m_strategy_name; }
   // "file:line: message" of each rule that failed (and was stopped), by rule name.
   std::vector<std::pair<std::string, std::string>> failed_rules() const;
   const risk::RiskEngine& risk() const { return m_risk; }
@@ -197,8 +211,22 @@ private:
   void on_fill(const Fill& fill, const Order& order) override;
   std::string fill_veto(const Fill& fill) const override;
   void track_trade(const Fill& fill, std::int64_t before, Money realized_delta);
-  // Records a risk transition and carries out its action.
+  // Records a risk transition and carries out its action: an account's at every member.
   void apply_risk_event(risk::RiskEvent event);
+  // risk::AccountMember
+  const std::string& member_name() const override { return m_strategy_name; }
+  const SimulatedBroker& member_orders() const override { return m_broker; }
+  const std::vector<Fill>& member_fills() const override { return m_fills; }
+  const Portfolio& member_ledger() const override { return m_portfolio; }
+  void carry_out(const risk::RiskEvent& event) override;
+  void pause_member(std::string_view code, std::string detail) override;
+  // Marks the strategy's ledger and the account.
+  void mark(SymbolId symbol, double price) {
+    m_portfolio.mark(symbol, price);
+    m_account->mark(m_seat, symbol, price);
+  }
+  // Whether the account's figures are this strategy's ledger's (it trades there alone).
+  bool account_is_ledger() const { return m_account->solo() && m_account->initial_cash() == m_config.initial_cash; }
   void cancel_all_open(const std::string& reason);
   // The verdict of the risk rules on an order that passed the built-in checks ("" = pass).
   std::string ask_rules(const OrderRequest& request);
@@ -233,8 +261,9 @@ private:
   };
   std::vector<RuleSlot> m_rules;
   std::string m_strategy_name;
-  std::uint64_t m_account_version = 1;  // RuleContext::version
-  Portfolio m_portfolio;
+  Portfolio m_portfolio;  // the strategy's ledger: its own fills only
+  std::shared_ptr<risk::Account> m_account;
+  std::size_t m_seat = 0;
   SimulatedBroker m_broker;
   Timestamp m_now = 0;
   std::int64_t m_bars = 0;

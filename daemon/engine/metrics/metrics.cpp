@@ -100,13 +100,17 @@ void compute_return_metrics(const DailySeries& daily, PerformanceMetrics& m) {
 }
 
 PerformanceMetrics compute_metrics(const Engine& engine) {
+  return compute_metrics(RunRecord{engine.equity_curve(), engine.invested_bars(), engine.bars_processed(), engine.trades(),
+                                   engine.portfolio().commissions().value(), engine.broker().rejected_count(),
+                                   engine.signals().size()});
+}
+
+PerformanceMetrics compute_metrics(const RunRecord& run) {
   PerformanceMetrics m;
-  compute_return_metrics(daily_series(engine.equity_curve()), m);
-  m.bars = engine.bars_processed();
-  m.exposure = engine.equity_curve().empty()
-                   ? 0.0
-                   : static_cast<double>(engine.invested_bars()) / static_cast<double>(engine.equity_curve().size());
-  const auto& trades = engine.trades();
+  compute_return_metrics(daily_series(run.curve), m);
+  m.bars = run.bars;
+  m.exposure = run.curve.empty() ? 0.0 : static_cast<double>(run.invested_points) / static_cast<double>(run.curve.size());
+  const auto& trades = run.trades;
   m.trades = trades.size();
   double wins = 0;
   double losses = 0;
@@ -133,9 +137,9 @@ PerformanceMetrics compute_metrics(const Engine& engine) {
   if (losses > 0) {
     m.profit_factor = wins / losses;
   }
-  m.commissions = engine.portfolio().commissions().value();
-  m.rejected_orders = engine.broker().rejected_count();
-  m.signals = engine.signals().size();
+  m.commissions = run.commissions;
+  m.rejected_orders = run.rejected;
+  m.signals = run.signals;
   return m;
 }
 

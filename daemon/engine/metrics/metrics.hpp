@@ -68,7 +68,19 @@ DrawdownInfo max_drawdown(std::span<const double> values);
 // Fills the return-based metrics (everything but trades, exposure and counts) from `daily`.
 void compute_return_metrics(const DailySeries& daily, PerformanceMetrics& m);
 
-// Computes every metric of a finished run.
+// What a finished run's metrics are computed from: its equity curve and whether anything was
+// held at each point, its round trips, and its counts.
+struct RunRecord {
+  std::span<const EquityPoint> curve;
+  std::int64_t invested_points = 0;
+  std::int64_t bars = 0;
+  std::span<const TradeRecord> trades;
+  double commissions = 0;
+  std::size_t rejected = 0;
+  std::size_t signals = 0;
+};
+PerformanceMetrics compute_metrics(const RunRecord& run);
+// Of one engine's run.
 PerformanceMetrics compute_metrics(const Engine& engine);
 
 }  // namespace aiots

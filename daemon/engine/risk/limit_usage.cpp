@@ -13,17 +13,19 @@ double buying_power(const RiskLimits& limits, const Portfolio& portfolio) {
                            portfolio.gross_exposure().value());
 }
 
-std::vector<LimitUse> limit_usage(const RiskEngine& risk, const Portfolio& portfolio, const SimulatedBroker& broker) {
-  const RiskLimits& L = risk.limits();
+std::vector<LimitUse> limit_usage(const Account& account, const RiskLimits& limits) {
+  const RiskLimits& L = limits;
+  const Portfolio& portfolio = account.portfolio();
+  const RiskLimits& A = account.limits();  // loss, drawdown and margin are the account's
   const double equity = portfolio.equity().value();
   const auto pct_of_equity = [&](double value) { return equity > 0 ? value / equity * 100 : 0.0; };
   std::vector<LimitUse> out;
 
-  const double sod = risk.start_of_day_equity().value();
-  out.push_back({"daily_loss_pct", sod > 0 ? std::max(0.0, (sod - equity) / sod * 100) : 0.0, L.daily_loss_pct, "%",
+  const double sod = account.risk_state().start_of_day.value();
+  out.push_back({"daily_loss_pct", sod > 0 ? std::max(0.0, (sod - equity) / sod * 100) : 0.0, A.daily_loss_pct, "%",
                  "start of day " + std::to_string(static_cast<long long>(std::llround(sod)))});
-  const double peak = risk.peak_equity().value();
-  out.push_back({"max_drawdown_pct", peak > 0 ? std::max(0.0, (peak - equity) / peak * 100) : 0.0, L.max_drawdown_pct,
+  const double peak = account.risk_state().peak.value();
+  out.push_back({"max_drawdown_pct", peak > 0 ? std::max(0.0, (peak - equity) / peak * 100) : 0.0, A.max_drawdown_pct,
                  "%", "peak " + std::to_string(static_cast<long long>(std::llround(peak)))});
 
   double largest = 0, net = 0;
@@ -59,13 +61,13 @@ std::vector<LimitUse> limit_usage(const RiskEngine& risk, const Portfolio& portf
   const double gross = portfolio.gross_exposure().value();
   out.push_back({"max_gross_exposure_pct", pct_of_equity(gross), L.max_gross_exposure_pct, "%", ""});
   out.push_back({"max_net_exposure_pct", pct_of_equity(std::fabs(net)), L.max_net_exposure_pct, "%", ""});
-  out.push_back({"max_open_orders", static_cast<double>(broker.open_order_count()), L.max_open_orders, "orders", ""});
-  if (L.account == AccountKind::Margin) {
+  out.push_back({"max_open_orders", static_cast<double>(account.open_order_count()), L.max_open_orders, "orders", ""});
+  if (A.account == AccountKind::Margin) {
     // Equity as a percent of gross exposure: here the limit is a floor (a margin call below it).
-    out.push_back({"maintenance_margin_pct", gross > 0 ? equity / gross * 100 : 0.0, L.maintenance_margin_pct, "%",
+    out.push_back({"maintenance_margin_pct", gross > 0 ? equity / gross * 100 : 0.0, A.maintenance_margin_pct, "%",
                    gross > 0 ? "equity / gross exposure, margin call below" : "no positions"});
   }
-  out.push_back({"buying_power", buying_power(L, portfolio), 0, "money", std::string(to_string(L.account))});
+  out.push_back({"buying_power", buying_power(A, portfolio), 0, "money", std::string(to_string(A.account))});
   return out;
 }
 

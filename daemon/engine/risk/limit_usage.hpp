@@ -17,7 +17,9 @@ struct LimitUse {
   std::string detail;  // e.g. the symbol of the largest position
 };
 
-std::vector<LimitUse> limit_usage(const RiskEngine& risk, const Portfolio& portfolio, const SimulatedBroker& broker);
+// Of `account` (every member's positions and open orders) against `limits` (the account's, or
+// a strategy's with its overrides); loss, drawdown and margin always against the account's.
+std::vector<LimitUse> limit_usage(const Account& account, const RiskLimits& limits);
 
 // Buying power now: margin accounts equity / initial margin less the gross exposure held, cash
 // accounts the cash (never negative).

@@ -23,31 +23,6 @@ std::string money(double v) { return format_fixed(v, 2); }
 
 std::int64_t signed_quantity(Side side, std::int64_t q) { return side == Side::Buy ? q : -q; }
 
-// Open orders of a symbol that add to its position, signed, with their value at their own
-// reference prices. Bracket children (take-profit, stop-loss) only ever close, so they do not.
-struct Pending {
-  std::int64_t buys = 0;
-  std::int64_t sells = 0;
-  double buy_value = 0;
-};
-
-Pending pending_of(const SimulatedBroker& broker, SymbolId symbol, double last, double multiplier) {
-  Pending p;
-  for (OrderId id : broker.open_ids(symbol)) {
-    const Order& o = broker.order(id);
-    if (o.parent != 0) continue;
-    const std::int64_t rest = o.remaining();
-    if (o.request.side == Side::Buy) {
-      p.buys += rest;
-      const double ref = reference_price(o.request, last);
-      p.buy_value += static_cast<double>(rest) * (positive(ref) ? ref : 0) * multiplier;
-    } else {
-      p.sells += rest;
-    }
-  }
-  return p;
-}
-
 // The larger |position| that the open orders could make of `position`.
 std::int64_t worst_position(std::int64_t position, const Pending& p) {
   return std::max(std::llabs(position + p.buys), std::llabs(position - p.sells));
@@ -61,43 +36,49 @@ double reference_price(const OrderRequest& r, double last) {
   return last;
 }
 
-std::string RiskEngine::check(const OrderRequest& r, const Portfolio& portfolio, const SimulatedBroker& broker,
-                              Timestamp now) {
+std::string RiskEngine::check(const OrderRequest& r, const Instrument& inst, Timestamp now) {
   const RiskLimits& L = m_limits;
-  const auto s = static_cast<std::size_t>(r.symbol);
-  const Instrument& inst = portfolio.instruments()[s];
+  const RiskLimits& A = m_account->limits();  // cash or margin, and the margin, are the account's
+  AccountRiskState& account = m_account->risk_state();
+  // Everything below is the account's: every member's positions, marks and open orders.
+  const Portfolio& portfolio = m_account->portfolio();
+  const SymbolId symbol = m_account->to_account(m_seat, r.symbol);
+  const auto s = static_cast<std::size_t>(symbol);
   const std::string& sym = inst.symbol;
   const auto q = static_cast<std::int64_t>(r.quantity);
-  const std::int64_t pos = portfolio.position(r.symbol).quantity;
+  const std::int64_t pos = portfolio.position(symbol).quantity;
   const std::int64_t signed_q = signed_quantity(r.side, q);
-  const double last = portfolio.last_price(r.symbol);
+  const double last = portfolio.last_price(symbol);
   const double multiplier = inst.multiplier;
-  const Pending own = pending_of(broker, r.symbol, last, multiplier);
+  const Pending own = m_account->pending(symbol, last);
   // An order reduces when it and the open orders on its side together cannot take the position
   // through flat: several closing orders may not add up to a new position.
   const std::int64_t same_side_open = r.side == Side::Buy ? own.buys : own.sells;
   const bool reduces = pos != 0 && (pos > 0) != (signed_q > 0) && q + same_side_open <= std::llabs(pos);
 
-  if (m_state == AccountState::Halted) {
-    return deny(k_account_halted, "state=HALTED reason=" + m_state_reason);
+  if (account.state == AccountState::Halted) {
+    return deny(k_account_halted, "state=HALTED reason=" + account.reason);
   }
-  if (m_state == AccountState::Reducing && !reduces) {
-    return deny(k_account_reducing, "state=REDUCING reason=" + m_state_reason + " symbol=" + sym +
+  if (account.state == AccountState::Reducing && !reduces) {
+    return deny(k_account_reducing, "state=REDUCING reason=" + account.reason + " symbol=" + sym +
                                         " position=" + std::to_string(pos) + " order=" + std::to_string(signed_q));
   }
   if (m_pause_bars_left > 0 && !reduces) {
     return deny(k_strategy_paused, "reason=" + m_pause_reason + " bars_left=" + std::to_string(m_pause_bars_left));
   }
   if (L.max_orders_per_second > 0) {
-    while (!m_recent_orders.empty() && m_recent_orders.front() <= now - k_ns_per_second) m_recent_orders.pop_front();
-    if (static_cast<double>(m_recent_orders.size()) + 1 > L.max_orders_per_second) {
+    auto& recent = account.recent_orders;
+    while (!recent.empty() && recent.front() <= now - k_ns_per_second) recent.pop_front();
+    if (static_cast<double>(recent.size()) + 1 > L.max_orders_per_second) {
       return deny(k_order_rate_limit, "limit=" + num(L.max_orders_per_second) +
-                                          " orders_in_last_second=" + std::to_string(m_recent_orders.size()));
+                                          " orders_in_last_second=" + std::to_string(recent.size()));
     }
   }
-  if (L.max_open_orders > 0 && static_cast<double>(broker.open_order_count()) + 1 > L.max_open_orders) {
-    return deny(k_open_orders_limit,
-                "limit=" + num(L.max_open_orders) + " open=" + std::to_string(broker.open_order_count()));
+  if (L.max_open_orders > 0) {
+    const std::size_t open = m_account->open_order_count();
+    if (static_cast<double>(open) + 1 > L.max_open_orders) {
+      return deny(k_open_orders_limit, "limit=" + num(L.max_open_orders) + " open=" + std::to_string(open));
+    }
   }
   if (L.nyse_hours) {
     // The order reaches the market when the bar it was placed on has closed; a daily bar's
@@ -153,7 +134,7 @@ std::string RiskEngine::check(const OrderRequest& r, const Portfolio& portfolio,
   if (r.side == Side::Buy) with_order.buy_value += order_value;
   const std::int64_t worst_after = worst_position(pos, with_order);
   const std::int64_t worst_before = worst_position(pos, own);
-  if (L.account == AccountKind::Cash && pos - with_order.sells < 0) {
+  if (A.account == AccountKind::Cash && pos - with_order.sells < 0) {
     return deny(k_insufficient_buying_power, "account=cash symbol=" + sym + " would_be=" +
                                                  std::to_string(pos - with_order.sells) + " (a cash account cannot sell short)");
   }
@@ -168,7 +149,9 @@ std::string RiskEngine::check(const OrderRequest& r, const Portfolio& portfolio,
 
   // Account-wide sums, each symbol at its worst case (this one with the order).
   const std::string* group = nullptr;
-  const std::string& group_key = inst.option ? portfolio.instruments()[static_cast<std::size_t>(inst.option->underlying)].symbol : sym;
+  const std::string& group_key = portfolio.instruments()[s].option
+                                     ? portfolio.instruments()[static_cast<std::size_t>(portfolio.instruments()[s].option->underlying)].symbol
+                                     : sym;
   if (auto g = L.groups.find(group_key); g != L.groups.end()) group = &g->second;
   double gross = 0, net = 0, group_value = 0, committed = 0, pending_buys = 0;
   const auto& instruments = portfolio.instruments();
@@ -178,7 +161,7 @@ std::string RiskEngine::check(const OrderRequest& r, const Portfolio& portfolio,
     const bool this_one = i == s;
     const double mult = instruments[i].multiplier;
     const double price = this_one ? ref : portfolio.last_price(id);
-    const Pending p = this_one ? with_order : (held == 0 && broker.open_ids(id).empty() ? Pending{} : pending_of(broker, id, price, mult));
+    const Pending p = this_one ? with_order : (held == 0 && !m_account->has_open(id) ? Pending{} : m_account->pending(id, price));
     if (held == 0 && p.buys == 0 && p.sells == 0) continue;
     const std::int64_t worst = worst_position(held, p);
     const double value = static_cast<double>(worst) * price * mult;
@@ -195,17 +178,17 @@ std::string RiskEngine::check(const OrderRequest& r, const Portfolio& portfolio,
   }
   // Buying power first: an order the account cannot pay for is refused as such, whatever
   // else it would breach.
-  if (L.account == AccountKind::Cash) {
+  if (A.account == AccountKind::Cash) {
     const double cash = portfolio.cash().value();
     if (r.side == Side::Buy && pending_buys > cash) {
       return deny(k_insufficient_buying_power, "account=cash symbol=" + sym + " order_value=" + money(order_value) +
                                                    " buying_power=" + money(std::max(0.0, cash - (pending_buys - order_value))));
     }
-  } else if (const double im = L.initial_margin_pct / 100; committed * im > equity) {
+  } else if (const double im = A.initial_margin_pct / 100; committed * im > equity) {
     const double added = value_after - static_cast<double>(worst_before) * ref * multiplier;
     return deny(k_insufficient_buying_power, "account=margin symbol=" + sym + " order_value=" + money(added) +
                                                  " buying_power=" + money(std::max(0.0, equity / im - (committed - added))) +
-                                                 " initial_margin_pct=" + num(L.initial_margin_pct));
+                                                 " initial_margin_pct=" + num(A.initial_margin_pct));
   }
   if (L.max_position_quantity > 0 && static_cast<double>(worst_after) > L.max_position_quantity) {
     return deny(k_position_limit, "symbol=" + sym + " limit=" + num(L.max_position_quantity) +

@@ -14,42 +14,43 @@ std::string money(double v) { return format_fixed(v, 2); }
 
 }  // namespace
 
-std::string_view to_string(AccountState state) {
-  switch (state) {
-    case AccountState::Active: return "ACTIVE";
-    case AccountState::Reducing: return "REDUCING";
-    case AccountState::Halted: return "HALTED";
-  }
-  return "?";
-}
-
-std::optional<AccountState> parse_account_state(std::string_view text) {
-  if (text == "ACTIVE") return AccountState::Active;
-  if (text == "REDUCING") return AccountState::Reducing;
-  if (text == "HALTED") return AccountState::Halted;
-  return std::nullopt;
-}
-
 RiskEngine::RiskEngine(RiskLimits limits) : m_limits(std::move(limits)) {}
 
-std::string RiskEngine::deny(std::string_view code, std::string detail) {
-  ++m_denial_total;
-  auto it = m_denials.find(code);
-  if (it == m_denials.end()) it = m_denials.emplace(std::string(code), 0).first;
+namespace {
+
+void count(std::map<std::string, std::int64_t, std::less<>>& counts, std::int64_t& total, std::string_view code) {
+  ++total;
+  auto it = counts.find(code);
+  if (it == counts.end()) it = counts.emplace(std::string(code), 0).first;
   ++it->second;
+}
+
+}  // namespace
+
+void RiskEngine::set_limits(RiskLimits limits) {
+  if (m_account != nullptr && m_account->member_count() <= 1) m_account->set_limits(limits);
+  m_limits = std::move(limits);
+}
+
+std::string RiskEngine::deny(std::string_view code, std::string detail) {
+  count(m_denials, m_denial_total, code);
+  AccountRiskState& a = m_account->risk_state();
+  count(a.denials, a.denial_total, code);
   return std::string(code) + ": " + detail;
 }
 
 void RiskEngine::on_accepted(Timestamp now) {
-  if (m_limits.max_orders_per_second > 0) m_recent_orders.push_back(now);
+  if (m_limits.max_orders_per_second > 0) m_account->risk_state().recent_orders.push_back(now);
 }
 
 RiskEvent RiskEngine::change(AccountState to, std::string_view code, std::string detail, Timestamp ts, RiskAction action) {
-  RiskEvent e{ts, "account", std::string(to_string(m_state)), std::string(to_string(to)), std::string(code),
+  AccountRiskState& a = m_account->risk_state();
+  RiskEvent e{ts, "account", std::string(to_string(a.state)), std::string(to_string(to)), std::string(code),
               std::move(detail), action};
-  m_state = to;
-  m_state_reason = code;
-  if (to != AccountState::Reducing) m_margin_call_seen = false;
+  a.state = to;
+  a.reason = code;
+  if (to != AccountState::Reducing) a.margin_call_at = INT64_MIN;
+  m_account->touch();
   return e;
 }
 
@@ -62,7 +63,7 @@ RiskEvent RiskEngine::halt(std::string_view code, std::string detail, Timestamp 
 }
 
 RiskAction RiskEngine::halt_action() const {
-  switch (m_limits.halt_action) {
+  switch (m_account->limits().halt_action) {
     case HaltAction::Block: return RiskAction::None;
     case HaltAction::Cancel: return RiskAction::CancelOpen;
     case HaltAction::Flatten: return RiskAction::Flatten;
@@ -70,37 +71,37 @@ RiskAction RiskEngine::halt_action() const {
   return RiskAction::None;
 }
 
-void RiskEngine::start(Money equity) {
-  m_start_of_day = equity;
-  m_peak = equity;
-  m_last_equity = equity;
-}
-
 std::optional<RiskEvent> RiskEngine::begin_bar(Timestamp ts) {
+  AccountRiskState& a = m_account->risk_state();
   const std::int64_t day = day_number(ts);
-  if (day == m_day) return std::nullopt;
+  if (day == a.day) return std::nullopt;
   // A new trading day starts from the last equity of the one before (the first from the
   // account's starting equity).
-  const bool first = m_day == INT64_MIN;
-  m_day = day;
-  m_start_of_day = m_last_equity;
-  if (!first && m_state == AccountState::Halted && m_state_reason == k_daily_loss_limit) {
+  const bool first = a.day == INT64_MIN;
+  a.day = day;
+  a.start_of_day = a.last_equity;
+  if (!first && a.state == AccountState::Halted && a.reason == k_daily_loss_limit) {
     return change(AccountState::Active, k_new_trading_day, "day=" + format_time(ts, true), ts, RiskAction::None);
   }
   return std::nullopt;
 }
 
-std::vector<RiskEvent> RiskEngine::on_equity(Timestamp ts, const Portfolio& portfolio, Money equity, bool invested) {
+std::vector<RiskEvent> RiskEngine::on_equity(Timestamp ts, Money own_equity, bool own_invested, bool solo) {
   std::vector<RiskEvent> events;
-  m_last_equity = equity;
-  if (equity > m_peak) m_peak = equity;
+  AccountRiskState& a = m_account->risk_state();
+  const RiskLimits& L = m_account->limits();
+  const Portfolio& book = m_account->portfolio();
+  const Money equity = solo ? own_equity : book.equity();
+  const bool invested = solo ? own_invested : book.gross_exposure().micros != 0;
+  a.last_equity = equity;
+  if (equity > a.peak) a.peak = equity;
   // Every bar passes here: leave at once when nothing can change (the common case), without
   // the percentages below. A loss limit can only fire below its reference, the margin only
   // matters with positions (or while REDUCING after a margin call).
-  const bool below_day = m_limits.daily_loss_pct > 0 && equity < m_start_of_day;
-  const bool below_peak = m_limits.max_drawdown_pct > 0 && equity < m_peak;
-  const bool margin = m_limits.account == AccountKind::Margin && (invested || m_state == AccountState::Reducing);
-  if (m_state == AccountState::Halted || (!below_day && !below_peak && !margin)) {
+  const bool below_day = L.daily_loss_pct > 0 && equity < a.start_of_day;
+  const bool below_peak = L.max_drawdown_pct > 0 && equity < a.peak;
+  const bool margin = L.account == AccountKind::Margin && (invested || a.state == AccountState::Reducing);
+  if (a.state == AccountState::Halted || (!below_day && !below_peak && !margin)) {
     return events;
   }
 
@@ -108,7 +109,7 @@ std::vector<RiskEvent> RiskEngine::on_equity(Timestamp ts, const Portfolio& port
   // A loss from a reference (the day's start, the peak) beyond its limit halts the account.
   const auto loss_halt = [&](std::string_view code, std::string_view measure, double reference,
                              std::string_view reference_name, double limit_pct) {
-    if (m_state == AccountState::Halted || limit_pct <= 0 || reference <= 0) return false;
+    if (a.state == AccountState::Halted || limit_pct <= 0 || reference <= 0) return false;
     const double loss_pct = (reference - eq) / reference * 100;
     if (loss_pct <= limit_pct) return false;
     events.push_back(change(AccountState::Halted, code,
@@ -117,29 +118,29 @@ std::vector<RiskEvent> RiskEngine::on_equity(Timestamp ts, const Portfolio& port
                             ts, halt_action()));
     return true;
   };
-  if (loss_halt(k_daily_loss_limit, "loss_pct", m_start_of_day.value(), "start_equity", m_limits.daily_loss_pct) ||
-      loss_halt(k_drawdown_limit, "drawdown_pct", m_peak.value(), "peak", m_limits.max_drawdown_pct)) {
+  if (loss_halt(k_daily_loss_limit, "loss_pct", a.start_of_day.value(), "start_equity", L.daily_loss_pct) ||
+      loss_halt(k_drawdown_limit, "drawdown_pct", a.peak.value(), "peak", L.max_drawdown_pct)) {
     return events;
   }
-  if (m_limits.account == AccountKind::Margin && m_state != AccountState::Halted) {
-    const double gross = invested ? portfolio.gross_exposure().value() : 0.0;
-    const double maintenance = gross * m_limits.maintenance_margin_pct / 100;
+  if (L.account == AccountKind::Margin && a.state != AccountState::Halted) {
+    const double gross = invested ? book.gross_exposure().value() : 0.0;
+    const double maintenance = gross * L.maintenance_margin_pct / 100;
     const bool below = gross > 0 && eq < maintenance;
-    if (below && m_state == AccountState::Active) {
-      m_margin_call_seen = false;
+    if (below && a.state == AccountState::Active) {
       events.push_back(change(AccountState::Reducing, k_margin_call,
                               "equity=" + money(eq) + " maintenance=" + money(maintenance) + " gross=" + money(gross), ts,
                               RiskAction::None));
-      m_margin_call_seen = true;
-    } else if (below && m_state_reason == k_margin_call && m_margin_call_seen) {
-      // One bar to reduce; still below maintenance after it: the engine liquidates.
+      a.margin_call_at = ts;
+    } else if (below && a.reason == k_margin_call && a.margin_call_at != INT64_MIN && ts > a.margin_call_at) {
+      // One bar to reduce; still below maintenance after it: the engine liquidates. (Several
+      // members see the same bar: the bar's time, not the call count, measures it.)
       events.push_back(RiskEvent{ts, "account", "REDUCING", "REDUCING", std::string(k_margin_liquidation),
                                  "equity=" + money(eq) + " maintenance=" + money(maintenance) + " gross=" + money(gross),
                                  RiskAction::Flatten});
-      m_state_reason = k_margin_liquidation;
-    } else if (m_state == AccountState::Reducing &&
-               (m_state_reason == k_margin_call || m_state_reason == k_margin_liquidation) &&
-               eq >= gross * m_limits.initial_margin_pct / 100) {
+      a.reason = k_margin_liquidation;
+      m_account->touch();
+    } else if (a.state == AccountState::Reducing && (a.reason == k_margin_call || a.reason == k_margin_liquidation) &&
+               eq >= gross * L.initial_margin_pct / 100) {
       events.push_back(change(AccountState::Active, k_margin_restored,
                               "equity=" + money(eq) + " gross=" + money(gross), ts, RiskAction::None));
     }

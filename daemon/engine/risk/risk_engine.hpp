@@ -1,8 +1,10 @@
-// The risk engine of one account: pre-trade checks between every strategy and the broker, the
-// account's state (ACTIVE, REDUCING, HALTED) and the automatic transitions (daily loss,
-// drawdown, margin call, circuit breakers). Pure computation, like the rest of the engine: the
-// Engine calls it at submission, after fills and at every equity point, and carries out what a
-// transition asks (cancel, flatten, pause). Semantics for users: aiots-risk(1).
+// The risk engine of one strategy in its account: pre-trade checks between the strategy and the
+// broker, judged on the whole account (every member's positions and open orders); the account's
+// state (ACTIVE, REDUCING, HALTED) and its automatic transitions (daily loss, drawdown, margin
+// call), kept in the Account every member shares; the strategy's own circuit breakers and pause.
+// Pure computation, like the rest of the engine: the Engine calls it at submission, after fills
+// and at every equity point, and carries out what a transition asks (cancel, flatten, pause).
+// Semantics for users: aiots-risk(1).
 #pragma once
 
 #include <cstdint>
@@ -13,58 +15,53 @@
 #include <vector>
 
 #include "engine/broker/simulated_broker.hpp"
+#include "engine/risk/account.hpp"
 #include "engine/risk/risk_limits.hpp"
 #include "engine/trading/portfolio.hpp"
 #include "util/timezone.hpp"
 
 namespace aiots::risk {
 
-enum class AccountState { Active, Reducing, Halted };
-std::string_view to_string(AccountState state);
 // The price an order is judged at: its limit, else its stop, else `last`.
 double reference_price(const OrderRequest& r, double last);
-std::optional<AccountState> parse_account_state(std::string_view text);
-
-// What a transition asks the engine to do once it is recorded.
-enum class RiskAction { None, CancelOpen, Flatten, Pause, Unpause };
-
-// A change of the account's state, or of a strategy's pause by a circuit breaker.
-struct RiskEvent {
-  Timestamp ts = 0;
-  std::string scope;   // "account" or "strategy"
-  std::string from;    // ACTIVE | REDUCING | HALTED, or RUNNING | PAUSED
-  std::string to;
-  std::string code;    // risk_codes.hpp
-  std::string detail;  // key=value ...
-  RiskAction action = RiskAction::None;
-};
 
 class RiskEngine {
 public:
   explicit RiskEngine(RiskLimits limits = {});
 
+  // The account the strategy trades in and its seat there; checks and transitions read and
+  // change the account's shared state.
+  void attach(Account& account, std::size_t seat) {
+    m_account = &account;
+    m_seat = seat;
+  }
+  Account& account() { return *m_account; }
+  const Account& account() const { return *m_account; }
+  // The strategy's limits (the account's, with any per-strategy overrides): its orders are
+  // checked against them.
   const RiskLimits& limits() const { return m_limits; }
+  // Sets the strategy's limits, and the account's too while the account is this strategy's alone.
+  void set_limits(RiskLimits limits);
   // The exchange's time zone (America/New_York, located by the driver: the engine reads no
   // files), for trading_hours = nyse.
   void set_exchange_zone(const TimeZone& zone) { m_exchange_zone = zone; }
-  void set_limits(RiskLimits limits) { m_limits = std::move(limits); }
 
-  // Returns "" when `request` (already valid for the broker) may go to the broker now, else
-  // "CODE: key=value ..." naming the limit, its value and what the order would make of it.
-  // Counts the denial.
-  std::string check(const OrderRequest& request, const Portfolio& portfolio, const SimulatedBroker& broker,
-                    Timestamp now);
-  // Records that an order passed and went to the broker (the order-rate window).
+  // Returns "" when `request` (already valid for the broker; its symbol the strategy's, traded
+  // as `instrument`) may go to the broker now, else "CODE: key=value ..." naming the limit, its
+  // value and what the order would make of it. Counts the denial.
+  std::string check(const OrderRequest& request, const Instrument& instrument, Timestamp now);
+  // Records that an order passed and went to the broker (the account's order-rate window).
   void on_accepted(Timestamp now);
 
   // Before anything of a bar happens: a bar of a new day (UTC date; US sessions end before
-  // midnight UTC) starts the day's loss count from the last equity, and ends a daily-loss halt.
+  // midnight UTC) starts the day's loss count from the account's last equity, and ends a
+  // daily-loss halt.
   std::optional<RiskEvent> begin_bar(Timestamp ts);
-  // At every equity point (after the bar's fills and marks): checks the daily loss, the
-  // drawdown from the peak and the margin. Returns the transitions,
-  // already in effect here; the engine records them and carries out their actions.
-  // `equity` is the portfolio's, computed by the caller once per bar; `invested`: any position.
-  std::vector<RiskEvent> on_equity(Timestamp ts, const Portfolio& portfolio, Money equity, bool invested);
+  // At every equity point (after the bar's fills and marks): checks the account's daily loss,
+  // drawdown from the peak and margin. Returns the transitions, already in effect in the
+  // account; the engine records them and has every member carry out their actions.
+  // `own_equity`/`own_invested`: the strategy's ledger, which is the account when `solo`.
+  std::vector<RiskEvent> on_equity(Timestamp ts, Money own_equity, bool own_invested, bool solo);
   // After a round trip closed with `pnl` (net): the consecutive-losses circuit breaker.
   std::optional<RiskEvent> on_trade_closed(Timestamp ts, Money pnl);
   // After each bar of a symbol the strategy trades: the price-move circuit breaker.
@@ -81,18 +78,17 @@ public:
   std::string record_denial(std::string_view code, std::string detail) { return deny(code, std::move(detail)); }
   // A manual change (kill switch, reduce, resume), or one restored from a journal.
   RiskEvent set_state(AccountState to, std::string_view code, std::string detail, Timestamp ts);
-  // The equity the account starts with (the first day's start and the first peak).
-  void start(Money equity);
 
-  AccountState state() const { return m_state; }
-  const std::string& state_reason() const { return m_state_reason; }
+  AccountState state() const { return m_account->risk_state().state; }
+  const std::string& state_reason() const { return m_account->risk_state().reason; }
   bool strategy_paused() const { return m_pause_bars_left > 0; }
-  std::int64_t day() const { return m_day; }
-  Money start_of_day_equity() const { return m_start_of_day; }
-  Money peak_equity() const { return m_peak; }
-  Money last_equity() const { return m_last_equity; }
+  std::int64_t day() const { return m_account->risk_state().day; }
+  Money start_of_day_equity() const { return m_account->risk_state().start_of_day; }
+  Money peak_equity() const { return m_account->risk_state().peak; }
+  Money last_equity() const { return m_account->risk_state().last_equity; }
   std::int64_t consecutive_losses() const { return m_losses_in_row; }
-  // Denials so far, per code (sorted by code).
+  // This strategy's denials so far, per code (sorted by code); the account's are in
+  // account().risk_state().
   const std::map<std::string, std::int64_t, std::less<>>& denials() const { return m_denials; }
   std::int64_t denial_count() const { return m_denial_total; }
 
@@ -102,18 +98,12 @@ private:
   RiskAction halt_action() const;
 
   RiskLimits m_limits;
+  Account* m_account = nullptr;
+  std::size_t m_seat = 0;
   std::optional<TimeZone> m_exchange_zone;
-  AccountState m_state = AccountState::Active;
-  std::string m_state_reason;  // the code of the change into the current state
-  std::int64_t m_day = INT64_MIN;
-  Money m_start_of_day;
-  Money m_peak;
-  Money m_last_equity;
-  bool m_margin_call_seen = false;  // a margin call is one bar old (liquidation is next)
   std::int64_t m_losses_in_row = 0;
   std::int64_t m_pause_bars_left = 0;
   std::string m_pause_reason;
-  std::deque<Timestamp> m_recent_orders;  // accepted within the last second of event time
   std::vector<std::deque<std::pair<Timestamp, double>>> m_price_window;  // per symbol
   std::map<std::string, std::int64_t, std::less<>> m_denials;
   std::int64_t m_denial_total = 0;
