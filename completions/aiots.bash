@@ -59,7 +59,7 @@ _aiots() {
   for ((i = 1; i < cword; i++)); do
     w=${words[i]}
     case $w in
-      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--limit|--risk|--risk-param|--scenario|--at|--max-loss|--flat-within|--benchmark|--var-lookback|--lookback|--level|-n|--lines|--topics|--type|--method|--dealer|--view|--expiry|--expiries|--batch|--spot|--strike|--vol|--price|--rate|--div|--now|--steps|--underlying|--date|--strikes|--strike-step|--unusual-ratio|--min-volume|--top|--chains|--settlement|--option-commission)
+      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--limit|--risk|--risk-param|--scenario|--at|--max-loss|--flat-within|--benchmark|--var-lookback|--lookback|--level|-n|--lines|--topics|--type|--method|--dealer|--view|--expiry|--expiries|--batch|--spot|--strike|--vol|--price|--rate|--div|--now|--steps|--underlying|--date|--strikes|--strike-step|--unusual-ratio|--min-volume|--top|--chains|--settlement|--option-commission|--account|--by)
         ((i++)); continue ;;
       -*) continue ;;
     esac
@@ -77,7 +77,7 @@ _aiots() {
       if [[ -z $sub ]]; then
         COMPREPLY=($(compgen -W "load list show unload reload pause resume" -- "$cur"))
       elif [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "-s --symbols -p --param --name $global_opts" -- "$cur"))
+        COMPREPLY=($(compgen -W "-s --symbols -p --param --name --account $global_opts" -- "$cur"))
       elif [[ $sub == load ]]; then
         COMPREPLY=($(compgen -f -X '!*.lua' -- "$cur") $(compgen -d -- "$cur"))
       else
@@ -96,9 +96,24 @@ _aiots() {
     orders) COMPREPLY=($(compgen -W "--open $global_opts" -- "$cur")); return ;;
     signals) COMPREPLY=($(compgen -W "-f --follow $global_opts" -- "$cur")); return ;;
     watch) COMPREPLY=($(compgen -W "--topics $global_opts" -- "$cur")); return ;;
-    halt) COMPREPLY=($(compgen -W "--reason --cancel-open --flatten $global_opts" -- "$cur")); return ;;
-    reduce) COMPREPLY=($(compgen -W "--reason $global_opts" -- "$cur")); return ;;
-    resume) COMPREPLY=($(compgen -W "-y --yes $global_opts" -- "$cur")); return ;;
+    halt|reduce|resume)
+      if [[ $prev == --account ]]; then
+        COMPREPLY=($(compgen -W "$(aiots --format csv strategy list 2>/dev/null | tail -n +2 | cut -d, -f3 | sort -u)" -- "$cur"))
+      elif [[ $cmd == halt ]]; then
+        COMPREPLY=($(compgen -W "--reason --cancel-open --flatten --account $global_opts" -- "$cur"))
+      elif [[ $cmd == reduce ]]; then
+        COMPREPLY=($(compgen -W "--reason --account $global_opts" -- "$cur"))
+      else
+        COMPREPLY=($(compgen -W "-y --yes --account $global_opts" -- "$cur"))
+      fi
+      return ;;
+    positions|pnl)
+      if [[ $prev == --by ]]; then
+        COMPREPLY=($(compgen -W "strategy account" -- "$cur"))
+      else
+        COMPREPLY=($(compgen -W "--by $global_opts" -- "$cur"))
+      fi
+      return ;;
     risk)
       if [[ -z $sub ]]; then
         COMPREPLY=($(compgen -W "status report load list reload unload" -- "$cur"))
@@ -111,7 +126,7 @@ _aiots() {
       fi
       return ;;
     logs) COMPREPLY=($(compgen -W "-f --follow --level -n --lines $global_opts" -- "$cur")); return ;;
-    status|positions|pnl|metrics|doctor) COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
+    status|metrics|doctor) COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     stress)
       opts="-d --data --scenario --at --max-loss --flat-within --risk --risk-param --limit --wide -t --timeframe --from --to -p --param --cash --commission --slippage --fill"
       if [[ $cur == -* ]]; then
@@ -127,7 +142,7 @@ _aiots() {
       if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts $global_opts" -- "$cur"))
       else
-        COMPREPLY=($(compgen -f -X '!*.lua' -- "$cur") $(compgen -d -- "$cur"))
+        COMPREPLY=($(compgen -f -X '!*.lua' -- "$cur") $(compgen -f -X '!*.toml' -- "$cur") $(compgen -d -- "$cur"))
       fi
       return ;;
     runs)

@@ -159,6 +159,15 @@ void setup_live_views(CLI::App& app, Context& ctx) {
             std::cout << "  " << p.get<std::string>() << "\n";
           }
         }
+        for (const auto& a : r.value("accounts", nlohmann::json::array())) {
+          std::string names;
+          for (const auto& n : a["strategies"]) names += (names.empty() ? "" : ", ") + n.get<std::string>();
+          std::cout << "account " << a["account"].get<std::string>() << " (" << names
+                    << "): " << (a["ok"].get<bool>() ? "ok, the sum of its strategies" : "MISMATCH") << "\n";
+          for (const auto& p : a["problems"]) {
+            std::cout << "  " << p.get<std::string>() << "\n";
+          }
+        }
         std::cout << "journal: " << r["records"].get<std::int64_t>() << " records, " << (r["ok"].get<bool>() ? "consistent" : "INCONSISTENT") << "\n";
       }
       if (!r["ok"].get<bool>()) {

@@ -88,6 +88,15 @@ void StrategySlot::on_risk_event(const risk::RiskEvent& e) {
   runtime->logger().warn("risk", e.code + " " + e.detail, {{"strategy", name}, {"account", account}, {"state", e.to}});
 }
 
+void StrategySlot::on_new_day(Timestamp ts, const risk::Account& a) {
+  // So that a restart keeps counting the day's loss and the drawdown from the day's peak.
+  const risk::AccountRiskState& st = a.risk_state();
+  runtime->record(ts, "risk.day", name,
+                  {{"account", account}, {"day", format_time(st.day * k_ns_per_day, true)},
+                   {"start_of_day", st.start_of_day.value()}, {"peak", st.peak.value()}},
+                  "risk");
+}
+
 void StrategySlot::on_log(std::string_view line) {
   runtime->logger().info("plugin", line, {{"strategy", name}});
 }
@@ -469,8 +478,9 @@ Expected<nlohmann::json> Runtime::rebuild() {
     std::string account;
   };
   std::map<std::string, Spec> specs;
-  // The state each account's last journaled transition left it in, and why.
+  // The state each account's last journaled transition left it in, and why; its last day.
   std::map<std::string, std::pair<std::string, std::string>> account_states;
+  std::map<std::string, nlohmann::json> account_days;
   for (const JournalRecord& r : records) {
     if (r.kind == "strategy.loaded") {
       // Journals from before shared accounts: each strategy traded in an account of its own.
@@ -500,6 +510,8 @@ Expected<nlohmann::json> Runtime::rebuild() {
     else if (r.kind == "strategy.resumed") it->second.paused = false;
     else if (r.kind == "risk.event" && r.data.value("scope", "") == "account") {
       account_states[r.data.value("account", it->second.account)] = {r.data.value("to", ""), r.data.value("code", "")};
+    } else if (r.kind == "risk.day") {
+      account_days[r.data.value("account", it->second.account)] = r.data;
     }
   }
   // Risk rules come back before the strategies they guard. One that cannot be loaded now
@@ -582,6 +594,19 @@ Expected<nlohmann::json> Runtime::rebuild() {
     }
     restored.push_back({{"name", name}, {"fills", fills.size()}, {"orders", spec.orders.size()}});
     m_slots[name] = std::move(slot);
+  }
+  // The day each account was in, its start-of-day equity and peak: a restart within the day
+  // keeps counting its loss (a crash loop cannot reset the daily loss limit). Peaks reached
+  // within the day before the restart are not journaled; the peak is at least the day's.
+  for (const auto& [account, day] : account_days) {
+    const auto it = m_accounts.find(account);
+    const auto parsed = parse_time(day.value("day", ""));
+    if (it == m_accounts.end() || !parsed) continue;
+    risk::AccountRiskState& st = it->second->risk_state();
+    st.day = day_number(parsed->ts);
+    st.start_of_day = Money::from(day.value("start_of_day", 0.0));
+    st.peak = std::max(st.peak, Money::from(day.value("peak", 0.0)));
+    st.last_equity = st.start_of_day;
   }
   for (const RuleSpec& rule : m_rules) {
     if (rule.error.empty()) continue;

@@ -63,6 +63,7 @@ struct StrategySlot final : EngineObserver {
   void on_signal(const SignalRecord& signal) override;
   void on_log(std::string_view line) override;
   void on_risk_event(const risk::RiskEvent& event) override;
+  void on_new_day(Timestamp ts, const risk::Account& account) override;
 };
 
 class Runtime {

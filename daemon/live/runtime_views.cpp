@@ -318,7 +318,39 @@ Expected<nlohmann::json> Runtime::verify() {
     report.push_back({{"strategy", name}, {"ok", problems.empty()}, {"fills", fills[name].size()},
                       {"orders", rebuilt.size()}, {"cash", live.cash().value()}, {"problems", problems}});
   }
-  return nlohmann::json{{"ok", ok}, {"records", records.size()}, {"strategies", report}};
+  // Each account must be the sum of its strategies' ledgers (as a restart rebuilds it).
+  nlohmann::json accounts = nlohmann::json::array();
+  for (const std::string& account : accounts_for("").value_or(std::vector<std::string>{})) {
+    const std::vector<StrategySlot*> members = members_of(account);
+    const risk::Account& a = members.front()->engine->account();
+    std::vector<std::string> problems;
+    Money cash = a.initial_cash();
+    std::map<std::string, std::int64_t> held;
+    for (const StrategySlot* m : members) {
+      cash += m->engine->portfolio().cash() - Money::from(m->cash);
+      for (std::size_t i = 0; i < m->names().size(); ++i) {
+        held[m->names()[i]] += m->engine->portfolio().position(static_cast<SymbolId>(i)).quantity;
+      }
+    }
+    if (cash != a.portfolio().cash()) {
+      problems.push_back("cash " + format_number(a.portfolio().cash().value()) + " != " + format_number(cash.value()) +
+                         " from its strategies");
+    }
+    for (std::size_t i = 0; i < a.portfolio().instruments().size(); ++i) {
+      const std::string& symbol = a.portfolio().instruments()[i].symbol;
+      const std::int64_t q = a.portfolio().position(static_cast<SymbolId>(i)).quantity;
+      if (q != held[symbol]) {
+        problems.push_back("position " + symbol + " " + std::to_string(q) + " != " + std::to_string(held[symbol]) +
+                           " from its strategies");
+      }
+    }
+    ok = ok && problems.empty();
+    nlohmann::json strategies = nlohmann::json::array();
+    for (const StrategySlot* m : members) strategies.push_back(m->name);
+    accounts.push_back({{"account", account}, {"ok", problems.empty()}, {"strategies", strategies},
+                        {"cash", a.portfolio().cash().value()}, {"problems", problems}});
+  }
+  return nlohmann::json{{"ok", ok}, {"records", records.size()}, {"strategies", report}, {"accounts", accounts}};
 }
 
 std::string Runtime::metrics_text() const {

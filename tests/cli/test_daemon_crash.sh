@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kill -9 aiotsd at random moments of a replay with orders flowing, 20 times. After every
 # restart the journal must verify (positions, cash and orders recomputed from journaled fills
-# equal the daemon's), and every fill that a client was told about must be in the journal.
+# equal the daemon's; each account the sum of its strategies), and every fill that a client was
+# told about must be in the journal. Two strategies share the account "paper", one trades alone.
 source "$(dirname "$0")/lib.sh"
 daemon_env
 STRAT="$AIOTS_SRC/plugins/strategies"
@@ -10,6 +11,7 @@ RANDOM=42  # reproducible kill moments
 "$AIOTS" -q daemon start
 "$AIOTS" -q strategy load "$STRAT/sma_crossover.lua" --symbols SIM --name fast -p fast=2 -p slow=5
 "$AIOTS" -q strategy load "$STRAT/rsi_mean_reversion.lua" --symbols SIM --name rsi -p period=5 -p max_hold=3
+"$AIOTS" -q strategy load "$STRAT/sma_crossover.lua" --symbols SIM --name solo --account solo -p fast=3 -p slow=8 -p qty=50
 
 for round in $(seq 1 20); do
   start=$(date -u -d "2020-01-01 + $((round * 60)) days" +%Y-%m-%dT%H:%M:%SZ)

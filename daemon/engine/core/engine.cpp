@@ -71,8 +71,13 @@ void Engine::process(std::span<const SymbolBar> bars) {
   m_now = bars.front().bar.ts;
   m_current_bars = bars;
   m_account->touch();
-  if (auto e = m_risk.begin_bar(m_now)) {
-    apply_risk_event(std::move(*e));
+  const std::int64_t day_before = m_risk.day();
+  std::optional<risk::RiskEvent> new_day = m_risk.begin_bar(m_now);
+  if (m_risk.day() != day_before && m_observer != nullptr) {
+    m_observer->on_new_day(m_now, *m_account);
+  }
+  if (new_day) {
+    apply_risk_event(std::move(*new_day));
   }
   // Option contracts get bars priced from their underlyings'; they fill orders and mark
   // positions like any bar, but feed no indicator and call no on_bar.

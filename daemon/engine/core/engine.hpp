@@ -71,6 +71,9 @@ public:
   virtual void on_log(std::string_view line) = 0;
   // A change of the account's state or of the strategy's pause, before its action is carried out.
   virtual void on_risk_event(const risk::RiskEvent&) {}
+  // A new trading day of the account began at `ts` (its start-of-day equity and peak are set),
+  // before anything of the bar happens; told once per account, by the member whose bar began it.
+  virtual void on_new_day(Timestamp, const risk::Account&) {}
 };
 
 class Engine final : public StrategyContext, private BrokerListener, private risk::AccountMember {
