@@ -253,6 +253,15 @@ void LuaRiskRule::push_account(const risk::RuleContext& ctx) {
   set_number(L, "gross_exposure", p.gross_exposure().value());
   set_string(L, "state", risk::to_string(r.state()));
   set_string(L, "strategy", ctx.strategy);
+  if (ctx.account != nullptr) {
+    const risk::NetGreeks g = ctx.account->greeks();
+    lua_createtable(L, 0, 4);
+    set_number(L, "delta", g.delta);
+    set_number(L, "gamma", g.gamma);
+    set_number(L, "vega", g.vega);
+    set_number(L, "theta", g.theta);
+    lua_setfield(L, -2, "greeks");
+  }
   // positions: a fresh table each version, its entries made when read (positions_index).
   m_portfolio = &p;
   const auto& instruments = p.instruments();

@@ -118,7 +118,7 @@ void run_risk_benchmarks() {
   }
   // The rules see a copy of the account, marked anew when a case asks for a new bar.
   Portfolio book = engine.portfolio();
-  risk::RuleContext ctx{engine.now(), &book, &engine.risk(), "bench", 1};
+  risk::RuleContext ctx{engine.now(), &book, &engine.risk(), &engine.account(), "bench", 1};
   std::size_t allowed = 0;
   constexpr int k_rule_orders = 200'000;
   bool new_bar = false;  // every order in a new bar: every position's price changed

@@ -99,6 +99,13 @@ expect_eq "rule denial" "$(json 'j["risk"]["denials"], j["final"]["positions"]["
 expect_exit 0 "$AIOTS" --json backtest "$PLAN" --data "$WORK/gap.csv" -p 'plan=2:buy:500' --limit max_position_pct=60 \
   --limit daily_loss_pct=0 --risk "$RULES/daily_loss.lua"
 expect_eq "rule halt and flatten" "$(json '[(e["to"], e["code"]) for e in j["risk"]["events"]], j["final"]["positions"]["GAP"]')" "[('HALTED', 'RULE_HALT')] 0"
+# greeks_limits.lua on an options strategy: a short put's delta (then the assigned shares) is
+# capped at 50, so the strategy's next sales are refused.
+expect_exit 0 "$AIOTS" --json backtest "$AIOTS_SRC/plugins/strategies/short_put_income.lua" --data MSFT --chains synth --no-record
+expect_eq "options unlimited" "$(json 'j["risk"]["denials"], j["counts"]["fills"]')" "{} 26"
+expect_exit 0 "$AIOTS" --json backtest "$AIOTS_SRC/plugins/strategies/short_put_income.lua" --data MSFT --chains synth --no-record \
+  --risk "$RULES/greeks_limits.lua" --risk-param greeks_limits.max_delta=50
+expect_eq "greeks capped" "$(json 'list(j["risk"]["denials"]), j["counts"]["fills"]')" "['RULE_GREEKS_LIMIT'] 5"
 run_id=$(sqlite3 "$AIOTS_DB" 'SELECT max(id) FROM runs')
 expect_eq "rules in the manifest" "$(sqlite3 "$AIOTS_DB" "SELECT manifest FROM runs WHERE id = $run_id" | python3 -c 'import json,sys; m=json.load(sys.stdin); print([(r["name"], len(r["sha256"]), r["params"]) for r in m["risk_rules"]])')" \
   "[('daily_loss', 64, {'max_loss_pct': '3', 'warn_pct': '2'})]"

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "lua/lua_risk_rule.hpp"
+#include "engine/risk/risk_codes.hpp"
 #include "risk_market.hpp"
 
 using namespace aiots;
@@ -50,6 +51,26 @@ TEST_CASE("max_position.lua refuses a position beyond max_qty and lets it shrink
   CHECK_FALSE(accepted(submit_at(m, buy(1))));
   CHECK(accepted(submit_at(m, sell(150))));  // from +100 to -50
   CHECK(m.engine->risk().denials().at("RULE_MAX_POSITION") == 2);
+}
+
+TEST_CASE("greeks_limits.lua caps the account's net delta from the engine's Greeks, and reduces at twice the cap",
+          "[risk][lua]") {
+  auto rule = bundled("greeks_limits", {{"max_delta", "100"}});
+  Market m({"X"}, no_limits(), 100'000, {rule.get()});
+  m.step({50});
+  CHECK(accepted(submit_at(m, buy(150))));  // delta 0 before: within the cap
+  m.step({50});
+  const Order over = submit_at(m, buy(10));
+  CHECK(over.reason == "RULE_GREEKS_LIMIT: rule=greeks_limits delta=150.00 limit=100");
+  CHECK(accepted(submit_at(m, sell(60))));  // shrinking passes
+  m.step({50});
+  CHECK(accepted(submit_at(m, buy(10))));   // delta 90: within again
+  // Short beyond twice the cap: the account goes REDUCING at the bar close.
+  CHECK(accepted(submit_at(m, sell(400))));
+  m.step({50});
+  m.step({50});
+  CHECK(m.engine->risk().state() == risk::AccountState::Reducing);
+  CHECK(m.engine->risk().state_reason() == risk::k_rule_reduce);
 }
 
 TEST_CASE("daily_loss.lua halts and flattens beyond its loss, and refuses new positions while losing", "[risk][lua]") {

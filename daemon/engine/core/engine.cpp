@@ -179,7 +179,7 @@ void Engine::process(std::span<const SymbolBar> bars) {
 }
 
 risk::RuleContext Engine::rule_context() const {
-  return risk::RuleContext{m_now, &m_account->portfolio(), &m_risk, m_strategy_name, m_account->version()};
+  return risk::RuleContext{m_now, &m_account->portfolio(), &m_risk, m_account.get(), m_strategy_name, m_account->version()};
 }
 
 void Engine::fail_rule(std::size_t index, const std::string& error) {

@@ -139,6 +139,19 @@ AccountMember* Account::member(std::string_view strategy) const {
   return nullptr;
 }
 
+NetGreeks Account::greeks() const {
+  NetGreeks total;
+  for (const Seat& s : m_seats) {
+    if (s.member == nullptr) continue;
+    const NetGreeks g = s.member->member_greeks();
+    total.delta += g.delta;
+    total.gamma += g.gamma;
+    total.vega += g.vega;
+    total.theta += g.theta;
+  }
+  return total;
+}
+
 Pending Account::pending(SymbolId symbol, double last) const {
   Pending total;
   const double multiplier = m_portfolio.instruments()[static_cast<std::size_t>(symbol)].multiplier;

@@ -19,7 +19,8 @@ struct RuleContext {
   Timestamp now = 0;
   const Portfolio* portfolio = nullptr;
   const RiskEngine* risk = nullptr;
-  std::string strategy;  // the strategy trading the account
+  const Account* account = nullptr;  // its net Greeks (asked once per version)
+  std::string strategy;  // the strategy whose order, fill or bar it is
   // Changes whenever anything above may have (a new bar, a fill, a state change): a rule host
   // may keep what it built from the same version.
   std::uint64_t version = 0;
