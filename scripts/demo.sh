@@ -37,6 +37,10 @@ echo "(the same with the position limit raised and a 3% daily loss limit: the ha
 step "$AIOTS" backtest plugins/strategies/sma_crossover.lua --data MSFT -p qty=1500 --no-record \
   --limit max_position_pct=100 --limit daily_loss_pct=3
 
+echo "(two strategies in one account share its cash, positions and limits: 100 MSFT each is 5.5%, both together"
+echo " pass 10% no more, so the second is refused while the first holds; each keeps its own P&L)"
+step "$AIOTS" backtest examples/portfolios/msft_trend_and_reversion.toml --data MSFT --no-record
+
 echo "(a -20% gap on 2001-05-01: the daily-loss rule halts and flattens, exit 0; without it the limits are breached, exit 1)"
 step "$AIOTS" stress plugins/strategies/sma_crossover.lua --data MSFT -p qty=1500 --limit max_position_pct=100 \
   --limit daily_loss_pct=0 --scenario gap:-20% --at 2001-05-01 \
@@ -55,8 +59,12 @@ echo
 echo "--- the daemon: the same engine, paper trading live"
 step "$AIOTS" daemon start
 step "$AIOTS" strategy load plugins/strategies/sma_crossover.lua --symbols MSFT -p fast=10 -p slow=30
+echo "(a second strategy in the same account, paper, and a third in an account of its own)"
+step "$AIOTS" strategy load plugins/strategies/rsi_mean_reversion.lua --symbols MSFT
+step "$AIOTS" strategy load plugins/strategies/sma_crossover.lua --symbols MSFT --name slow_trend --account hedge -p fast=20 -p slow=50
 step "$AIOTS" feed replay MSFT --speed max --to 2001-05-31
 step "$AIOTS" --format table positions
+step "$AIOTS" --format table positions --by account
 step "$AIOTS" risk status
 echo "(the kill switch: block new orders, close the position at the next bar)"
 step "$AIOTS" halt --reason "demo drill" --flatten
@@ -64,6 +72,7 @@ step "$AIOTS" --format table orders --open
 step "$AIOTS" feed replay MSFT --speed max --from 2001-06-01
 step "$AIOTS" --format table orders
 step "$AIOTS" --format table pnl
+step "$AIOTS" --format table pnl --by account
 step "$AIOTS" resume --yes
 step "$AIOTS" journal verify
 step "$AIOTS" status

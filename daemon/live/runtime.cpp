@@ -152,6 +152,7 @@ Expected<std::vector<std::string>> Runtime::accounts_for(const std::string& acco
       out.push_back(slot->account);
     }
   }
+  std::sort(out.begin(), out.end());
   if (!account.empty() && out.empty()) {
     std::string known;
     for (const auto& [name, slot] : m_slots) {

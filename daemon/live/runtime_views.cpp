@@ -154,6 +154,12 @@ Expected<nlohmann::json> Runtime::positions(const std::string& by) const {
                      {"theta", g.theta}});
     }
   }
+  if (by == "account") {
+    std::stable_sort(out.begin(), out.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
+      return std::tie(a["account"].get_ref<const std::string&>(), a["symbol"].get_ref<const std::string&>()) <
+             std::tie(b["account"].get_ref<const std::string&>(), b["symbol"].get_ref<const std::string&>());
+    });
+  }
   return out;
 }
 
