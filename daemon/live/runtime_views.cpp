@@ -173,14 +173,9 @@ Expected<nlohmann::json> Runtime::pnl(const std::string& by) const {
       const std::vector<StrategySlot*> members = members_of(account);
       const risk::Account& a = members.front()->engine->account();
       const Portfolio& p = a.portfolio();
-      PortfolioGreeks g;
+      const PortfolioGreeks g = a.greeks();
       nlohmann::json strategies = nlohmann::json::object();
       for (const StrategySlot* m : members) {
-        const PortfolioGreeks own = m->engine->greeks();
-        g.delta += own.delta;
-        g.gamma += own.gamma;
-        g.vega += own.vega;
-        g.theta += own.theta;
         strategies[m->name] = (m->engine->portfolio().equity() - Money::from(m->cash)).value();
       }
       out.push_back({{"account", account},

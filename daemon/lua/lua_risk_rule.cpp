@@ -254,7 +254,7 @@ void LuaRiskRule::push_account(const risk::RuleContext& ctx) {
   set_string(L, "state", risk::to_string(r.state()));
   set_string(L, "strategy", ctx.strategy);
   if (ctx.account != nullptr) {
-    const risk::NetGreeks g = ctx.account->greeks();
+    const PortfolioGreeks g = ctx.account->greeks();
     lua_createtable(L, 0, 4);
     set_number(L, "delta", g.delta);
     set_number(L, "gamma", g.gamma);

@@ -239,3 +239,40 @@ TEST_CASE("Random order streams of several strategies never leave their account 
   CHECK(accepted_orders > 500);
   CHECK(denied_orders > 500);
 }
+
+namespace {
+
+// A rule that asks, on its first bar, to pause strategy `target`.
+struct PauseOnce : risk::RiskRule {
+  std::string target;
+  std::string rule_name = "pause_once";
+  bool asked = false;
+  std::vector<risk::RuleAction> pending;
+  explicit PauseOnce(std::string t) : target(std::move(t)) {}
+  const std::string& name() const override { return rule_name; }
+  Expected<risk::RuleVerdict> check_order(const OrderRequest&, double, const risk::RuleContext&) override { return risk::RuleVerdict{}; }
+  Expected<void> on_fill(const Fill&, const risk::RuleContext&) override { return {}; }
+  Expected<void> on_bar(SymbolId, const Bar&, const risk::RuleContext&) override {
+    if (!asked) pending.push_back(risk::RuleAction{risk::RuleActionKind::Pause, target, "test"});
+    asked = true;
+    return {};
+  }
+  std::vector<risk::RuleAction> take_actions() override { return std::exchange(pending, {}); }
+};
+
+}  // namespace
+
+TEST_CASE("A rule of one strategy may pause another strategy of its account", "[risk][account]") {
+  SharedMarket shared(2, {"MSFT"}, no_limits());
+  PauseOnce rule("s1");
+  shared.engines[0]->add_risk_rule(&rule);
+  shared.step({50});
+  CHECK_FALSE(shared.engines[0]->risk().strategy_paused());
+  CHECK(shared.engines[1]->risk().strategy_paused());
+  REQUIRE(shared.engines[1]->risk_events().size() == 1);
+  CHECK(shared.engines[1]->risk_events()[0].code == risk::k_rule_pause);
+  // Paused strategies are not called; the other one is.
+  const int calls_before = shared.scripts[1]->calls;
+  shared.step({50});
+  CHECK(shared.scripts[1]->calls == calls_before);
+}

@@ -221,10 +221,7 @@ private:
   const SimulatedBroker& member_orders() const override { return m_broker; }
   const std::vector<Fill>& member_fills() const override { return m_fills; }
   const Portfolio& member_ledger() const override { return m_portfolio; }
-  risk::NetGreeks member_greeks() const override {
-    const PortfolioGreeks g = greeks();
-    return {g.delta, g.gamma, g.vega, g.theta};
-  }
+  PortfolioGreeks member_greeks() const override { return greeks(); }
   void carry_out(const risk::RiskEvent& event) override;
   void pause_member(std::string_view code, std::string detail) override;
   // Marks the strategy's ledger and the account.

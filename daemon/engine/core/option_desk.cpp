@@ -176,11 +176,7 @@ PortfolioGreeks OptionDesk::position_greeks(const Portfolio& portfolio, SymbolId
 PortfolioGreeks OptionDesk::greeks(const Portfolio& portfolio, Timestamp now) const {
   PortfolioGreeks total;
   for (std::size_t s = 0; s < portfolio.instruments().size(); ++s) {
-    const PortfolioGreeks g = position_greeks(portfolio, static_cast<SymbolId>(s), now);
-    total.delta += g.delta;
-    total.gamma += g.gamma;
-    total.vega += g.vega;
-    total.theta += g.theta;
+    total += position_greeks(portfolio, static_cast<SymbolId>(s), now);
   }
   return total;
 }

@@ -13,19 +13,11 @@
 #include "engine/options/chain_source.hpp"
 #include "engine/trading/instrument.hpp"
 #include "engine/trading/portfolio.hpp"
+#include "engine/trading/portfolio_greeks.hpp"
 
 namespace aiots {
 
 struct SymbolBar;
-
-// Net Greeks of a portfolio: delta in units of the underlyings (shares), gamma in shares per
-// unit move, vega per 1.00 of volatility and theta per year, both in money.
-struct PortfolioGreeks {
-  double delta = 0;
-  double gamma = 0;
-  double vega = 0;
-  double theta = 0;
-};
 
 // A contract's position to close at expiry, and the underlying to deliver when in the money.
 struct Settlement {

@@ -139,15 +139,10 @@ AccountMember* Account::member(std::string_view strategy) const {
   return nullptr;
 }
 
-NetGreeks Account::greeks() const {
-  NetGreeks total;
+PortfolioGreeks Account::greeks() const {
+  PortfolioGreeks total;
   for (const Seat& s : m_seats) {
-    if (s.member == nullptr) continue;
-    const NetGreeks g = s.member->member_greeks();
-    total.delta += g.delta;
-    total.gamma += g.gamma;
-    total.vega += g.vega;
-    total.theta += g.theta;
+    if (s.member != nullptr) total += s.member->member_greeks();
   }
   return total;
 }

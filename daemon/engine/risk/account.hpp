@@ -17,6 +17,7 @@
 #include "engine/broker/simulated_broker.hpp"
 #include "engine/risk/risk_limits.hpp"
 #include "engine/trading/portfolio.hpp"
+#include "engine/trading/portfolio_greeks.hpp"
 
 namespace aiots::risk {
 
@@ -49,15 +50,6 @@ struct Pending {
 // they have none).
 Pending pending_of(const SimulatedBroker& broker, SymbolId symbol, double last, double multiplier);
 
-// Net Greeks: delta in units of the underlyings (shares), gamma in shares per unit move, vega per
-// 1.00 of volatility and theta per year, both in money.
-struct NetGreeks {
-  double delta = 0;
-  double gamma = 0;
-  double vega = 0;
-  double theta = 0;
-};
-
 // A strategy trading in an account (the engine that runs it).
 class AccountMember {
 public:
@@ -67,7 +59,7 @@ public:
   virtual const std::vector<Fill>& member_fills() const = 0;
   virtual const Portfolio& member_ledger() const = 0;
   // The net Greeks of the strategy's positions (stock counts its shares as delta).
-  virtual NetGreeks member_greeks() const = 0;
+  virtual PortfolioGreeks member_greeks() const = 0;
   // Carries out an account transition's action (cancel, flatten) on this strategy's orders and
   // positions. The member that recorded the event calls it on every member, itself included.
   virtual void carry_out(const RiskEvent& event) = 0;
@@ -128,7 +120,7 @@ public:
   std::vector<AccountMember*> members() const;
   AccountMember* member(std::string_view strategy) const;
   // The net Greeks of every member's positions.
-  NetGreeks greeks() const;
+  PortfolioGreeks greeks() const;
   // The open orders of an account symbol at every member, and their count.
   Pending pending(SymbolId symbol, double last) const;
   bool has_open(SymbolId symbol) const;
