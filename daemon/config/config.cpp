@@ -27,7 +27,7 @@ constexpr ConfigKey k_keys[] = {
     {"lua.instructions", ConfigType::Integer, "10000000", "Instruction budget per strategy callback"},
     {"lua.memory_mb", ConfigType::Integer, "64", "Memory cap per strategy Lua state, MiB"},
     {"lua.deadline_ms", ConfigType::Integer, "50", "Wall-clock deadline per strategy callback, ms (0: none); a callback past it is stopped and its strategy marked failed, so status and halt always answer"},
-    {"broker.cash", ConfigType::Float, "100000.0", "Starting cash of each paper-trading strategy"},
+    {"broker.cash", ConfigType::Float, "100000.0", "Starting cash of each paper account (shared by the strategies loaded into it)"},
     {"broker.commission", ConfigType::String, "\"none\"", "Commission model of the paper broker (as aiots-backtest(1))"},
     {"broker.slippage", ConfigType::String, "\"none\"", "Slippage model of the paper broker (as aiots-backtest(1))"},
     {"broker.fill", ConfigType::String, "\"open\"", "Market orders fill at the next bar's open or this bar's close"},

@@ -19,6 +19,10 @@ expect_exit 0 "$AIOTS" --json backtest "$PLAN" "$PLAN" --data MSFT -p 'plan=2:bu
 expect_eq "together" "$(json '[(s["name"], s["denials"], s["positions"]) for s in j["strategies"]], j["risk"]["denials"], j["final"]["positions"]["MSFT"]')" \
   "[('order_plan', {}, {'MSFT': 120}), ('order_plan-2', {'POSITION_LIMIT_EXCEEDED': 1}, {})] {'POSITION_LIMIT_EXCEEDED': 1} 120"
 expect_eq "account equity is the sum" "$(json 'round(j["final"]["equity"] - 100000, 2) == round(sum(s["pnl"] for s in j["strategies"]), 2)')" "True"
+# A strategy that fails stops alone: the others trade on, the run says which one stopped.
+expect_exit 1 "$AIOTS" --json backtest "$PLAN" "$AIOTS_SRC/tests/data/strategies/runtime_error.lua" --data MSFT -p 'plan=2:buy:10;40:sell:10' --no-record
+expect_eq "one stops alone" "$(json 'j["status"], j["error"].split(":")[0], [(s["name"], s["status"], s["fills"]) for s in j["strategies"]]')" \
+  "stopped runtime_error [('order_plan', 'completed', 2), ('runtime_error', 'stopped', 0)]"
 # A portfolio file: names, parameters, paths relative to the file; -p over it; the summary.
 mkdir -p "$WORK/pf"
 cp "$PLAN" "$WORK/pf/plan.lua"
