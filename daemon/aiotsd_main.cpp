@@ -107,6 +107,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   aiots::Runtime runtime(*config, std::move(*journal), logger);
+  if (auto hook = aiots::notify::webhook_settings(*config); !hook) {
+    logger.error("notify", hook.error().message);
+    std::cerr << "aiotsd: " << hook.error().message << "\n";
+    return 2;
+  } else {
+    runtime.set_webhook(*hook);
+  }
   if (auto rebuilt = runtime.rebuild(); !rebuilt) {
     // Refuse to trade on a journal that does not add up.
     logger.error("journal", "cannot rebuild state: " + rebuilt.error().message);
@@ -140,8 +147,14 @@ int main(int argc, char** argv) {
       logger.error("config", fresh.error().message);
       return tl::unexpected(fresh.error());
     }
+    auto hook = aiots::notify::webhook_settings(*fresh);
+    if (!hook) {
+      logger.error("notify", hook.error().message);
+      return tl::unexpected(hook.error());
+    }
     logger.set_level(aiots::parse_log_level(fresh->string("log_level")));
     runtime.set_config(*fresh);
+    runtime.set_webhook(*hook);
     logger.info("config", "reloaded", {{"path", config_path}});
     return nlohmann::json{{"reloaded", true}};
   };

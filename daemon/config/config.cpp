@@ -36,6 +36,11 @@ constexpr ConfigKey k_keys[] = {
     {"options.settlement", ConfigType::String, "\"physical\"", "In-the-money options at expiry: physical (deliver the underlying) or cash"},
     {"options.rate", ConfigType::Float, "0.0", "Risk-free rate options are valued with (continuously compounded)"},
     {"options.div", ConfigType::Float, "0.0", "Dividend yield options are valued with (continuously compounded)"},
+    {"notify.webhook_url_file", ConfigType::String, "\"\"", "File (mode 0600) whose first line is the webhook URL alerts are posted to (empty: none)"},
+    {"notify.webhook_url_env", ConfigType::String, "\"\"", "Environment variable holding the webhook URL, instead of a file (empty: none)"},
+    {"notify.queue", ConfigType::Integer, "1000", "Alerts waiting to be posted at most; beyond it the oldest is dropped (and counted)"},
+    {"notify.max_attempts", ConfigType::Integer, "5", "Attempts per alert on network errors, 429 and 5xx"},
+    {"notify.backoff_ms", ConfigType::Integer, "500", "Wait before the first retry, ms; doubles after each (at most 30 s)"},
 };
 
 // The [risk] keys come from the risk engine's own table (one list of limits for aiots.toml,

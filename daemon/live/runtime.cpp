@@ -190,12 +190,30 @@ void Runtime::count_latency(double seconds) {
   m_latencies.push_back(seconds);
 }
 
+void Runtime::set_webhook(std::optional<notify::WebhookSettings> settings) {
+  if (!settings) {
+    m_webhook.reset();
+    return;
+  }
+  if (m_webhook && m_webhook->settings().url == settings->url && m_webhook->settings().queue == settings->queue &&
+      m_webhook->settings().max_attempts == settings->max_attempts && m_webhook->settings().backoff == settings->backoff) {
+    return;  // unchanged: keep its queue and counters
+  }
+  m_webhook = std::make_unique<notify::Webhook>(std::move(*settings));
+  m_logger.info("notify", "alerts go to a webhook", {{"webhook", notify::redact_url(m_webhook->settings().url)}});
+}
+
 Expected<void> Runtime::commit() {
   AIOTS_TRY(m_journal.commit());
   // Only now, with the events durable, may anyone hear of them.
   if (m_publish) {
     for (const auto& [topic, event] : m_outbox) {
       m_publish(topic, event);
+    }
+  }
+  if (m_webhook) {
+    for (const auto& [topic, event] : m_outbox) {
+      if (notify::is_alert(event.value("kind", ""))) m_webhook->post(notify::alert_body(event));
     }
   }
   m_outbox.clear();

@@ -19,6 +19,7 @@
 #include "log/logger.hpp"
 #include "lua/lua_risk_rule.hpp"
 #include "lua/lua_strategy.hpp"
+#include "notify/webhook.hpp"
 #include "store/market_store.hpp"
 
 namespace aiots {
@@ -152,6 +153,8 @@ public:
   const Config& config() const { return m_config; }
   // Takes a reloaded configuration (SIGHUP): new [risk] limits apply to every strategy at once.
   void set_config(Config config);
+  // Posts alerts (halts, risk transitions, failures) to this webhook from now on (none: stop).
+  void set_webhook(std::optional<notify::WebhookSettings> settings);
   Logger& logger() { return m_logger; }
   Journal& journal() { return m_journal; }
   std::int64_t rpc_requests = 0;
@@ -240,6 +243,7 @@ private:
   std::int64_t m_bar_events = 0;
   std::int64_t m_plugin_errors = 0;
   std::vector<double> m_latencies;  // bar-to-order, seconds (bounded)
+  std::unique_ptr<notify::Webhook> m_webhook;
 };
 
 // Buckets of the latency histograms, in seconds.

@@ -252,6 +252,7 @@ nlohmann::json Runtime::status() const {
           {"equity", equity},
           {"strategies", strategies},
           {"feed", feed_status()},
+          {"notify", m_webhook ? m_webhook->status() : nlohmann::json(nullptr)},
           {"journal", {{"path", m_journal.path()}, {"records", m_journal.committed_records()}}}};
 }
 
