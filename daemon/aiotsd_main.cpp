@@ -20,6 +20,7 @@
 #include "server/metrics_http.hpp"
 #include "server/plugin_watcher.hpp"
 #include "server/server.hpp"
+#include "server/systemd_notify.hpp"
 
 namespace {
 
@@ -122,6 +123,7 @@ int main(int argc, char** argv) {
   }
   boost::asio::io_context io;
   aiots::Server server(io, runtime, logger, socket_path);
+  const aiots::SystemdNotifier systemd;
   bool stopping = false;
   const auto shutdown = [&] {
     if (stopping) {
@@ -129,6 +131,7 @@ int main(int argc, char** argv) {
     }
     stopping = true;
     logger.info("daemon", "stopping");
+    systemd.send("STOPPING=1");
     server.stop();
     runtime.snapshot_states();
     if (auto c = runtime.commit(); !c) {
@@ -186,6 +189,18 @@ int main(int argc, char** argv) {
     });
   };
   wait_hup();
+  // Ready: the journal is rebuilt and the socket listens. The watchdog pings come from the event
+  // loop itself, so a loop that stops turning stops them.
+  systemd.send("READY=1\nSTATUS=journal rebuilt, listening on " + socket_path + "\nMAINPID=" + std::to_string(::getpid()));
+  boost::asio::steady_timer watchdog(io);
+  std::function<void()> ping = [&] {
+    systemd.send("WATCHDOG=1");
+    watchdog.expires_after(*systemd.watchdog_interval());
+    watchdog.async_wait([&](boost::system::error_code ec2) {
+      if (!ec2 && !stopping) ping();
+    });
+  };
+  if (systemd.watchdog_interval()) ping();
   io.run();
   std::filesystem::remove(socket_path + ".pid", ec);
   logger.info("daemon", "stopped");
