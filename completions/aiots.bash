@@ -68,8 +68,8 @@ _aiots() {
 
   local opts=""
   case $cmd in
-    "") COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal logs doctor config help $global_opts" -- "$cur")); return ;;
-    help) COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal logs doctor config" -- "$cur")); return ;;
+    "") COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal logs doctor config backup restore help $global_opts" -- "$cur")); return ;;
+    help) COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal logs doctor config backup restore" -- "$cur")); return ;;
     daemon) [[ -z $sub ]] && COMPREPLY=($(compgen -W "start stop status restart" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     journal) [[ -z $sub ]] && COMPREPLY=($(compgen -W "verify" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     config) [[ -z $sub ]] && COMPREPLY=($(compgen -W "check show path" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
@@ -126,6 +126,10 @@ _aiots() {
       fi
       return ;;
     logs) COMPREPLY=($(compgen -W "-f --follow --level -n --lines $global_opts" -- "$cur")); return ;;
+    backup) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+    restore)
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "-y --yes $global_opts" -- "$cur")); else COMPREPLY=($(compgen -d -- "$cur")); fi
+      return ;;
     status|metrics|doctor) COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     stress)
       opts="-d --data --scenario --at --max-loss --flat-within --risk --risk-param --limit --wide -t --timeframe --from --to -p --param --cash --commission --slippage --fill"

@@ -44,6 +44,8 @@ done
 for cmd in halt reduce resume; do
   check_command aiots-risk.1.scd "$cmd"
 done
+check_command aiots-backup.1.scd backup
+check_command aiots-backup.1.scd restore
 check_command aiots-risk.1.scd risk status
 check_command aiots-risk.1.scd risk load
 check_command aiots-risk.1.scd risk report
