@@ -176,6 +176,7 @@ int main(int argc, char** argv) {
   }
   aiots::PluginWatcher watcher(io, runtime, logger);
   watcher.start();
+  server.kick_pump();  // a feed resumed after a restart
   boost::asio::signal_set terminate(io, SIGTERM, SIGINT);
   terminate.async_wait([&](boost::system::error_code, int) { shutdown(); });
   boost::asio::signal_set hangup(io, SIGHUP);

@@ -32,6 +32,7 @@ constexpr ConfigKey k_keys[] = {
     {"broker.slippage", ConfigType::String, "\"none\"", "Slippage model of the paper broker (as aiots-backtest(1))"},
     {"broker.fill", ConfigType::String, "\"open\"", "Market orders fill at the next bar's open or this bar's close"},
     {"feed.speed", ConfigType::String, "\"max\"", "Default replay speed: a multiplier such as 60x, or max"},
+    {"feed.resume", ConfigType::Bool, "true", "After a crash or kill, resume a replay or sim feed after the last bar it journaled"},
     {"options.chains", ConfigType::String, "\"store\"", "Option chains strategies see: store (the snapshots in the store) or none"},
     {"options.settlement", ConfigType::String, "\"physical\"", "In-the-money options at expiry: physical (deliver the underlying) or cash"},
     {"options.rate", ConfigType::Float, "0.0", "Risk-free rate options are valued with (continuously compounded)"},
@@ -288,6 +289,7 @@ Expected<risk::RiskLimits> Config::risk_limits(const std::string& strategy, cons
 std::string Config::string(std::string_view key) const { return std::get<std::string>(m_values.find(key)->second); }
 std::int64_t Config::integer(std::string_view key) const { return std::get<std::int64_t>(m_values.find(key)->second); }
 double Config::number(std::string_view key) const { return std::get<double>(m_values.find(key)->second); }
+bool Config::boolean(std::string_view key) const { return std::get<bool>(m_values.find(key)->second); }
 std::vector<std::string> Config::list(std::string_view key) const {
   return std::get<std::vector<std::string>>(m_values.find(key)->second);
 }

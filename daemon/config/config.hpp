@@ -43,6 +43,7 @@ public:
   std::string string(std::string_view key) const;
   std::int64_t integer(std::string_view key) const;
   double number(std::string_view key) const;
+  bool boolean(std::string_view key) const;
   std::vector<std::string> list(std::string_view key) const;
   // The [risk] limits, with the overrides of [risk.account.ACCOUNT] when `account` is named, then
   // those of [risk.strategy.NAME] when `strategy` is.

@@ -180,7 +180,7 @@ void Runtime::record(Timestamp ts, std::string_view kind, const std::string& str
   if (ts != 0) {
     data["time"] = format_time(ts);
   }
-  m_outbox.emplace_back(std::string(topic), std::move(data));
+  if (!topic.empty()) m_outbox.emplace_back(std::string(topic), std::move(data));
 }
 
 void Runtime::count_latency(double seconds) {
@@ -204,6 +204,12 @@ void Runtime::set_webhook(std::optional<notify::WebhookSettings> settings) {
 }
 
 Expected<void> Runtime::commit() {
+  if (m_feed.running && m_feed.last_ts != m_feed.journaled_ts) {
+    // The feed's progress commits with the events of the bars it counts: after a crash the feed
+    // resumes after exactly the bars whose events are durable.
+    record(0, "feed.progress", "", {{"last_time", format_time(m_feed.last_ts)}, {"ns", m_feed.last_ts}}, "");
+    m_feed.journaled_ts = m_feed.last_ts;
+  }
   AIOTS_TRY(m_journal.commit());
   // Only now, with the events durable, may anyone hear of them.
   if (m_publish) {
@@ -500,7 +506,23 @@ Expected<nlohmann::json> Runtime::rebuild() {
   // The state each account's last journaled transition left it in, and why; its last day.
   std::map<std::string, std::pair<std::string, std::string>> account_states;
   std::map<std::string, nlohmann::json> account_days;
+  // The feed that was running when the daemon went down, and its last durable bar.
+  nlohmann::json feed_params;
+  bool feed_open = false;
+  Timestamp feed_after = INT64_MIN;
   for (const JournalRecord& r : records) {
+    if (r.kind == "feed.started") {
+      feed_params = r.data;
+      feed_open = true;
+      feed_after = INT64_MIN;
+    } else if (r.kind == "feed.resumed") {
+      feed_params = r.data.value("params", nlohmann::json::object());
+      feed_open = true;
+    } else if (r.kind == "feed.progress") {
+      feed_after = r.data.value("ns", feed_after);
+    } else if (r.kind == "feed.done" || r.kind == "feed.stopped") {
+      feed_open = false;
+    }
     if (r.kind == "strategy.loaded") {
       // Journals from before shared accounts: each strategy traded in an account of its own.
       specs[r.strategy] = Spec{r.data, {}, {}, nlohmann::json::object(), false, r.data.value("account", r.strategy)};
@@ -638,6 +660,13 @@ Expected<nlohmann::json> Runtime::rebuild() {
   }
   record(0, "daemon.started", "", {{"records", records.size()}, {"strategies", restored}}, "plugins");
   AIOTS_TRY(commit());
+  if (feed_open && m_config.boolean("feed.resume")) {
+    resume_feed(feed_params, feed_after);
+    AIOTS_TRY(commit());
+  } else if (feed_open) {
+    record(0, "feed.stopped", "", {{"bars", 0}, {"reason", "not resumed after a restart (feed.resume = false)"}}, "feed");
+    AIOTS_TRY(commit());
+  }
   m_logger.info("journal", "rebuilt from journal", {{"records", std::to_string(records.size())},
                                                      {"strategies", std::to_string(restored.size())}});
   return nlohmann::json{{"records", records.size()}, {"strategies", restored}, {"halted", m_halted}};

@@ -144,7 +144,7 @@ public:
   // Called when a feed finishes (for deferred replies).
   void on_feed_done(std::function<void(const nlohmann::json&)> done) { m_feed_done.push_back(std::move(done)); }
 
-  // Journals an event of a strategy and queues its notification on `topic`.
+  // Journals an event of a strategy and queues its notification on `topic` (none when empty).
   void record(Timestamp ts, std::string_view kind, const std::string& strategy, nlohmann::json data,
               std::string_view topic);
   void count_latency(double seconds);
@@ -174,7 +174,16 @@ private:
     std::chrono::steady_clock::time_point started;
     std::chrono::steady_clock::time_point next_due;
     Timestamp last_ts = 0;
+    nlohmann::json params;       // what started it (journaled in feed.started: a restart resumes it)
+    Timestamp journaled_ts = 0;  // the last bar time in a feed.progress record
+    std::int64_t skipped = 0;    // bars done before a restart, not sent again
+    std::string resumed_after;   // the bar time it resumed after, when it did
   };
+  // Restarts the feed a crash or kill interrupted, after the last bar it journaled (none when it
+  // ended, was stopped, or feed.resume is false).
+  void resume_feed(const nlohmann::json& params, Timestamp after);
+  bool m_resuming = false;        // start_feed skips the bars at or before m_resume_after
+  Timestamp m_resume_after = 0;
 
   Expected<std::unique_ptr<StrategySlot>> build_slot(const std::string& name, const std::string& file,
                                                      const std::vector<std::string>& symbols,

@@ -109,6 +109,18 @@ std::chrono::nanoseconds Runtime::pump(std::size_t max_groups, std::chrono::nano
 void Runtime::start_feed(FeedState feed) {
   feed.running = true;
   feed.next.assign(feed.bars.size(), 0);
+  if (m_resuming) {
+    for (std::size_t s = 0; s < feed.bars.size(); ++s) {
+      const auto& b = feed.bars[s];
+      feed.next[s] = static_cast<std::size_t>(
+          std::upper_bound(b.begin(), b.end(), m_resume_after, [](Timestamp t, const Bar& bar) { return t < bar.ts; }) - b.begin());
+      feed.skipped += static_cast<std::int64_t>(feed.next[s]);
+    }
+    const bool from_start = m_resume_after == INT64_MIN;  // no bar of it was durable yet
+    feed.resumed_after = from_start ? "start" : format_time(m_resume_after);
+    feed.last_ts = from_start ? 0 : m_resume_after;
+    feed.journaled_ts = feed.last_ts;
+  }
   feed.started = std::chrono::steady_clock::now();
   feed.next_due = feed.started;
   for (const auto& b : feed.bars) {
@@ -126,7 +138,36 @@ void Runtime::start_feed(FeedState feed) {
     }
   }
   m_feed = std::move(feed);
-  m_logger.info("feed", "started", {{"kind", m_feed.kind}, {"bars", std::to_string(m_feed.total)}});
+  if (m_feed.resumed_after.empty()) {
+    record(0, "feed.started", "", m_feed.params, "feed");
+  } else {
+    record(0, "feed.resumed", "", {{"params", m_feed.params}, {"after", m_feed.resumed_after}, {"skipped", m_feed.skipped}},
+           "feed");
+  }
+  m_logger.info("feed", m_feed.resumed_after.empty() ? "started" : "resumed",
+                {{"kind", m_feed.kind}, {"bars", std::to_string(m_feed.total - m_feed.skipped)}});
+}
+
+void Runtime::resume_feed(const nlohmann::json& params, Timestamp after) {
+  const std::string kind = params.value("kind", "");
+  Expected<nlohmann::json> started = data_error("unknown feed kind " + quote_value(kind));
+  // Started again as journaled, then every bar at or before `after` skipped: those were processed
+  // and committed before the crash (the progress record commits with their events).
+  m_resuming = true;
+  m_resume_after = after;
+  if (kind == "replay") {
+    started = start_replay(params.value("symbols", std::vector<std::string>{}), params.value("speed", 0.0),
+                           params.value("from", ""), params.value("to", ""), params.value("timeframe", ""));
+  } else if (kind == "sim") {
+    started = start_sim(params.value("symbol", ""), params.value("bars", std::int64_t{0}),
+                        params.value("seed", std::uint64_t{0}), params.value("speed", 0.0), params.value("start", ""));
+  }
+  m_resuming = false;
+  if (!started) {
+    m_logger.error("feed", "cannot resume the feed: " + started.error().message);
+    record(0, "feed.stopped", "", {{"bars", 0}, {"error", started.error().message}}, "feed");
+    m_feed.running = false;
+  }
 }
 
 Expected<nlohmann::json> Runtime::start_replay(const std::vector<std::string>& symbols, double speed,
@@ -158,6 +199,7 @@ Expected<nlohmann::json> Runtime::start_replay(const std::vector<std::string>& s
   FeedState feed;
   feed.kind = "replay";
   feed.speed = speed;
+  feed.params = {{"kind", "replay"}, {"symbols", symbols}, {"speed", speed}, {"from", from}, {"to", to}, {"timeframe", timeframe}};
   for (std::string symbol : symbols) {
     std::transform(symbol.begin(), symbol.end(), symbol.begin(), [](unsigned char c) { return std::toupper(c); });
     AIOTS_TRY_ASSIGN(series, store.resolve(symbol, tf));
@@ -197,6 +239,7 @@ Expected<nlohmann::json> Runtime::start_sim(const std::string& symbol_arg, std::
   FeedState feed;
   feed.kind = "sim";
   feed.speed = speed;
+  feed.params = {{"kind", "sim"}, {"symbol", symbol_arg}, {"bars", count}, {"seed", seed}, {"speed", speed}, {"start", start}};
   feed.symbols = {symbol};
   // A seeded random walk of one-minute bars: the same seed gives the same market.
   std::mt19937_64 rng(seed);
@@ -246,6 +289,8 @@ nlohmann::json Runtime::feed_status() const {
           {"speed", m_feed.speed > 0 ? format_number(m_feed.speed) + "x" : std::string("max")},
           {"bars_done", m_feed.events},
           {"bars_total", m_feed.total},
+          {"skipped", m_feed.skipped},
+          {"resumed_after", m_feed.resumed_after.empty() ? nlohmann::json(nullptr) : nlohmann::json(m_feed.resumed_after)},
           {"last_time", m_feed.last_ts != 0 ? nlohmann::json(format_time(m_feed.last_ts)) : nlohmann::json(nullptr)},
           {"bars_per_second", secs > 0 && m_feed.events > 0 ? static_cast<double>(m_feed.events) / secs : 0.0}};
 }

@@ -27,6 +27,8 @@ for round in $(seq 1 20); do
   wait "$watcher" 2>/dev/null || true
   expect_exit 0 "$AIOTS" -q daemon start
   expect_exit 0 "$AIOTS" journal verify
+  # The interrupted feed resumed (test_feed_resume.sh); this suite starts its own each round.
+  "$AIOTS" -q feed stop 2>/dev/null || true
   [[ $failures == 0 ]] || { echo "round $round: $OUT" >&2; break; }
 done
 
@@ -70,6 +72,7 @@ for round in $(seq 1 5); do
   while kill -0 "$pid" 2>/dev/null && [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) != Z ]]; do sleep 0.01; done
   expect_exit 0 "$AIOTS" -q daemon start
   expect_exit 0 "$AIOTS" journal verify
+  "$AIOTS" -q feed stop 2>/dev/null || true
   if [[ $halted == 0 ]]; then
     expect_exit 0 "$AIOTS" --json risk status
     expect_eq "round $round: halted after kill -9" "$(python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["state"], j["halt_reason"])' <<<"$OUT")" "HALTED crash drill $round"
