@@ -19,34 +19,89 @@ Expected<Journal> Journal::open(const std::string& path) {
   Journal j(std::move(db));
   AIOTS_TRY_ASSIGN(insert, j.m_db.prepare("INSERT INTO journal (ts, kind, strategy, data) VALUES (?, ?, ?, ?)"));
   j.m_insert = std::move(insert);
+  AIOTS_TRY_ASSIGN(seq, j.max_seq());
+  j.m_committed_seq = seq;
   return j;
+}
+
+Expected<std::int64_t> Journal::max_seq() {
+  AIOTS_TRY_ASSIGN(s, m_db.prepare("SELECT coalesce(max(seq), 0) FROM journal"));
+  AIOTS_TRY_ASSIGN(row, s.step());
+  return row ? s.column_int(0) : 0;
+}
+
+Expected<void> Journal::insert(const Pending& r) {
+  m_insert.bind(1, r.ts).bind(2, r.kind).bind(3, r.strategy).bind(4, r.data);
+  return m_insert.run();
+}
+
+void Journal::abandon() {
+  if (m_in_transaction) (void)m_db.exec("ROLLBACK");  // SQLite may have rolled back already
+  m_in_transaction = false;
+  m_failing = true;
+}
+
+Expected<void> Journal::begin() {
+  AIOTS_TRY(m_db.exec("BEGIN IMMEDIATE"));
+  m_in_transaction = true;
+  if (m_failing && !m_batch.empty()) {
+    // A commit that reported failure may still have landed (an fsync error after the write):
+    // then its records are there already and must not be written twice.
+    AIOTS_TRY_ASSIGN(seq, max_seq());
+    std::size_t landed = static_cast<std::size_t>(std::max<std::int64_t>(0, seq - m_committed_seq));
+    landed = std::min(landed, m_batch.size());
+    for (std::size_t i = landed; i < m_batch.size(); ++i) AIOTS_TRY(insert(m_batch[i]));
+    m_committed += static_cast<std::int64_t>(landed);
+    m_committed_seq += static_cast<std::int64_t>(landed);
+    m_batch.erase(m_batch.begin(), m_batch.begin() + static_cast<std::ptrdiff_t>(landed));
+  }
+  return {};
 }
 
 Expected<void> Journal::append(Timestamp ts, std::string_view kind, std::string_view strategy,
                                const nlohmann::json& data) {
-  if (!m_in_transaction) {
-    AIOTS_TRY(m_db.exec("BEGIN IMMEDIATE"));
-    m_in_transaction = true;
+  // Kept first: a record that cannot be written now is written by the next good commit.
+  m_batch.push_back(Pending{ts, std::string(kind), std::string(strategy), data.dump()});
+  if (m_failing) {
+    return {};  // written with the batch once a commit succeeds
   }
-  m_insert.bind(1, ts).bind(2, kind).bind(3, strategy).bind(4, data.dump());
-  AIOTS_TRY(m_insert.run());
-  ++m_pending;
+  if (!m_in_transaction) {
+    if (auto b = begin(); !b) {
+      abandon();
+      return b;
+    }
+  }
+  if (auto r = insert(m_batch.back()); !r) {
+    abandon();
+    return r;
+  }
   return {};
 }
 
 Expected<void> Journal::commit() {
-  if (!m_in_transaction) {
+  if (m_batch.empty()) {
     return {};
   }
   const auto t0 = std::chrono::steady_clock::now();
-  AIOTS_TRY(m_db.exec("COMMIT"));
+  if (!m_in_transaction) {
+    if (auto b = begin(); !b) {
+      abandon();
+      return b;
+    }
+  }
+  if (auto c = m_db.exec("COMMIT"); !c) {
+    abandon();
+    return c;
+  }
   m_in_transaction = false;
+  m_failing = false;
   m_latencies.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   if (m_latencies.size() > 100'000) {
     m_latencies.erase(m_latencies.begin(), m_latencies.begin() + 50'000);
   }
-  m_committed += m_pending;
-  m_pending = 0;
+  m_committed += static_cast<std::int64_t>(m_batch.size());
+  m_committed_seq += static_cast<std::int64_t>(m_batch.size());
+  m_batch.clear();
   ++m_commits;
   return {};
 }

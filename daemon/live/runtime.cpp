@@ -167,13 +167,7 @@ Expected<std::vector<std::string>> Runtime::accounts_for(const std::string& acco
 void Runtime::record(Timestamp ts, std::string_view kind, const std::string& strategy, nlohmann::json data,
                      std::string_view topic) {
   if (auto r = m_journal.append(ts, kind, strategy, data); !r) {
-    // A journal that cannot be written must stop trading: nothing may be acted on unjournaled.
-    m_logger.error("journal", r.error().message);
-    m_halted = true;
-    m_halt_reason = "JOURNAL_WRITE_FAILED: " + r.error().message;
-    for (auto& [n, slot] : m_slots) {
-      slot->engine->restore_account_state(risk::AccountState::Halted, "JOURNAL_WRITE_FAILED");
-    }
+    journal_fault(r.error());
   }
   data["kind"] = kind;
   data["strategy"] = strategy;
@@ -203,14 +197,36 @@ void Runtime::set_webhook(std::optional<notify::WebhookSettings> settings) {
   m_logger.info("notify", "alerts go to a webhook", {{"webhook", notify::redact_url(m_webhook->settings().url)}});
 }
 
+void Runtime::journal_fault(const Error& error) {
+  if (m_journal_fault) return;
+  // A journal that cannot be written must stop trading: nothing may be acted on unjournaled.
+  // What was appended waits in memory; `aiots resume --yes` writes it once the disk takes it.
+  m_journal_fault = true;
+  m_halted = true;
+  m_halt_reason = "JOURNAL_WRITE_FAILED: " + error.message;
+  for (auto& [n, slot] : m_slots) {
+    slot->engine->restore_account_state(risk::AccountState::Halted, risk::k_journal_write_failed);
+  }
+  m_logger.error("journal", "cannot write the journal: trading halted until aiots resume --yes succeeds",
+                 {{"error", error.message}});
+}
+
 Expected<void> Runtime::commit() {
+  if (m_journal_fault) {
+    // No retry behind the operator's back: resume_trading tries again, when asked.
+    return data_error(m_halt_reason + " (trading halted; nothing since was acknowledged; aiots resume --yes "
+                      "writes it once the disk takes it)");
+  }
   if (m_feed.running && m_feed.last_ts != m_feed.journaled_ts) {
     // The feed's progress commits with the events of the bars it counts: after a crash the feed
     // resumes after exactly the bars whose events are durable.
     record(0, "feed.progress", "", {{"last_time", format_time(m_feed.last_ts)}, {"ns", m_feed.last_ts}}, "");
     m_feed.journaled_ts = m_feed.last_ts;
   }
-  AIOTS_TRY(m_journal.commit());
+  if (auto c = m_journal.commit(); !c) {
+    journal_fault(c.error());
+    return data_error(m_halt_reason + " (trading halted; nothing since was acknowledged)");
+  }
   // Only now, with the events durable, may anyone hear of them.
   if (m_publish) {
     for (const auto& [topic, event] : m_outbox) {

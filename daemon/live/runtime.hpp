@@ -144,6 +144,8 @@ public:
   // Called when a feed finishes (for deferred replies).
   void on_feed_done(std::function<void(const nlohmann::json&)> done) { m_feed_done.push_back(std::move(done)); }
 
+  // Whether the journal could not be written (trading halted until a resume writes it).
+  bool journal_faulted() const { return m_journal_fault; }
   // Journals an event of a strategy and queues its notification on `topic` (none when empty).
   void record(Timestamp ts, std::string_view kind, const std::string& strategy, nlohmann::json data,
               std::string_view topic);
@@ -243,6 +245,8 @@ private:
   std::vector<RuleSpec> m_rules;  // loaded risk rules, in load order
   FeedState m_feed;
   bool m_halted = false;
+  bool m_journal_fault = false;
+  void journal_fault(const Error& error);
   std::string m_halt_reason;
   std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
   std::vector<std::pair<std::string, nlohmann::json>> m_outbox;

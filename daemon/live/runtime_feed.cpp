@@ -48,6 +48,9 @@ void Runtime::on_bars(const std::vector<std::pair<std::string, Bar>>& bars) {
 }
 
 std::chrono::nanoseconds Runtime::pump(std::size_t max_groups, std::chrono::nanoseconds slice) {
+  if (m_journal_fault) {
+    return std::chrono::milliseconds(200);  // no bars while nothing can be journaled
+  }
   if (!m_feed.running) {
     return std::chrono::nanoseconds::zero();
   }

@@ -54,6 +54,19 @@ Expected<nlohmann::json> Runtime::reduce(const std::string& reason, const std::s
 
 Expected<nlohmann::json> Runtime::resume_trading(const std::string& account) {
   AIOTS_TRY_ASSIGN(targets, accounts_for(account));
+  if (m_journal_fault) {
+    // Only once the journal takes what waits: the records kept since the fault, in order.
+    if (auto c = m_journal.commit(); !c) {
+      return data_error("JOURNAL_WRITE_FAILED: the journal still cannot be written (" + c.error().message +
+                        "); trading stays halted");
+    }
+    m_journal_fault = false;
+    m_logger.info("journal", "writable again: the records kept since the fault are durable");
+    if (!account.empty()) {
+      return usage_error("JOURNAL_WRITE_FAILED: the journal is written again; resume every account (no --account), "
+                         "the fault halted them all");
+    }
+  }
   if (account.empty()) {
     m_halted = false;
     m_halt_reason.clear();

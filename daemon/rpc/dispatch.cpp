@@ -70,6 +70,16 @@ void dispatch_checked(Runtime& rt, Logger& logger, std::string_view line, Sessio
     send(result ? json{{"jsonrpc", "2.0"}, {"id", id}, {"result", *result}} : error_response(id, result.error()));
   };
   Expected<json> result = internal_error();
+  // While the journal cannot be written, nothing may change that would need journaling: only
+  // the kill switch, resume (which writes what waits first), reloads and stop go through.
+  const bool allowed_in_fault = method == "trading.halt" || method == "trading.resume" || method == "daemon.stop" ||
+                                method == "daemon.reload_config";
+  if (rt.journal_faulted() && def->mutates && !allowed_in_fault) {
+    ++rt.rpc_errors;
+    call.complete(data_error("JOURNAL_WRITE_FAILED: the journal cannot be written; trading is halted and " + method +
+                             " is refused until aiots resume --yes succeeds (see aiots status, aiots logs)"));
+    return;
+  }
   try {
     result = def->handler(call);
   } catch (const std::exception& e) {
@@ -77,8 +87,9 @@ void dispatch_checked(Runtime& rt, Logger& logger, std::string_view line, Sessio
     logger.error("rpc", "handler failed", {{"method", method}, {"error", e.what()}});
     result = internal_error();
   }
-  // Durable first, acknowledged second: commit whatever the handler journaled.
-  if (auto c = rt.commit(); !c) {
+  // Durable first, acknowledged second: commit whatever the handler journaled. A read-only
+  // request acknowledges nothing, so it is answered even when the journal cannot be written.
+  if (auto c = rt.commit(); !c && def->mutates && result) {
     result = tl::unexpected(c.error());
   }
   if (!result) {
