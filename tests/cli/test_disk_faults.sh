@@ -11,6 +11,14 @@ SHIM="${AIOTS_FAIL_SYNC:-$AIOTS_BUILD/tests/libaiots_fail_sync.so}"
 FLAG="$WORK/disk-fails"
 export AIOTS_FAIL_SYNC_FLAG="$FLAG"
 json() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)" <<<"$OUT"; }
+# until_halted: waits (at most 5 s) for aiotsd to report trading halted; its status in $WORK/status.json.
+until_halted() {
+  for _ in $(seq 100); do
+    "$AIOTS" --json status >"$WORK/status.json" 2>/dev/null || true
+    [[ $(python3 -c 'import json; print(json.load(open("'"$WORK/status.json"'"))["halted"])' 2>/dev/null) == True ]] && break
+    sleep 0.05
+  done
+}
 
 # The store: an import whose commit cannot be synced leaves nothing behind.
 touch "$FLAG"
@@ -32,11 +40,7 @@ expect_eq "acknowledged before the fault" "$(json '[(p["strategy"], p["qty"]) fo
 "$AIOTS" -q strategy load "$PLAN" --symbols SIMX --name beta -p 'plan=5:buy:1;6:sell:1' || true
 sleep 0.3
 touch "$FLAG"
-for _ in $(seq 100); do
-  "$AIOTS" --json status >"$WORK/status.json" 2>/dev/null || true
-  [[ $(python3 -c 'import json; print(json.load(open("'"$WORK/status.json"'"))["halted"])' 2>/dev/null) == True ]] && break
-  sleep 0.05
-done
+until_halted
 OUT=$(cat "$WORK/status.json")
 expect_eq "halted, still answering" "$(json 'j["halted"], j["halt_reason"].split(":")[0]')" "True JOURNAL_WRITE_FAILED"
 expect_exit 0 "$AIOTS" --json feed status
@@ -71,11 +75,7 @@ before=$(json 'sorted((p["strategy"], p["symbol"], p["qty"]) for p in j)')
 expect_exit 0 "$AIOTS" -q feed sim SIMX --bars 1000000 --seed 2 --start 2023-01-01 --detach
 sleep 0.2
 touch "$FLAG"
-for _ in $(seq 100); do
-  "$AIOTS" --json status >"$WORK/status.json" 2>/dev/null || true
-  [[ $(python3 -c 'import json; print(json.load(open("'"$WORK/status.json"'"))["halted"])' 2>/dev/null) == True ]] && break
-  sleep 0.05
-done
+until_halted
 kill -9 "$(cat "$SOCKET.pid")"
 sleep 0.2
 rm "$FLAG"
