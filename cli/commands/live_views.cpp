@@ -145,6 +145,7 @@ void setup_live_views(CLI::App& app, Context& ctx) {
   });
   CLI::App* journal = app.add_subcommand("journal", "The journal of aiotsd");
   journal->require_subcommand(1);
+  setup_journal_stats(*journal, ctx);
   journal->add_subcommand("verify", "Recompute positions, cash and orders from the journal and compare")->callback([&ctx] {
     ctx.command_name = "journal verify";
     ctx.action = [&ctx]() -> Expected<void> {
