@@ -37,7 +37,7 @@ Expected<nlohmann::json> journal_stats(const Context& ctx) {
     out["last_event"] = timed ? nlohmann::json(format_time(totals.column_int(4))) : nlohmann::json(nullptr);
   }
   nlohmann::json kinds = nlohmann::json::object();
-  AIOTS_TRY_ASSIGN(by_kind, db.prepare("SELECT kind, count(*) FROM journal GROUP BY kind ORDER BY count(*) DESC, kind"));
+  AIOTS_TRY_ASSIGN(by_kind, db.prepare("SELECT kind, count(*) FROM journal GROUP BY kind"));
   while (true) {
     AIOTS_TRY_ASSIGN(more, by_kind.step());
     if (!more) break;

@@ -1,5 +1,7 @@
 #include "engine/risk/account.hpp"
 
+#include "engine/risk/risk_engine.hpp"  // reference_price
+
 #include <cmath>
 
 namespace aiots::risk {
@@ -28,12 +30,7 @@ Pending pending_of(const SimulatedBroker& broker, SymbolId symbol, double last, 
     const std::int64_t rest = o.remaining();
     if (o.request.side == Side::Buy) {
       p.buys += rest;
-      double ref = last;
-      if ((o.request.type == OrderType::Limit || o.request.type == OrderType::StopLimit) && o.request.limit > 0) {
-        ref = o.request.limit;
-      } else if ((o.request.type == OrderType::Stop || o.request.type == OrderType::StopLimit) && o.request.stop > 0) {
-        ref = o.request.stop;
-      }
+      const double ref = reference_price(o.request, last);
       p.buy_value += static_cast<double>(rest) * (ref > 0 && std::isfinite(ref) ? ref : 0) * multiplier;
     } else {
       p.sells += rest;
