@@ -71,7 +71,12 @@ _aiots() {
     "") COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal logs doctor config backup restore help $global_opts" -- "$cur")); return ;;
     help) COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal logs doctor config backup restore" -- "$cur")); return ;;
     daemon) [[ -z $sub ]] && COMPREPLY=($(compgen -W "start stop status restart" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
-    journal) [[ -z $sub ]] && COMPREPLY=($(compgen -W "verify stats" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
+    journal)
+      if [[ -z $sub ]]; then COMPREPLY=($(compgen -W "verify stats compact" -- "$cur"))
+      elif [[ $prev == --archive ]]; then COMPREPLY=($(compgen -f -- "$cur"))
+      elif [[ $sub == compact ]]; then COMPREPLY=($(compgen -W "--before --archive $global_opts" -- "$cur"))
+      else COMPREPLY=($(compgen -W "--archive $global_opts" -- "$cur")); fi
+      return ;;
     config) [[ -z $sub ]] && COMPREPLY=($(compgen -W "check show path" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     strategy)
       if [[ -z $sub ]]; then

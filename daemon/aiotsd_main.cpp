@@ -134,6 +134,7 @@ int main(int argc, char** argv) {
     systemd.send("STOPPING=1");
     server.stop();
     runtime.snapshot_states();
+    runtime.checkpoint();  // the next start replays nothing
     if (auto c = runtime.commit(); !c) {
       logger.error("journal", c.error().message);
     }

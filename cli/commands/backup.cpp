@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "commands/commands.hpp"
+#include "commands/live_common.hpp"
 #include "config/config.hpp"
 #include "rpc_client.hpp"
 #include "store/database.hpp"
@@ -30,11 +31,6 @@ struct Source {
 Expected<std::vector<Source>> sources(const Context& ctx) {
   AIOTS_TRY_ASSIGN(config, ctx.daemon_config());
   return std::vector<Source>{{"journal.db", config.string("journal")}, {"aiots.db", ctx.store_path()}};
-}
-
-bool daemon_answers(const Context& ctx) {
-  auto config = ctx.daemon_config();
-  return config && RpcClient::connect(config->string("socket")).has_value();
 }
 
 std::string sqlite_error(sqlite3* db) { return db != nullptr ? sqlite3_errmsg(db) : "out of memory"; }

@@ -30,6 +30,7 @@ void setup_doctor(CLI::App& app, Context& ctx);
 void setup_options(CLI::App& app, Context& ctx);
 void setup_backup(CLI::App& app, Context& ctx);
 void setup_journal_stats(CLI::App& journal, Context& ctx);
+void setup_journal_compact(CLI::App& journal, Context& ctx);
 
 // What backtest and stress share: -p name=value items as a map (a usage error names a bad
 // one), the risk options (--limit, --risk, --risk-param), and the limits in force from the

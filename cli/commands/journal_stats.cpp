@@ -14,11 +14,12 @@ namespace {
 
 std::string megabytes(std::uintmax_t bytes) { return format_fixed(static_cast<double>(bytes) / 1e6, 1) + " MB"; }
 
-Expected<nlohmann::json> journal_stats(const Context& ctx) {
+Expected<nlohmann::json> journal_stats(const Context& ctx, const std::string& archive) {
   AIOTS_TRY_ASSIGN(config, ctx.daemon_config());
-  const std::string path = config.string("journal");
+  const std::string path = archive.empty() ? config.string("journal") : archive;
   if (!std::filesystem::exists(path)) {
-    return data_error("no journal at " + path + " (aiotsd never ran with this configuration)");
+    return data_error(archive.empty() ? "no journal at " + path + " (aiotsd never ran with this configuration)"
+                                      : "no journal archive at " + path);
   }
   AIOTS_TRY_ASSIGN(db, Database::open(path, false));
   std::error_code ec;
@@ -44,19 +45,37 @@ Expected<nlohmann::json> journal_stats(const Context& ctx) {
     kinds[by_kind.column_text(0)] = by_kind.column_int(1);
   }
   out["kinds"] = kinds;
-  // Restarts replay every record: there are no checkpoints yet.
+  // A restart loads the last checkpoint and replays the records after it. A journal written
+  // before checkpoints existed has no such table until aiotsd opens it.
+  out["checkpoints"] = 0;
   out["last_checkpoint"] = nullptr;
+  AIOTS_TRY_ASSIGN(has_table, db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'"));
+  AIOTS_TRY_ASSIGN(table_row, has_table.step());
+  if (table_row && has_table.column_int(0) > 0) {
+    AIOTS_TRY_ASSIGN(last, db.prepare("SELECT (SELECT count(*) FROM checkpoints), seq, created, length(data) FROM checkpoints "
+                                      "ORDER BY seq DESC LIMIT 1"));
+    AIOTS_TRY_ASSIGN(found, last.step());
+    if (found) {
+      out["checkpoints"] = last.column_int(0);
+      out["last_checkpoint"] = {{"seq", last.column_int(1)},
+                                {"written", format_time(last.column_int(2))},
+                                {"bytes", last.column_int(3)},
+                                {"records_after", out.value("last_seq", std::int64_t{0}) - last.column_int(1)}};
+    }
+  }
   return out;
 }
 
 }  // namespace
 
 void setup_journal_stats(CLI::App& journal, Context& ctx) {
-  journal.add_subcommand("stats", "Records per kind, event times and size of the journal (aiotsd running or not)")
-      ->callback([&ctx] {
+  auto* cmd = journal.add_subcommand("stats", "Records per kind, event times and size of the journal (aiotsd running or not)");
+  auto archive = std::make_shared<std::string>();
+  cmd->add_option("--archive", *archive, "Show this archive (from journal compact) instead of the journal");
+  cmd->callback([&ctx, archive] {
         ctx.command_name = "journal stats";
-        ctx.action = [&ctx]() -> Expected<void> {
-          AIOTS_TRY_ASSIGN(s, journal_stats(ctx));
+        ctx.action = [&ctx, archive]() -> Expected<void> {
+          AIOTS_TRY_ASSIGN(s, journal_stats(ctx, *archive));
           if (ctx.json()) {
             std::cout << s.dump(2) << "\n";
             return {};
@@ -75,7 +94,14 @@ void setup_journal_stats(CLI::App& journal, Context& ctx) {
             kinds += (kinds.empty() ? "" : ", ") + kind + " " + std::to_string(n.get<std::int64_t>());
           }
           std::cout << "kinds       " << (kinds.empty() ? "(none)" : kinds) << "\n";
-          std::cout << "checkpoint  none (a restart replays every record)\n";
+          if (s["last_checkpoint"].is_null()) {
+            std::cout << "checkpoint  none (a restart replays every record)\n";
+          } else {
+            const auto& c = s["last_checkpoint"];
+            std::cout << "checkpoint  at record " << c["seq"].get<std::int64_t>() << ", written "
+                      << c["written"].get<std::string>() << " (" << s["checkpoints"].get<std::int64_t>()
+                      << " in all; a restart replays the " << c["records_after"].get<std::int64_t>() << " records after it)\n";
+          }
           return {};
         };
       });

@@ -6,6 +6,11 @@
 
 namespace aiots::cli {
 
+bool daemon_answers(const Context& ctx) {
+  auto config = ctx.daemon_config();
+  return config && RpcClient::connect(config->string("socket")).has_value();
+}
+
 Expected<nlohmann::json> call_daemon(const Context& ctx, const std::string& method, const nlohmann::json& params) {
   AIOTS_TRY_ASSIGN(config, ctx.daemon_config());
   AIOTS_TRY_ASSIGN(client, RpcClient::connect(config.string("socket")));

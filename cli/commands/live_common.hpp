@@ -14,6 +14,9 @@ namespace aiots::cli {
 Expected<nlohmann::json> call_daemon(const Context& ctx, const std::string& method,
                                      const nlohmann::json& params = nlohmann::json::object());
 
+// Whether aiotsd answers on the configured socket.
+bool daemon_answers(const Context& ctx);
+
 // Prints `rows` (an array of objects) with `columns`; --json prints the array as is.
 Expected<void> print_rows(const Context& ctx, const nlohmann::json& rows, const std::vector<std::string>& columns);
 

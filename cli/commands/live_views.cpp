@@ -2,6 +2,7 @@
 // journal verify: what aiotsd holds, read over its socket.
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "commands/commands.hpp"
@@ -146,10 +147,16 @@ void setup_live_views(CLI::App& app, Context& ctx) {
   CLI::App* journal = app.add_subcommand("journal", "The journal of aiotsd");
   journal->require_subcommand(1);
   setup_journal_stats(*journal, ctx);
-  journal->add_subcommand("verify", "Recompute positions, cash and orders from the journal and compare")->callback([&ctx] {
+  setup_journal_compact(*journal, ctx);
+  auto* verify = journal->add_subcommand("verify", "Recompute positions, cash and orders from the journal and compare");
+  auto archive = std::make_shared<std::string>();
+  verify->add_option("--archive", *archive, "Replay this archive (from journal compact) first: verify from the very first record");
+  verify->callback([&ctx, archive] {
     ctx.command_name = "journal verify";
-    ctx.action = [&ctx]() -> Expected<void> {
-      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "journal.verify"));
+    ctx.action = [&ctx, archive]() -> Expected<void> {
+      nlohmann::json params = nlohmann::json::object();
+      if (!archive->empty()) params["archive"] = std::filesystem::absolute(*archive).lexically_normal().string();
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "journal.verify", params));
       if (ctx.json()) {
         std::cout << r.dump(2) << "\n";
       } else if (!ctx.options.quiet) {
@@ -169,7 +176,13 @@ void setup_live_views(CLI::App& app, Context& ctx) {
             std::cout << "  " << p.get<std::string>() << "\n";
           }
         }
-        std::cout << "journal: " << r["records"].get<std::int64_t>() << " records, " << (r["ok"].get<bool>() ? "consistent" : "INCONSISTENT") << "\n";
+        const auto& c = r["checkpoints"];
+        std::cout << "checkpoints: " << c["checked"].get<std::int64_t>() << " checked, "
+                  << (c["ok"].get<bool>() ? "each equal to the replay" : "PROBLEMS") << "\n";
+        for (const auto& p : c["problems"]) std::cout << "  " << p.get<std::string>() << "\n";
+        std::cout << "journal: " << r["records"].get<std::int64_t>() << " records replayed from record "
+                  << r["from"].get<std::int64_t>() << (r["archive"].is_null() ? "" : " (with the archive)") << ", "
+                  << (r["ok"].get<bool>() ? "consistent" : "INCONSISTENT") << "\n";
       }
       if (!r["ok"].get<bool>()) {
         return data_error("the journal and the daemon's state differ (see above)");

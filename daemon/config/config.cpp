@@ -20,6 +20,7 @@ constexpr ConfigKey k_keys[] = {
     {"socket", ConfigType::String, "", "Unix socket of aiotsd. Default: $XDG_RUNTIME_DIR/aiots/aiotsd.sock, else /tmp/aiots-$UID/aiotsd.sock"},
     {"store", ConfigType::String, "", "Market-data store. Default: $AIOTS_DB, else $XDG_DATA_HOME/aiots/aiots.db"},
     {"journal", ConfigType::String, "", "Journal of orders, fills and plugin events. Default: $XDG_DATA_HOME/aiots/journal.db"},
+    {"journal_checkpoint_every", ConfigType::Integer, "50000", "Journal records between checkpoints of the rebuilt state (a restart replays at most this many, plus a clean stop's)"},
     {"log_file", ConfigType::String, "", "Log file. Default: $XDG_STATE_HOME/aiots/aiotsd.log"},
     {"log_level", ConfigType::String, "\"info\"", "Lowest level logged: trace, debug, info, warn, error"},
     {"plugin_dirs", ConfigType::StringList, "[]", "Directories searched for strategy files given by name"},
@@ -241,6 +242,9 @@ Expected<Config> Config::parse(std::string_view text, const std::string& path) {
   }
   if (const std::string s = c.string("options.settlement"); s != "physical" && s != "cash") {
     return usage_error(path + ": key 'options.settlement' must be physical or cash, not " + quote_value(s));
+  }
+  if (const std::int64_t every = c.integer("journal_checkpoint_every"); every < 1) {
+    return usage_error(path + ": key 'journal_checkpoint_every' must be at least 1, not " + std::to_string(every));
   }
   // Every account's and strategy's limits must make sense now, not when a strategy loads.
   for (const auto& [name, value] : c.m_values) {

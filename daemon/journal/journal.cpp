@@ -2,20 +2,62 @@
 
 #include <filesystem>
 
+#include "util/sha256.hpp"
+
 namespace aiots {
+
+Expected<void> create_journal_tables(Database& db) {
+  // FULL: each commit is fsynced, so an acknowledged event survives a power cut, not only a crash.
+  return db.exec("PRAGMA synchronous=FULL;"
+                 "CREATE TABLE IF NOT EXISTS journal ("
+                 "  seq INTEGER PRIMARY KEY,"
+                 "  ts INTEGER NOT NULL,"
+                 "  kind TEXT NOT NULL,"
+                 "  strategy TEXT NOT NULL,"
+                 "  data TEXT NOT NULL);"
+                 // seq: the last journal record the checkpoint covers.
+                 "CREATE TABLE IF NOT EXISTS checkpoints ("
+                 "  seq INTEGER PRIMARY KEY,"
+                 "  created INTEGER NOT NULL,"
+                 "  sha256 TEXT NOT NULL,"
+                 "  data TEXT NOT NULL);");
+}
+
+Expected<void> each_record(Database& db, std::int64_t after, const RecordVisitor& visit) {
+  AIOTS_TRY_ASSIGN(s, db.prepare("SELECT seq, ts, kind, strategy, data FROM journal WHERE seq > ? ORDER BY seq"));
+  s.bind(1, after);
+  JournalRecord r;
+  while (true) {
+    AIOTS_TRY_ASSIGN(row, s.step());
+    if (!row) return {};
+    r.seq = s.column_int(0);
+    r.ts = s.column_int(1);
+    r.kind = s.column_text(2);
+    r.strategy = s.column_text(3);
+    r.data = nlohmann::json::parse(s.column_text(4), nullptr, false);
+    if (r.data.is_discarded()) {
+      return data_error(db.path() + ": record " + std::to_string(r.seq) + " is not valid JSON");
+    }
+    AIOTS_TRY(visit(r));
+  }
+}
+
+Expected<std::vector<JournalCheckpoint>> read_checkpoints(Database& db) {
+  AIOTS_TRY_ASSIGN(s, db.prepare("SELECT seq, created, sha256, data FROM checkpoints ORDER BY seq"));
+  std::vector<JournalCheckpoint> out;
+  while (true) {
+    AIOTS_TRY_ASSIGN(row, s.step());
+    if (!row) break;
+    out.push_back(JournalCheckpoint{s.column_int(0), s.column_int(1), s.column_text(3), s.column_text(2)});
+  }
+  return out;
+}
 
 Expected<Journal> Journal::open(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   AIOTS_TRY_ASSIGN(db, Database::open(path, true));
-  // FULL: each commit is fsynced, so an acknowledged event survives a power cut, not only a crash.
-  AIOTS_TRY(db.exec("PRAGMA synchronous=FULL;"
-                    "CREATE TABLE IF NOT EXISTS journal ("
-                    "  seq INTEGER PRIMARY KEY,"
-                    "  ts INTEGER NOT NULL,"
-                    "  kind TEXT NOT NULL,"
-                    "  strategy TEXT NOT NULL,"
-                    "  data TEXT NOT NULL);"));
+  AIOTS_TRY(create_journal_tables(db));
   Journal j(std::move(db));
   AIOTS_TRY_ASSIGN(insert, j.m_db.prepare("INSERT INTO journal (ts, kind, strategy, data) VALUES (?, ?, ?, ?)"));
   j.m_insert = std::move(insert);
@@ -78,8 +120,17 @@ Expected<void> Journal::append(Timestamp ts, std::string_view kind, std::string_
   return {};
 }
 
+Expected<void> Journal::insert_checkpoint() {
+  AIOTS_TRY_ASSIGN(seq, max_seq());
+  AIOTS_TRY_ASSIGN(s, m_db.prepare("INSERT OR REPLACE INTO checkpoints (seq, created, sha256, data) VALUES (?, ?, ?, ?)"));
+  const auto created = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::system_clock::now().time_since_epoch()).count();
+  s.bind(1, seq).bind(2, static_cast<std::int64_t>(created)).bind(3, sha256_hex(*m_checkpoint)).bind(4, *m_checkpoint);
+  return s.run();
+}
+
 Expected<void> Journal::commit() {
-  if (m_batch.empty()) {
+  if (m_batch.empty() && !m_checkpoint) {
     return {};
   }
   const auto t0 = std::chrono::steady_clock::now();
@@ -89,7 +140,16 @@ Expected<void> Journal::commit() {
       return b;
     }
   }
-  if (auto c = m_db.exec("COMMIT"); !c) {
+  if (m_checkpoint) {
+    auto written = insert_checkpoint();
+    if (written) written = m_db.exec("COMMIT");
+    m_checkpoint.reset();
+    if (!written) {
+      abandon();
+      return written;
+    }
+    ++m_checkpoints;
+  } else if (auto c = m_db.exec("COMMIT"); !c) {
     abandon();
     return c;
   }
@@ -106,21 +166,18 @@ Expected<void> Journal::commit() {
   return {};
 }
 
-Expected<std::vector<JournalRecord>> Journal::read_all() {
-  AIOTS_TRY_ASSIGN(s, m_db.prepare("SELECT seq, ts, kind, strategy, data FROM journal ORDER BY seq"));
+Expected<std::int64_t> Journal::first_seq() {
+  AIOTS_TRY_ASSIGN(s, m_db.prepare("SELECT coalesce(min(seq), 0) FROM journal"));
+  AIOTS_TRY_ASSIGN(row, s.step());
+  return row ? s.column_int(0) : 0;
+}
+
+Expected<std::vector<JournalRecord>> Journal::read_all(std::int64_t after) {
   std::vector<JournalRecord> out;
-  while (true) {
-    AIOTS_TRY_ASSIGN(row, s.step());
-    if (!row) {
-      break;
-    }
-    JournalRecord r{s.column_int(0), s.column_int(1), s.column_text(2), s.column_text(3), {}};
-    r.data = nlohmann::json::parse(s.column_text(4), nullptr, false);
-    if (r.data.is_discarded()) {
-      return data_error(path() + ": record " + std::to_string(r.seq) + " is not valid JSON");
-    }
-    out.push_back(std::move(r));
-  }
+  AIOTS_TRY(each(after, [&](const JournalRecord& r) -> Expected<void> {
+    out.push_back(r);
+    return {};
+  }));
   return out;
 }
 

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -22,6 +24,27 @@ struct JournalRecord {
   nlohmann::json data;
 };
 
+// The rebuilt state as of one record (seq): a restart loads the last one and replays only the
+// records after it (live/journal_fold.hpp says what it holds).
+struct JournalCheckpoint {
+  std::int64_t seq = 0;
+  std::int64_t created = 0;  // wall-clock ns when written
+  std::string data;          // JSON
+  std::string sha256;        // of data, as written
+};
+
+using RecordVisitor = std::function<Expected<void>(const JournalRecord&)>;
+
+// Creates the journal's tables in `db` when missing (the live journal and its archives).
+Expected<void> create_journal_tables(Database& db);
+// Calls `visit` with each record of the journal database `db` after seq `after`, in order, one
+// at a time (a journal of 10M records is never held in memory whole); stops at the first error.
+Expected<void> each_record(Database& db, std::int64_t after, const RecordVisitor& visit);
+// Where compaction archives the journal at `journal` unless told: beside it, "NAME-archive.db".
+std::string default_archive_path(const std::string& journal);
+// Every checkpoint in `db`, in seq order.
+Expected<std::vector<JournalCheckpoint>> read_checkpoints(Database& db);
+
 class Journal {
 public:
   // Opens or creates the journal at `path` (parent directories too).
@@ -33,12 +56,29 @@ public:
   // (disk full, I/O error), the batch is kept in memory and written again, whole and in order,
   // by the next commit that succeeds: nothing appended is ever lost or written twice.
   Expected<void> commit();
+  // Writes `data` as a checkpoint of everything appended so far, in the same transaction as the
+  // next commit's records (so it covers exactly the records durable with it); a failed commit
+  // drops it. A commit with no records writes it alone.
+  void stage_checkpoint(std::string data) { m_checkpoint = std::move(data); }
   bool dirty() const { return !m_batch.empty(); }
   // Whether the last commit failed (its batch waits for the next one).
   bool failing() const { return m_failing; }
 
-  // Reads every committed record in order.
-  Expected<std::vector<JournalRecord>> read_all();
+  // Reads every committed record in order, or those after seq `after`.
+  Expected<std::vector<JournalRecord>> read_all(std::int64_t after = 0);
+  Expected<void> each(std::int64_t after, const RecordVisitor& visit) { return each_record(m_db, after, visit); }
+  // The seq of the first record held (1, or after a compaction the checkpoint it kept); 0 when empty.
+  Expected<std::int64_t> first_seq();
+  // Every checkpoint written, in seq order.
+  Expected<std::vector<JournalCheckpoint>> checkpoints() { return read_checkpoints(m_db); }
+  // Moves the records before market time `before` into the archive database at `archive`
+  // (created if missing; records already there are kept), up to the last checkpoint before the
+  // first record at or after `before`. The journal keeps that checkpoint and its record and
+  // everything after, so a restart needs nothing from the archive. Written to the archive and
+  // made durable there before anything is deleted here. Returns what moved ("archived": 0 and
+  // a "reason" when nothing could). Commits first; refused while commits fail.
+  Expected<nlohmann::json> compact(const std::string& archive, Timestamp before);
+  std::int64_t checkpoints_written() const { return m_checkpoints; }
 
   std::int64_t committed_records() const { return m_committed; }
   std::int64_t commits() const { return m_commits; }
@@ -60,6 +100,9 @@ private:
   // After a failed write: the transaction is dropped, the batch kept.
   void abandon();
   Expected<std::int64_t> max_seq();
+  Expected<void> insert_checkpoint();
+  std::optional<std::string> m_checkpoint;  // staged for the next commit
+  std::int64_t m_checkpoints = 0;
   Database m_db;
   Statement m_insert;
   bool m_in_transaction = false;

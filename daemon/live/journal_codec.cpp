@@ -17,6 +17,8 @@ Expected<SymbolId> symbol_id(const nlohmann::json& name, const std::vector<std::
   return static_cast<SymbolId>(it - symbols.begin());
 }
 
+std::string quote(const std::string& s) { return nlohmann::json(s).dump(); }
+
 std::optional<OrderEventKind> parse_kind(std::string_view s) {
   for (OrderEventKind k : {OrderEventKind::Submitted, OrderEventKind::Accepted, OrderEventKind::Rejected,
                            OrderEventKind::PartiallyFilled, OrderEventKind::Filled, OrderEventKind::Cancelled,
@@ -67,50 +69,103 @@ nlohmann::json encode_fill(const Fill& f, const std::vector<std::string>& symbol
           {"commission_micros", f.commission.micros}, {"ts", f.ts}};
 }
 
-Expected<void> apply_order_record(const nlohmann::json& d, const std::vector<std::string>& symbols,
-                                  std::vector<Order>& orders) {
+Expected<Order> decode_submitted(const nlohmann::json& d, const std::vector<std::string>& symbols) {
   try {
-    const OrderId id = d.at("id").get<OrderId>();
+    Order o;
+    o.id = d.at("id").get<OrderId>();
+    AIOTS_TRY_ASSIGN(sym, symbol_id(d.at("symbol"), symbols));
+    OrderRequest& r = o.request;
+    r.symbol = sym;
+    r.side = d.at("side") == "buy" ? Side::Buy : Side::Sell;
+    r.type = parse_order_type(d.at("type").get<std::string>()).value_or(OrderType::Market);
+    r.tif = parse_time_in_force(d.at("tif").get<std::string>()).value_or(TimeInForce::Gtc);
+    r.quantity = number_or_nan(d.at("qty"));
+    r.limit = number_or_nan(d.at("limit"));
+    r.stop = number_or_nan(d.at("stop"));
+    r.trail_amount = number_or_nan(d.at("trail_amount"));
+    r.trail_percent = number_or_nan(d.at("trail_percent"));
+    r.take_profit = number_or_nan(d.at("take_profit"));
+    r.stop_loss = number_or_nan(d.at("stop_loss"));
+    r.oco_group = d.at("oco").get<std::int64_t>();
+    r.tag = d.at("tag").get<std::string>();
+    o.parent = d.at("parent").get<OrderId>();
+    o.trail_extreme = number_or_nan(d.at("trail_extreme"));
+    o.created = d.at("created").get<Timestamp>();
+    o.quantity = std::isfinite(r.quantity) && r.quantity > 0 && r.quantity <= 1e12 ? static_cast<std::int64_t>(r.quantity) : 0;
+    return o;
+  } catch (const nlohmann::json::exception& ex) {
+    return data_error(std::string("journal: malformed order record: ") + ex.what());
+  }
+}
+
+Expected<OrderEvent> decode_order_event(const nlohmann::json& d) {
+  try {
     const auto kind = parse_kind(d.at("event").get<std::string>());
     if (!kind) {
       return data_error("journal: unknown order event " + d.at("event").dump());
     }
-    if (*kind == OrderEventKind::Submitted) {
-      if (id != static_cast<OrderId>(orders.size()) + 1) {
-        return data_error("journal: order " + std::to_string(id) + " submitted out of sequence");
-      }
-      Order o;
-      o.id = id;
-      AIOTS_TRY_ASSIGN(sym, symbol_id(d.at("symbol"), symbols));
-      OrderRequest& r = o.request;
-      r.symbol = sym;
-      r.side = d.at("side") == "buy" ? Side::Buy : Side::Sell;
-      r.type = parse_order_type(d.at("type").get<std::string>()).value_or(OrderType::Market);
-      r.tif = parse_time_in_force(d.at("tif").get<std::string>()).value_or(TimeInForce::Gtc);
-      r.quantity = number_or_nan(d.at("qty"));
-      r.limit = number_or_nan(d.at("limit"));
-      r.stop = number_or_nan(d.at("stop"));
-      r.trail_amount = number_or_nan(d.at("trail_amount"));
-      r.trail_percent = number_or_nan(d.at("trail_percent"));
-      r.take_profit = number_or_nan(d.at("take_profit"));
-      r.stop_loss = number_or_nan(d.at("stop_loss"));
-      r.oco_group = d.at("oco").get<std::int64_t>();
-      r.tag = d.at("tag").get<std::string>();
-      o.parent = d.at("parent").get<OrderId>();
-      o.trail_extreme = number_or_nan(d.at("trail_extreme"));
-      o.created = d.at("created").get<Timestamp>();
-      o.quantity = std::isfinite(r.quantity) && r.quantity > 0 && r.quantity <= 1e12 ? static_cast<std::int64_t>(r.quantity) : 0;
-      orders.push_back(o);
-      return {};
-    }
-    if (id < 1 || id > static_cast<OrderId>(orders.size())) {
-      return data_error("journal: event for unknown order " + std::to_string(id));
-    }
-    OrderEvent e{0, id, *kind, d.value("reason", ""), d.value("fill_qty", std::int64_t{0}), d.value("fill_price", 0.0)};
-    return orders[static_cast<std::size_t>(id - 1)].apply(e);
+    return OrderEvent{0, d.at("id").get<OrderId>(), *kind, d.value("reason", ""), d.value("fill_qty", std::int64_t{0}),
+                      d.value("fill_price", 0.0)};
   } catch (const nlohmann::json::exception& ex) {
     return data_error(std::string("journal: malformed order record: ") + ex.what());
   }
+}
+
+Expected<void> apply_order_record(const nlohmann::json& d, const std::vector<std::string>& symbols,
+                                  std::vector<Order>& orders) {
+  AIOTS_TRY_ASSIGN(e, decode_order_event(d));
+  if (e.kind == OrderEventKind::Submitted) {
+    if (e.order_id != static_cast<OrderId>(orders.size()) + 1) {
+      return data_error("journal: order " + std::to_string(e.order_id) + " submitted out of sequence");
+    }
+    AIOTS_TRY_ASSIGN(o, decode_submitted(d, symbols));
+    orders.push_back(std::move(o));
+    return {};
+  }
+  if (e.order_id < 1 || e.order_id > static_cast<OrderId>(orders.size())) {
+    return data_error("journal: event for unknown order " + std::to_string(e.order_id));
+  }
+  return orders[static_cast<std::size_t>(e.order_id - 1)].apply(e);
+}
+
+nlohmann::json encode_order_state(const Order& o, const std::vector<std::string>& symbols) {
+  nlohmann::json j = encode_order_event(OrderEvent{0, o.id, OrderEventKind::Submitted, {}, 0, 0}, o, symbols);
+  j.erase("event");
+  j["status"] = to_string(o.status);
+  j["quantity"] = o.quantity;
+  j["filled"] = o.filled;
+  j["average_fill_price"] = o.average_fill_price;
+  j["triggered"] = o.triggered;
+  j["session_day"] = o.session_day;
+  j["seen_bar"] = o.seen_bar;
+  j["reason"] = o.reason;
+  return j;
+}
+
+Expected<Order> decode_order_state(const nlohmann::json& d, const std::vector<std::string>& symbols) {
+  AIOTS_TRY_ASSIGN(o, decode_submitted(d, symbols));
+  try {
+    const std::string status = d.at("status").get<std::string>();
+    bool known = false;
+    for (OrderStatus st : {OrderStatus::Submitted, OrderStatus::Accepted, OrderStatus::PartiallyFilled,
+                           OrderStatus::Filled, OrderStatus::Cancelled, OrderStatus::Expired, OrderStatus::Rejected}) {
+      if (to_string(st) == status) {
+        o.status = st;
+        known = true;
+      }
+    }
+    if (!known) return data_error("journal: unknown order status " + quote(status));
+    o.quantity = d.at("quantity").get<std::int64_t>();
+    o.filled = d.at("filled").get<std::int64_t>();
+    o.average_fill_price = d.at("average_fill_price").get<double>();
+    o.triggered = d.at("triggered").get<bool>();
+    o.session_day = d.at("session_day").get<std::int64_t>();
+    o.seen_bar = d.at("seen_bar").get<bool>();
+    o.reason = d.at("reason").get<std::string>();
+  } catch (const nlohmann::json::exception& ex) {
+    return data_error(std::string("journal: malformed order in a checkpoint: ") + ex.what());
+  }
+  return o;
 }
 
 Expected<Fill> decode_fill(const nlohmann::json& d, const std::vector<std::string>& symbols) {

@@ -18,6 +18,12 @@ nlohmann::json encode_fill(const Fill& fill, const std::vector<std::string>& sym
 // error if it does not fit (unknown order, illegal transition, unknown symbol).
 Expected<void> apply_order_record(const nlohmann::json& data, const std::vector<std::string>& symbols,
                                   std::vector<Order>& orders);
+// The parts of an order record: the order a "submitted" record creates; the event any record is.
+Expected<Order> decode_submitted(const nlohmann::json& data, const std::vector<std::string>& symbols);
+Expected<OrderEvent> decode_order_event(const nlohmann::json& data);
+// An order with its whole state (request, status, fills so far), for journal checkpoints.
+nlohmann::json encode_order_state(const Order& order, const std::vector<std::string>& symbols);
+Expected<Order> decode_order_state(const nlohmann::json& data, const std::vector<std::string>& symbols);
 Expected<Fill> decode_fill(const nlohmann::json& data, const std::vector<std::string>& symbols);
 
 // An order as shown to clients.

@@ -34,13 +34,6 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-// When US equity options dated `day` expire: 16:00 New York (for contracts restored from a
-// journal without a chain source to say so).
-Timestamp new_york_close(std::int64_t day) {
-  static const TimeZone zone = TimeZone::locate("America/New_York").value_or(TimeZone::utc());
-  return options::close_of_date(day, zone);
-}
-
 }  // namespace
 
 lua::LuaStrategy* StrategySlot::lua() const { return dynamic_cast<lua::LuaStrategy*>(strategy.get()); }
@@ -169,6 +162,13 @@ void Runtime::record(Timestamp ts, std::string_view kind, const std::string& str
   if (auto r = m_journal.append(ts, kind, strategy, data); !r) {
     journal_fault(r.error());
   }
+  if (m_fold_error.empty()) {
+    if (auto folded = m_fold.apply(kind, strategy, data); !folded) {
+      m_fold_error = folded.error().message;
+      m_logger.error("journal", "journal checkpoints stop (a restart replays every record): " + m_fold_error,
+                     {{"kind", std::string(kind)}, {"strategy", strategy}});
+    }
+  }
   data["kind"] = kind;
   data["strategy"] = strategy;
   if (ts != 0) {
@@ -222,6 +222,9 @@ Expected<void> Runtime::commit() {
     // resumes after exactly the bars whose events are durable.
     record(0, "feed.progress", "", {{"last_time", format_time(m_feed.last_ts)}, {"ns", m_feed.last_ts}}, "");
     m_feed.journaled_ts = m_feed.last_ts;
+  }
+  if (m_fold.records() - m_checkpointed >= m_config.integer("journal_checkpoint_every")) {
+    checkpoint();
   }
   if (auto c = m_journal.commit(); !c) {
     journal_fault(c.error());
@@ -359,7 +362,7 @@ EngineConfig Runtime::engine_config(const std::string& name, const std::vector<s
   }();
   cfg.exchange_zone = new_york;
   for (const std::string& s : symbols) {
-    cfg.instruments.push_back(Instrument{s, 1.0, 0.01, Timeframe{60}});
+    cfg.instruments.push_back(live_instrument(s));
   }
   return cfg;
 }
@@ -508,69 +511,52 @@ void Runtime::snapshot_states() {
   }
 }
 
+Expected<nlohmann::json> Runtime::compact_journal(const std::string& archive, Timestamp before) {
+  AIOTS_TRY(commit());  // what happened so far is durable (and told) before the journal changes
+  AIOTS_TRY_ASSIGN(out, m_journal.compact(archive, before));
+  m_logger.info("journal", "compacted into " + archive,
+                {{"archived", out["archived"].dump()}, {"through", out["through"].dump()}});
+  return out;
+}
+
+void Runtime::checkpoint() {
+  if (!m_fold_error.empty()) return;
+  m_journal.stage_checkpoint(m_fold.to_json().dump());
+  m_checkpointed = m_fold.records();
+}
+
 Expected<nlohmann::json> Runtime::rebuild() {
-  AIOTS_TRY_ASSIGN(records, m_journal.read_all());
-  struct Spec {
-    nlohmann::json loaded;
-    std::vector<nlohmann::json> orders;
-    std::vector<nlohmann::json> fills;
-    nlohmann::json state = nlohmann::json::object();
-    bool paused = false;
-    std::string account;
-  };
-  std::map<std::string, Spec> specs;
-  // The state each account's last journaled transition left it in, and why; its last day.
-  std::map<std::string, std::pair<std::string, std::string>> account_states;
-  std::map<std::string, nlohmann::json> account_days;
-  // The feed that was running when the daemon went down, and its last durable bar.
-  nlohmann::json feed_params;
-  bool feed_open = false;
-  Timestamp feed_after = INT64_MIN;
+  // The last checkpoint, then only the records after it: restart time does not grow with the
+  // journal. A checkpoint that cannot be used (damaged) is skipped for the one before it; with
+  // none, everything is replayed (which a compacted journal no longer can).
+  std::int64_t from_seq = 0;
+  AIOTS_TRY_ASSIGN(checkpoints, m_journal.checkpoints());
+  for (auto c = checkpoints.rbegin(); c != checkpoints.rend(); ++c) {
+    auto fold = load_checkpoint(*c);
+    if (fold) {
+      m_fold = std::move(*fold);
+      from_seq = c->seq;
+      break;
+    }
+    m_logger.error("journal", "checkpoint at record " + std::to_string(c->seq) + " cannot be used: " + fold.error().message);
+  }
+  AIOTS_TRY_ASSIGN(first, m_journal.first_seq());
+  if (first > 1 && from_seq < first) {
+    return data_error("the journal was compacted (it begins at record " + std::to_string(first) +
+                      ") and no checkpoint it kept can be used: restore it from a backup, or merge the archive back");
+  }
+  AIOTS_TRY_ASSIGN(records, m_journal.read_all(from_seq));
   for (const JournalRecord& r : records) {
-    if (r.kind == "feed.started") {
-      feed_params = r.data;
-      feed_open = true;
-      feed_after = INT64_MIN;
-    } else if (r.kind == "feed.resumed") {
-      feed_params = r.data.value("params", nlohmann::json::object());
-      feed_open = true;
-    } else if (r.kind == "feed.progress") {
-      feed_after = r.data.value("ns", feed_after);
-    } else if (r.kind == "feed.done" || r.kind == "feed.stopped") {
-      feed_open = false;
-    }
-    if (r.kind == "strategy.loaded") {
-      // Journals from before shared accounts: each strategy traded in an account of its own.
-      specs[r.strategy] = Spec{r.data, {}, {}, nlohmann::json::object(), false, r.data.value("account", r.strategy)};
-    } else if (r.kind == "strategy.unloaded") {
-      specs.erase(r.strategy);
-    } else if (r.kind == "risk.rule_loaded") {
-      m_rules.push_back(RuleSpec{r.data.at("name"), r.data.at("file"), r.data.value("sha256", ""),
-                                 r.data.value("params", std::map<std::string, std::string>{}), {}, {}, 0});
-    } else if (r.kind == "risk.rule_unloaded") {
-      std::erase_if(m_rules, [&](const RuleSpec& spec) { return spec.name == r.data.value("name", ""); });
-    } else if (r.kind == "halt" && r.data.value("account", "").empty()) {
-      m_halted = true;
-      m_halt_reason = r.data.value("reason", "");
-    } else if ((r.kind == "resume" || r.kind == "reduce") && r.data.value("account", "").empty()) {
-      m_halted = false;
-      m_halt_reason.clear();
-    }
-    auto it = specs.find(r.strategy);
-    if (it == specs.end()) {
-      continue;
-    }
-    if (r.kind == "order") it->second.orders.push_back(r.data);
-    else if (r.kind == "fill") it->second.fills.push_back(r.data);
-    else if (r.kind == "strategy.state") it->second.state = r.data.value("state", nlohmann::json::object());
-    else if (r.kind == "strategy.paused") it->second.paused = true;
-    else if (r.kind == "strategy.resumed") it->second.paused = false;
-    else if (r.kind == "risk.event" && r.data.value("scope", "") == "account") {
-      account_states[r.data.value("account", it->second.account)] = {r.data.value("to", ""), r.data.value("code", "")};
-    } else if (r.kind == "risk.day") {
-      account_days[r.data.value("account", it->second.account)] = r.data;
+    if (auto folded = m_fold.apply(r.kind, r.strategy, r.data); !folded) {
+      return data_error("record " + std::to_string(r.seq) + " (" + r.kind + "): " + folded.error().message);
     }
   }
+  m_checkpointed = records.empty() ? m_fold.records() : 0;
+  for (const JournalFold::Rule& r : m_fold.rules()) {
+    m_rules.push_back(RuleSpec{r.name, r.file, r.sha256, r.params, {}, {}, 0});
+  }
+  m_halted = m_fold.halted();
+  m_halt_reason = m_fold.halt_reason();
   // Risk rules come back before the strategies they guard. One that cannot be loaded now
   // (its file gone or broken) leaves every account halted below: fail closed.
   for (RuleSpec& rule : m_rules) {
@@ -582,7 +568,7 @@ Expected<nlohmann::json> Runtime::rebuild() {
     }
   }
   nlohmann::json restored = nlohmann::json::array();
-  for (auto& [name, spec] : specs) {
+  for (const auto& [name, spec] : m_fold.strategies()) {
     const auto& l = spec.loaded;
     const std::string file = l.at("file");
     const auto symbols = l.at("symbols").get<std::vector<std::string>>();
@@ -607,28 +593,18 @@ Expected<nlohmann::json> Runtime::rebuild() {
       }
       m_logger.error("strategy", slot->failure, {{"strategy", name}});
     }
-    // Option contracts the strategy traded join its engine again, by name, before the orders
-    // and fills that name them are put back.
-    for (const auto* records : {&spec.orders, &spec.fills}) {
-      for (const auto& r : *records) {
-        if (!r.contains("symbol")) continue;
-        const std::string symbol = r.at("symbol").get<std::string>();
-        if (auto added = slot->engine->restore_option_symbol(symbol, &new_york_close); !added) {
-          return data_error("journal: strategy " + name + " traded " + symbol + ", which cannot be restored: " +
-                            added.error().message);
-        }
+    // Option contracts the strategy traded join its engine again, by name and in the order the
+    // journal met them, before its ledger and orders (which count them by that order) come back.
+    for (std::size_t i = symbols.size(); i < spec.names.size(); ++i) {
+      const auto added = slot->engine->restore_option_symbol(spec.names[i], &new_york_close);
+      if (!added || *added != static_cast<SymbolId>(i)) {
+        return data_error("journal: strategy " + name + " traded " + spec.names[i] + ", which cannot be restored" +
+                          (added ? std::string(" in its place") : ": " + added.error().message));
       }
     }
-    std::vector<Order> orders;
-    for (const auto& o : spec.orders) {
-      AIOTS_TRY(apply_order_record(o, slot->names(), orders));
-    }
-    std::vector<Fill> fills;
-    for (const auto& f : spec.fills) {
-      AIOTS_TRY_ASSIGN(fill, decode_fill(f, slot->names()));
-      fills.push_back(fill);
-    }
-    slot->engine->restore(fills, std::move(orders));
+    std::vector<Order> open;
+    for (const auto& [id, order] : spec.open) open.push_back(order);
+    slot->engine->restore_checkpoint(spec.ledger, std::move(open), spec.history);
     if (lua::LuaStrategy* lua = slot->lua(); lua != nullptr) {
       if (auto imported = lua->import_state(spec.state); !imported) {
         slot->failure = imported.error().message;
@@ -638,9 +614,10 @@ Expected<nlohmann::json> Runtime::rebuild() {
     slot->engine->set_paused(spec.paused);
     // The account comes back in the state its last journaled transition left it (a daemon killed
     // while HALTED comes back HALTED).
-    const auto journaled = account_states.find(spec.account);
-    if (const auto state = journaled == account_states.end() ? std::nullopt : risk::parse_account_state(journaled->second.first)) {
-      slot->engine->restore_account_state(*state, journaled->second.second);
+    const auto journaled = m_fold.accounts().find(spec.account);
+    const auto state = journaled == m_fold.accounts().end() ? std::nullopt : risk::parse_account_state(journaled->second.state);
+    if (state) {
+      slot->engine->restore_account_state(*state, journaled->second.code);
     } else if (m_halted) {
       slot->engine->restore_account_state(risk::AccountState::Halted, risk::k_manual_halt);
     }
@@ -649,20 +626,21 @@ Expected<nlohmann::json> Runtime::rebuild() {
     } else if (auto started = slot->engine->start(); !started) {
       slot->failure = started.error().message;
     }
-    restored.push_back({{"name", name}, {"fills", fills.size()}, {"orders", spec.orders.size()}});
+    restored.push_back({{"name", name}, {"fills", spec.history.fills}, {"orders", spec.history.orders}});
     m_slots[name] = std::move(slot);
   }
   // The day each account was in, its start-of-day equity and peak: a restart within the day
   // keeps counting its loss (a crash loop cannot reset the daily loss limit). Peaks reached
   // within the day before the restart are not journaled; the peak is at least the day's.
-  for (const auto& [account, day] : account_days) {
+  for (const auto& [account, mark] : m_fold.accounts()) {
     const auto it = m_accounts.find(account);
-    const auto parsed = parse_time(day.value("day", ""));
-    if (it == m_accounts.end() || !parsed) continue;
+    if (it == m_accounts.end() || mark.day.is_null()) continue;
+    const auto parsed = parse_time(mark.day.value("day", ""));
+    if (!parsed) continue;
     risk::AccountRiskState& st = it->second->risk_state();
     st.day = day_number(parsed->ts);
-    st.start_of_day = Money::from(day.value("start_of_day", 0.0));
-    st.peak = std::max(st.peak, Money::from(day.value("peak", 0.0)));
+    st.start_of_day = Money::from(mark.day.value("start_of_day", 0.0));
+    st.peak = std::max(st.peak, Money::from(mark.day.value("peak", 0.0)));
     st.last_equity = st.start_of_day;
   }
   for (const RuleSpec& rule : m_rules) {
@@ -674,18 +652,26 @@ Expected<nlohmann::json> Runtime::rebuild() {
       }
     }
   }
-  record(0, "daemon.started", "", {{"records", records.size()}, {"strategies", restored}}, "plugins");
+  const std::int64_t total = m_fold.records();
+  record(0, "daemon.started", "",
+         {{"records", total}, {"replayed", records.size()}, {"checkpoint", from_seq}, {"strategies", restored}}, "plugins");
+  if (!records.empty()) {
+    checkpoint();  // so that a crash loop does not replay the same tail again and again
+  }
   AIOTS_TRY(commit());
-  if (feed_open && m_config.boolean("feed.resume")) {
-    resume_feed(feed_params, feed_after);
+  const JournalFold::Feed& feed = m_fold.feed();
+  if (feed.open && m_config.boolean("feed.resume")) {
+    resume_feed(feed.params, feed.after.value_or(INT64_MIN));
     AIOTS_TRY(commit());
-  } else if (feed_open) {
+  } else if (feed.open) {
     record(0, "feed.stopped", "", {{"bars", 0}, {"reason", "not resumed after a restart (feed.resume = false)"}}, "feed");
     AIOTS_TRY(commit());
   }
-  m_logger.info("journal", "rebuilt from journal", {{"records", std::to_string(records.size())},
-                                                     {"strategies", std::to_string(restored.size())}});
-  return nlohmann::json{{"records", records.size()}, {"strategies", restored}, {"halted", m_halted}};
+  m_logger.info("journal", "rebuilt from journal",
+                {{"records", std::to_string(total)}, {"replayed", std::to_string(records.size())},
+                 {"checkpoint", std::to_string(from_seq)}, {"strategies", std::to_string(restored.size())}});
+  return nlohmann::json{{"records", total}, {"replayed", records.size()}, {"checkpoint", from_seq},
+                        {"strategies", restored}, {"halted", m_halted}};
 }
 
 }  // namespace aiots

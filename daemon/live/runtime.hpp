@@ -16,6 +16,7 @@
 #include "config/config.hpp"
 #include "engine/core/engine.hpp"
 #include "journal/journal.hpp"
+#include "live/journal_fold.hpp"
 #include "log/logger.hpp"
 #include "lua/lua_risk_rule.hpp"
 #include "lua/lua_strategy.hpp"
@@ -112,7 +113,11 @@ public:
   Expected<nlohmann::json> reload_rule(const std::string& name);
   nlohmann::json list_rules() const;
   nlohmann::json status() const;
-  Expected<nlohmann::json> verify();
+  // Replays the journal (after the records of `archive`, when given) and compares it with what
+  // the daemon holds, and every checkpoint with the replay (aiots journal verify).
+  Expected<nlohmann::json> verify(const std::string& archive = "");
+  // Moves the journal's records before `before` into `archive` (aiots journal compact).
+  Expected<nlohmann::json> compact_journal(const std::string& archive, Timestamp before);
   std::string metrics_text() const;
 
   // Starts replaying stored bars (or quotes, as one-price bars) at `speed` (0 = max).
@@ -134,6 +139,9 @@ public:
 
   // Journals the ctx.state of every strategy whose state changed since its last snapshot.
   void snapshot_states();
+  // Writes a checkpoint of the journal with the next commit (a clean stop does; commit()
+  // does every journal.checkpoint_every records).
+  void checkpoint();
   // Makes journaled events durable, then hands queued notifications to `publish`.
   Expected<void> commit();
   void set_publisher(std::function<void(const std::string& topic, const nlohmann::json& event)> publish) {
@@ -238,6 +246,11 @@ private:
 
   Config m_config;
   Journal m_journal;
+  // The journal folded as a restart would rebuild it: what checkpoints hold. A record it cannot
+  // fold (a defect) stops checkpoints, never trading: restarts then replay everything.
+  JournalFold m_fold;
+  std::string m_fold_error;
+  std::int64_t m_checkpointed = 0;  // m_fold.records() at the last checkpoint
   Logger& m_logger;
   // Every account named so far (its state outlives its strategies until a restart).
   std::map<std::string, std::shared_ptr<risk::Account>> m_accounts;

@@ -2,11 +2,13 @@
 // and the journal check.
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 
 #include "live/journal_codec.hpp"
 #include "live/runtime.hpp"
 #include "util/format_number.hpp"
+#include "util/sha256.hpp"
 #include "util/quote_value.hpp"
 
 namespace aiots {
@@ -41,7 +43,7 @@ nlohmann::json Runtime::list_strategies() const {
                    {"symbols", s->symbols},
                    {"equity", s->engine->portfolio().equity().value()},
                    {"open_orders", s->engine->open_orders(-1).size()},
-                   {"fills", s->engine->fills().size()},
+                   {"fills", s->engine->fill_count()},
                    {"error", s->failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(s->failure)},
                    {"reload_error", s->reload_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s->reload_error)}});
   }
@@ -61,7 +63,7 @@ Expected<nlohmann::json> Runtime::show_strategy(const std::string& name) const {
   out["params"] = s->params;
   out["reloads"] = s->reloads;
   out["cash"] = s->engine->portfolio().cash().value();
-  out["trades"] = s->engine->trades().size();
+  out["trades"] = s->engine->trade_count();
   if (lua::LuaStrategy* l = s->lua(); l != nullptr) {
     auto state = l->export_state();
     out["ctx_state"] = state ? *state : nlohmann::json(state.error().message);
@@ -74,16 +76,13 @@ Expected<nlohmann::json> Runtime::show_strategy(const std::string& name) const {
 nlohmann::json Runtime::orders(bool open_only) const {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [name, s] : m_slots) {
-    const SimulatedBroker& b = s->engine->broker();
-    for (OrderId id = 1; id <= static_cast<OrderId>(b.order_count()); ++id) {
-      const Order& o = b.order(id);
-      if (open_only && !o.is_open()) {
-        continue;
-      }
+    // Orders closed before the checkpoint the daemon restarted from are in the journal only.
+    s->engine->broker().for_each_order([&](const Order& o) {
+      if (open_only && !o.is_open()) return;
       nlohmann::json j = describe_order(o, s->names());
       j["strategy"] = name;
       out.push_back(std::move(j));
-    }
+    });
   }
   return out;
 }
@@ -256,69 +255,178 @@ nlohmann::json Runtime::status() const {
           {"journal", {{"path", m_journal.path()}, {"records", m_journal.committed_records()}}}};
 }
 
-Expected<nlohmann::json> Runtime::verify() {
-  AIOTS_TRY(commit());
-  AIOTS_TRY_ASSIGN(records, m_journal.read_all());
-  std::map<std::string, std::vector<nlohmann::json>> fills;
-  std::map<std::string, std::vector<nlohmann::json>> orders;
-  for (const JournalRecord& r : records) {
-    if (r.kind == "strategy.loaded") {
-      fills[r.strategy].clear();
-      orders[r.strategy].clear();
-    } else if (r.kind == "fill") {
-      fills[r.strategy].push_back(r.data);
-    } else if (r.kind == "order") {
-      orders[r.strategy].push_back(r.data);
+namespace {
+
+// Replays a journal (an archive first, when given) through a fold, record by record, and
+// compares each checkpoint with the fold at the record it covers: they must be equal, whichever
+// state the daemon that wrote it started from.
+class CheckpointCheck {
+public:
+  explicit CheckpointCheck(std::vector<JournalCheckpoint> list) : m_list(std::move(list)) {}
+  JournalFold fold;
+  std::vector<std::string> problems;
+  std::int64_t records = 0;
+  std::int64_t last_seq = 0;
+
+  // Starts from the checkpoint at `seq` (a compacted journal's first record) instead of empty.
+  Expected<void> start_at(std::int64_t seq) {
+    for (const JournalCheckpoint& c : m_list) {
+      if (c.seq != seq) continue;
+      AIOTS_TRY_ASSIGN(f, load_checkpoint(c));
+      fold = std::move(f);
+      last_seq = seq;
+      skip_through(seq);
+      return {};
+    }
+    return data_error("the journal begins at record " + std::to_string(seq) +
+                      " (compacted) but holds no checkpoint there: give its archive with --archive");
+  }
+  Expected<void> visit(const JournalRecord& r) {
+    if (r.seq <= last_seq) return {};  // the record a compaction kept in both files
+    if (r.seq != last_seq + 1) {
+      problems.push_back("records " + std::to_string(last_seq + 1) + ".." + std::to_string(r.seq - 1) +
+                         " are missing (compacted into an archive? give it with --archive)");
+      return data_error("gap");
+    }
+    if (auto folded = fold.apply(r.kind, r.strategy, r.data); !folded) {
+      problems.push_back("record " + std::to_string(r.seq) + ": " + folded.error().message);
+      return data_error("fold");
+    }
+    ++records;
+    last_seq = r.seq;
+    check_due(r.seq);
+    return {};
+  }
+  nlohmann::json report() {
+    for (; m_next < m_list.size(); ++m_next) {
+      problems.push_back("checkpoint at record " + std::to_string(m_list[m_next].seq) + ": no such record");
+    }
+    return {{"ok", problems.empty()}, {"checked", m_checked},
+            {"last", m_list.empty() ? nlohmann::json(nullptr) : nlohmann::json(m_list.back().seq)}, {"problems", problems}};
+  }
+  void check_due(std::int64_t seq) {
+    for (; m_next < m_list.size() && m_list[m_next].seq <= seq; ++m_next) {
+      const JournalCheckpoint& c = m_list[m_next];
+      const std::string where = "checkpoint at record " + std::to_string(c.seq);
+      ++m_checked;
+      if (c.seq != seq) {
+        problems.push_back(where + ": no such record");
+      } else if (sha256_hex(c.data) != c.sha256) {
+        problems.push_back(where + ": checksum does not match its data");
+      } else if (const auto stored = nlohmann::json::parse(c.data, nullptr, false); stored.is_discarded()) {
+        problems.push_back(where + ": not valid JSON");
+      } else if (const auto replayed = nlohmann::json::parse(fold.to_json().dump()); stored != replayed) {
+        std::string field = "?";
+        for (const auto& [key, value] : replayed.items()) {
+          if (!stored.contains(key) || stored.at(key) != value) {
+            field = key;
+            break;
+          }
+        }
+        problems.push_back(where + ": differs from the replay of the records before it (field " + field + ")");
+      }
     }
   }
-  bool ok = true;
+
+private:
+  void skip_through(std::int64_t seq) {
+    while (m_next < m_list.size() && m_list[m_next].seq <= seq) ++m_next;
+  }
+  std::vector<JournalCheckpoint> m_list;
+  std::size_t m_next = 0;
+  std::size_t m_checked = 0;
+};
+
+// Checkpoints of the archive and the journal, one per seq, in order.
+std::vector<JournalCheckpoint> merged(std::vector<JournalCheckpoint> a, const std::vector<JournalCheckpoint>& b) {
+  for (const JournalCheckpoint& c : b) {
+    if (std::none_of(a.begin(), a.end(), [&](const JournalCheckpoint& x) { return x.seq == c.seq; })) a.push_back(c);
+  }
+  std::sort(a.begin(), a.end(), [](const JournalCheckpoint& x, const JournalCheckpoint& y) { return x.seq < y.seq; });
+  return a;
+}
+
+}  // namespace
+
+Expected<nlohmann::json> Runtime::verify(const std::string& archive) {
+  AIOTS_TRY(commit());
+  AIOTS_TRY_ASSIGN(live_checkpoints, m_journal.checkpoints());
+  std::optional<Database> archive_db;
+  std::vector<JournalCheckpoint> list = live_checkpoints;
+  if (!archive.empty()) {
+    if (!std::filesystem::exists(archive)) return data_error("no journal archive at " + archive);
+    AIOTS_TRY_ASSIGN(db, Database::open(archive, false));
+    AIOTS_TRY_ASSIGN(archived, read_checkpoints(db));
+    list = merged(std::move(archived), live_checkpoints);
+    archive_db.emplace(std::move(db));
+  }
+  CheckpointCheck check(std::move(list));
+  check.check_due(0);
+  const auto visit = [&](const JournalRecord& r) { return check.visit(r); };
+  AIOTS_TRY_ASSIGN(first, m_journal.first_seq());
+  std::int64_t from = 1;
+  bool replayed = true;
+  if (archive_db) {
+    replayed = static_cast<bool>(each_record(*archive_db, 0, visit));
+  } else if (first > 1) {
+    // Compacted: the replay starts from the checkpoint the compaction kept.
+    AIOTS_TRY(check.start_at(first));
+    from = first;
+  }
+  if (replayed) (void)m_journal.each(0, visit);
+  const nlohmann::json checkpoints = check.report();
+  const JournalFold& fold = check.fold;
+  bool ok = checkpoints.at("ok").get<bool>();
   nlohmann::json report = nlohmann::json::array();
   for (const auto& [name, s] : m_slots) {
-    // Recompute from the journal alone, then compare with what the daemon holds.
-    Portfolio recomputed(Money::from(s->cash), s->engine->portfolio().instruments());
+    // The journal's book of the strategy against what the daemon holds.
     std::vector<std::string> problems;
-    for (const auto& f : fills[name]) {
-      auto fill = decode_fill(f, s->names());
-      if (!fill) {
-        problems.push_back(fill.error().message);
-        continue;
-      }
-      recomputed.apply(*fill);
+    const auto it = fold.strategies().find(name);
+    if (it == fold.strategies().end()) {
+      problems.push_back("not loaded in the journal");
+      report.push_back({{"strategy", name}, {"ok", false}, {"problems", problems}});
+      ok = false;
+      continue;
     }
-    std::vector<Order> rebuilt;
-    for (const auto& o : orders[name]) {
-      if (auto r = apply_order_record(o, s->names(), rebuilt); !r) {
-        problems.push_back(r.error().message);
-      }
-    }
+    const JournalFold::Strategy& j = it->second;
     const Portfolio& live = s->engine->portfolio();
-    if (recomputed.cash() != live.cash()) {
-      problems.push_back("cash " + format_number(live.cash().value()) + " != " +
-                         format_number(recomputed.cash().value()) + " from the journal");
+    if (j.ledger.cash() != live.cash()) {
+      problems.push_back("cash " + format_number(live.cash().value()) + " != " + format_number(j.ledger.cash().value()) +
+                         " from the journal");
     }
     for (std::size_t i = 0; i < s->names().size(); ++i) {
       const auto id = static_cast<SymbolId>(i);
-      if (recomputed.position(id).quantity != live.position(id).quantity ||
-          recomputed.position(id).cost != live.position(id).cost) {
-        problems.push_back("position " + s->names()[i] + " " + std::to_string(live.position(id).quantity) +
-                           " != " + std::to_string(recomputed.position(id).quantity) + " from the journal");
+      const auto at = std::find(j.names.begin(), j.names.end(), s->names()[i]);
+      const Position journaled = at == j.names.end() ? Position{} : j.ledger.position(static_cast<SymbolId>(at - j.names.begin()));
+      if (journaled.quantity != live.position(id).quantity || journaled.cost != live.position(id).cost) {
+        problems.push_back("position " + s->names()[i] + " " + std::to_string(live.position(id).quantity) + " != " +
+                           std::to_string(journaled.quantity) + " from the journal");
       }
     }
     const SimulatedBroker& b = s->engine->broker();
-    if (rebuilt.size() != b.order_count()) {
-      problems.push_back("orders " + std::to_string(b.order_count()) + " != " + std::to_string(rebuilt.size()) +
+    if (j.history.orders != b.order_count()) {
+      problems.push_back("orders " + std::to_string(b.order_count()) + " != " + std::to_string(j.history.orders) +
                          " in the journal");
-    } else {
-      for (const Order& o : rebuilt) {
-        if (o.filled != b.order(o.id).filled || o.status != b.order(o.id).status) {
-          problems.push_back("order " + std::to_string(o.id) + " differs from the journal");
-          break;
-        }
+    }
+    const std::vector<OrderId> open = b.open_orders();
+    for (const auto& [id, o] : j.open) {
+      if (!o.is_open()) continue;
+      if (!b.holds(id) || !b.order(id).is_open()) {
+        problems.push_back("order " + std::to_string(id) + " is open in the journal, not in the daemon");
+      } else if (b.order(id).filled != o.filled || b.order(id).status != o.status) {
+        problems.push_back("order " + std::to_string(id) + " differs from the journal");
       }
     }
+    for (OrderId id : open) {
+      if (!j.open.contains(id)) problems.push_back("order " + std::to_string(id) + " is open in the daemon, not in the journal");
+    }
+    if (j.history.fills != s->engine->fill_count()) {
+      problems.push_back("fills " + std::to_string(s->engine->fill_count()) + " != " + std::to_string(j.history.fills) +
+                         " in the journal");
+    }
     ok = ok && problems.empty();
-    report.push_back({{"strategy", name}, {"ok", problems.empty()}, {"fills", fills[name].size()},
-                      {"orders", rebuilt.size()}, {"cash", live.cash().value()}, {"problems", problems}});
+    report.push_back({{"strategy", name}, {"ok", problems.empty()}, {"fills", j.history.fills},
+                      {"orders", j.history.orders}, {"cash", live.cash().value()}, {"problems", problems}});
   }
   // Each account must be the sum of its strategies' ledgers (as a restart rebuilds it).
   nlohmann::json accounts = nlohmann::json::array();
@@ -352,7 +460,13 @@ Expected<nlohmann::json> Runtime::verify() {
     accounts.push_back({{"account", account}, {"ok", problems.empty()}, {"strategies", strategies},
                         {"cash", a.portfolio().cash().value()}, {"problems", problems}});
   }
-  return nlohmann::json{{"ok", ok}, {"records", records.size()}, {"strategies", report}, {"accounts", accounts}};
+  return nlohmann::json{{"ok", ok},
+                        {"records", check.records},
+                        {"from", from},
+                        {"archive", archive.empty() ? nlohmann::json(nullptr) : nlohmann::json(archive)},
+                        {"strategies", report},
+                        {"accounts", accounts},
+                        {"checkpoints", checkpoints}};
 }
 
 std::string Runtime::metrics_text() const {
@@ -372,10 +486,7 @@ std::string Runtime::metrics_text() const {
   std::map<std::string, std::int64_t> by_state;
   const double equity = total_equity();
   for (const auto& [name, s] : m_slots) {
-    const SimulatedBroker& b = s->engine->broker();
-    for (OrderId id = 1; id <= static_cast<OrderId>(b.order_count()); ++id) {
-      ++by_state[std::string(to_string(b.order(id).status))];
-    }
+    s->engine->broker().for_each_order([&](const Order& o) { ++by_state[std::string(to_string(o.status))]; });
   }
   os << "# HELP aiots_orders Orders by state.\n# TYPE aiots_orders gauge\n";
   for (const char* st : {"accepted", "partially_filled", "filled", "cancelled", "expired", "rejected"}) {

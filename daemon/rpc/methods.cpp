@@ -153,8 +153,18 @@ const std::vector<MethodDef>& table() {
        }},
       {"risk.status", {}, false, "Each account's state, every limit with its use, denials per code and the latest ones",
        [](Call& c) -> Expected<json> { return c.runtime.risk_status(); }},
-      {"journal.verify", {}, false, "Recompute positions, cash and orders from the journal and compare",
-       [](Call& c) -> Expected<json> { return c.runtime.verify(); }},
+      {"journal.verify", {{"archive", "string"}}, false,
+       "Recompute positions, cash and orders from the journal (after its archive, when given) and compare; check every checkpoint",
+       [](Call& c) -> Expected<json> { return c.runtime.verify(c.params.value("archive", "")); }},
+      {"journal.compact", {{"before", "string", true}, {"archive", "string"}}, true,
+       "Move the records of events before a date into an archive database, up to a checkpoint the journal keeps",
+       [](Call& c) -> Expected<json> {
+         const std::string before = c.params.at("before").get<std::string>();
+         auto when = parse_time(before);
+         if (!when) return usage_error("INVALID_PARAMS: before " + quote_value(before) + ": " + when.error().message);
+         const std::string archive = c.params.value("archive", "");
+         return c.runtime.compact_journal(archive.empty() ? default_archive_path(c.runtime.journal().path()) : archive, when->ts);
+       }},
       {"metrics.get", {}, false, "Prometheus text exposition (in result.text)",
        [](Call& c) -> Expected<json> { return json{{"text", c.runtime.metrics_text()}}; }},
       {"events.subscribe", {{"topics", "array", true}}, false,

@@ -12,10 +12,11 @@ void run_backtest_benchmarks();
 void run_daemon_benchmarks();
 void run_options_benchmarks();
 void run_risk_benchmarks();
+void run_restart_benchmarks();
 }  // namespace aiots::bench
 
 // `aiots_bench [SECTION...]` runs only the named sections (backtest, market-data, indicators,
-// daemon, options, risk); no argument runs them all.
+// daemon, options, risk, restart); no argument runs them all.
 int main(int argc, char** argv) {
   auto wanted = [&](const char* name) {
     if (argc < 2) return true;
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   if (wanted("daemon")) aiots::bench::run_daemon_benchmarks();
   if (wanted("options")) aiots::bench::run_options_benchmarks();
   if (wanted("risk")) aiots::bench::run_risk_benchmarks();
+  if (wanted("restart")) aiots::bench::run_restart_benchmarks();
   std::printf("\n%d target(s) missed\n", aiots::bench::missed_targets());
   return 0;
 }

@@ -37,10 +37,10 @@ expect_exit 0 "$AIOTS" --json journal verify
 expect_eq "verified, every record back" "$(json 'j["ok"], j["records"] > '"$records")" "True True"
 verified=$(json 'j["records"]')
 expect_exit 0 "$AIOTS" --json journal stats
-expect_eq "journal stats" "$(json 'j["records"] >= '"$verified"', j["last_seq"] == j["records"], j["kinds"]["feed.started"], j["kinds"]["feed.resumed"], j["last_checkpoint"], j["first_event"] < j["last_event"]')" \
-  "True True 1 1 None True"
+expect_eq "journal stats" "$(json 'j["records"] >= '"$verified"', j["last_seq"] == j["records"], j["kinds"]["feed.started"], j["kinds"]["feed.resumed"], j["checkpoints"] >= 1, j["last_checkpoint"]["seq"] + j["last_checkpoint"]["records_after"] == j["last_seq"], j["first_event"] < j["last_event"]')" \
+  "True True 1 1 True True True"
 expect_exit 0 "$AIOTS" journal stats
-expect_contains "stats text" "$OUT" "checkpoint  none (a restart replays every record)"
+expect_contains "stats text" "$OUT" "checkpoint  at record"
 expect_exit 0 "$AIOTS" --json data list
 expect_eq "store restored" "$(json '[s["symbol"] for s in j]')" "['MSFT']"
 expect_exit 0 "$AIOTS" daemon stop

@@ -136,7 +136,9 @@ TEST_CASE("ctx:cash and ctx:position hold from the start, also after a restore",
     cfg.instruments = {Instrument{"X", 1, 0.01, Timeframe{86'400}}};
     Engine engine(cfg, **s);
     if (held > 0) {
-      engine.restore({Fill{1, 1, 0, Side::Buy, held, 101.0, Money{}}}, {});
+      Portfolio ledger(cfg.initial_cash, cfg.instruments);
+      ledger.apply(Fill{1, 1, 0, Side::Buy, held, 101.0, Money{}});
+      engine.restore_checkpoint(ledger, {}, BrokerHistory{1, 0, 0, 1, 0});
     }
     REQUIRE(engine.start());
     const std::vector<std::vector<Bar>> series = {ramp(1)};

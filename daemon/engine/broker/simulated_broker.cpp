@@ -108,7 +108,7 @@ void SimulatedBroker::add_instrument(Instrument instrument) {
 OrderId SimulatedBroker::settle(SymbolId symbol, Side side, std::int64_t quantity, double price, Timestamp ts,
                                 std::string tag) {
   Order order;
-  order.id = static_cast<OrderId>(m_orders.size()) + 1;
+  order.id = next_id();
   order.request.symbol = symbol;
   order.request.side = side;
   order.request.quantity = static_cast<double>(quantity);
@@ -129,23 +129,35 @@ OrderId SimulatedBroker::settle(SymbolId symbol, Side side, std::int64_t quantit
   return o.id;
 }
 
-void SimulatedBroker::restore(std::vector<Order> orders) {
-  m_orders.assign(orders.begin(), orders.end());
-  for (auto& open : m_open) {
-    open.clear();
+void SimulatedBroker::restore_open(std::vector<Order> open, std::size_t orders_before, std::int64_t next_oco,
+                                   std::size_t rejected) {
+  m_orders.clear();
+  m_base = static_cast<OrderId>(orders_before);
+  m_carried = std::move(open);
+  std::sort(m_carried.begin(), m_carried.end(), [](const Order& a, const Order& b) { return a.id < b.id; });
+  for (auto& ids : m_open) ids.clear();
+  for (const Order& o : m_carried) {
+    if (o.is_open()) m_open[static_cast<std::size_t>(o.request.symbol)].push_back(o.id);
   }
-  for (const Order& o : m_orders) {
-    if (o.is_open()) {
-      m_open[static_cast<std::size_t>(o.request.symbol)].push_back(o.id);
-    }
-    m_rejected += o.status == OrderStatus::Rejected ? 1 : 0;
-    m_next_oco = std::max(m_next_oco, o.request.oco_group + 1);
-  }
+  m_next_oco = std::max(m_next_oco, next_oco);
+  m_rejected = rejected;
+}
+
+bool SimulatedBroker::holds(OrderId id) const {
+  if (id > m_base) return id <= static_cast<OrderId>(order_count());
+  const auto it = std::lower_bound(m_carried.begin(), m_carried.end(), id,
+                                   [](const Order& o, OrderId wanted) { return o.id < wanted; });
+  return it != m_carried.end() && it->id == id;
+}
+
+Order& SimulatedBroker::carried(OrderId id) {
+  return *std::lower_bound(m_carried.begin(), m_carried.end(), id,
+                           [](const Order& o, OrderId wanted) { return o.id < wanted; });
 }
 
 OrderId SimulatedBroker::submit(const OrderRequest& request, Timestamp now, const std::string& veto, bool validated) {
   Order order;
-  order.id = static_cast<OrderId>(m_orders.size()) + 1;
+  order.id = next_id();
   order.request = request;
   order.quantity = positive(request.quantity) && request.quantity <= 1e12 ? static_cast<std::int64_t>(request.quantity) : 0;
   order.created = now;
@@ -166,7 +178,10 @@ OrderId SimulatedBroker::submit(const OrderRequest& request, Timestamp now, cons
 }
 
 Expected<void> SimulatedBroker::cancel(OrderId id, Timestamp now, std::string reason) {
-  if (id < 1 || static_cast<std::size_t>(id) > m_orders.size()) {
+  if (id >= 1 && id < next_id() && !holds(id)) {
+    return data_error("ORDER_NOT_OPEN: order " + std::to_string(id) + " closed before the last journal checkpoint");
+  }
+  if (id < 1 || !holds(id)) {
     return data_error("ORDER_NOT_FOUND: no order " + std::to_string(id));
   }
   Order& o = mut(id);

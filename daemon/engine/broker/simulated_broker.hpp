@@ -68,8 +68,10 @@ public:
   // underlying delivered by exercise or assignment. Emits an order (tagged `tag`) that is
   // submitted, accepted and filled at `price` at once, without commission or volume limits.
   OrderId settle(SymbolId symbol, Side side, std::int64_t quantity, double price, Timestamp ts, std::string tag);
-  // Puts back orders rebuilt from a journal (ids 1..n in order), open ones working again.
-  void restore(std::vector<Order> orders);
+  // Puts back, from a journal checkpoint, only the orders still open (closed ones are history
+  // in the journal, not held again): ids continue after `orders_before`; bracket groups after
+  // `next_oco`; `rejected` orders were refused before.
+  void restore_open(std::vector<Order> open, std::size_t orders_before, std::int64_t next_oco, std::size_t rejected);
   // Cancels an open order; an error with ORDER_NOT_FOUND or ORDER_NOT_OPEN otherwise.
   Expected<void> cancel(OrderId id, Timestamp now, std::string reason = "CANCELLED_BY_STRATEGY");
   // Handles the bar `bar` of `symbol`: triggers and fills orders placed before it.
@@ -77,8 +79,20 @@ public:
   // With FillTiming::Close, fills the market orders placed while `bar` was handled at its close.
   void on_close(SymbolId symbol, const Bar& bar);
 
-  const Order& order(OrderId id) const { return m_orders[static_cast<std::size_t>(id - 1)]; }
-  std::size_t order_count() const { return m_orders.size(); }
+  // The order `id`, which the broker must hold (see holds()).
+  const Order& order(OrderId id) const { return const_cast<SimulatedBroker*>(this)->mut(id); }
+  // Whether order `id` is held: every order since the start, or since the checkpoint the
+  // broker was restored from, and the orders still open then.
+  bool holds(OrderId id) const;
+  // The orders held, in id order.
+  template <class Visit>
+  void for_each_order(Visit&& visit) const {
+    for (const Order& o : m_carried) visit(o);
+    for (const Order& o : m_orders) visit(o);
+  }
+  // Orders ever submitted (ids 1..order_count()), held or not.
+  std::size_t order_count() const { return m_base + m_orders.size(); }
+  std::int64_t next_oco() const { return m_next_oco; }
   // Returns the ids of open orders, of one symbol or all (symbol < 0), in id order.
   std::vector<OrderId> open_orders(SymbolId symbol = -1) const;
   // The open orders of `symbol`, without copying (for checks that run per order).
@@ -95,7 +109,11 @@ private:
     double volume_left = 0;  // shares left under the volume cap in the current bar
   };
 
-  Order& mut(OrderId id) { return m_orders[static_cast<std::size_t>(id - 1)]; }
+  Order& mut(OrderId id) {
+    return id > m_base ? m_orders[static_cast<std::size_t>(id - m_base - 1)] : carried(id);
+  }
+  Order& carried(OrderId id);
+  OrderId next_id() const { return static_cast<OrderId>(order_count()) + 1; }
   void emit(Order& order, OrderEventKind kind, Timestamp ts, std::string reason = {}, std::int64_t qty = 0,
             double price = 0);
   // Fills up to the order's remainder at `price`, within the bar's volume budget; returns the
@@ -108,7 +126,9 @@ private:
   BrokerConfig m_config;
   std::vector<Instrument> m_instruments;
   BrokerListener& m_listener;
-  std::deque<Order> m_orders;  // a deque: references stay valid while callbacks add orders
+  std::deque<Order> m_orders;  // ids m_base+1...; a deque: references stay valid while callbacks add orders
+  OrderId m_base = 0;           // orders before m_orders (restored from a checkpoint)
+  std::vector<Order> m_carried;  // of those, the ones open at the checkpoint, in id order
   std::vector<std::vector<OrderId>> m_open;  // per symbol, id order
   std::vector<double> m_last_close;
   std::vector<BarState> m_bar_state;

@@ -32,11 +32,7 @@ void Engine::join_account(std::shared_ptr<risk::Account> account) {
   m_account = std::move(account);
   m_seat = m_account->join(*this, m_config.instruments);
   m_risk.attach(*m_account, m_seat);
-  for (const Fill& f : m_fills) m_account->apply(m_seat, f);
-  for (std::size_t s = 0; s < m_config.instruments.size(); ++s) {
-    const auto id = static_cast<SymbolId>(s);
-    if (m_portfolio.last_price(id) > 0) m_account->mark(m_seat, id, m_portfolio.last_price(id));
-  }
+  m_account->absorb(m_seat, m_portfolio, m_config.initial_cash);
 }
 
 template <class Call>
@@ -475,10 +471,7 @@ OrderId Engine::submit(const OrderRequest& request) {
 Expected<void> Engine::cancel(OrderId id) { return m_broker.cancel(id, m_now); }
 
 const Order* Engine::order(OrderId id) const {
-  if (id < 1 || static_cast<std::size_t>(id) > m_broker.order_count()) {
-    return nullptr;
-  }
-  return &m_broker.order(id);
+  return id >= 1 && m_broker.holds(id) ? &m_broker.order(id) : nullptr;
 }
 
 std::vector<OrderId> Engine::open_orders(SymbolId symbol) const { return m_broker.open_orders(symbol); }
@@ -508,18 +501,20 @@ Expected<void> Engine::swap_strategy(Strategy& next) {
   return {};
 }
 
-void Engine::restore(const std::vector<Fill>& fills, std::vector<Order> orders) {
-  m_restoring = true;
-  for (const Fill& f : fills) {
-    const std::int64_t before = m_portfolio.position(f.symbol).quantity;
-    const Money realized_before = m_portfolio.realized();
-    m_portfolio.apply(f);
-    m_account->apply(m_seat, f);
-    m_fills.push_back(f);
-    track_trade(f, before, m_portfolio.realized() - realized_before);
+void Engine::restore_checkpoint(const Portfolio& ledger, std::vector<Order> open_orders, const BrokerHistory& history) {
+  m_portfolio.restore_balances(ledger.cash(), ledger.realized(), ledger.commissions(), ledger.positions());
+  m_account->absorb(m_seat, m_portfolio, m_config.initial_cash);
+  m_broker.restore_open(std::move(open_orders), history.orders, history.next_oco, history.rejected);
+  m_fills_before = history.fills;
+  m_trades_before = history.trades;
+  // The trades open now began before the checkpoint: entered at their average price.
+  for (std::size_t s = 0; s < m_open_trades.size(); ++s) {
+    const Position& pos = m_portfolio.position(static_cast<SymbolId>(s));
+    if (pos.quantity == 0) continue;
+    const std::int64_t units = std::abs(pos.quantity);
+    m_open_trades[s] = OpenTrade{true, pos.quantity > 0, units, 0, pos.average_price(m_config.instruments[s].multiplier) *
+                                 static_cast<double>(units), units, 0, 0, Money{}, Money{}, 0};
   }
-  m_broker.restore(std::move(orders));
-  m_restoring = false;
 }
 
 std::span<const double> Engine::indicator_values(std::size_t handle) const {
@@ -600,10 +595,8 @@ void Engine::track_trade(const Fill& fill, std::int64_t before, Money realized_d
                                      t.exit_value / static_cast<double>(t.exit_units), t.realized - t.commission,
                                      t.commission, m_bars - t.entry_bar});
       t = OpenTrade{};
-      if (!m_restoring) {
-        if (auto e = m_risk.on_trade_closed(fill.ts, m_trades.back().pnl)) {
-          apply_risk_event(std::move(*e));
-        }
+      if (auto e = m_risk.on_trade_closed(fill.ts, m_trades.back().pnl)) {
+        apply_risk_event(std::move(*e));
       }
     }
   }

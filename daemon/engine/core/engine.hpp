@@ -61,6 +61,15 @@ struct OrderLogEntry {
   std::int64_t quantity = 0;
 };
 
+// What a journal checkpoint says of a strategy's history beyond its open orders and ledger.
+struct BrokerHistory {
+  std::size_t orders = 0;    // submitted ever (the next order id follows)
+  std::size_t rejected = 0;
+  std::int64_t next_oco = 0;
+  std::size_t fills = 0;
+  std::size_t trades = 0;    // round trips closed
+};
+
 // Sees what the engine books, after it booked it: the daemon's journal and notifications.
 class EngineObserver {
 public:
@@ -123,9 +132,10 @@ public:
   // Replaces the strategy between events: the new one's on_start runs against this engine
   // (positions, orders and bar history stay); on failure the old one stays, untouched.
   Expected<void> swap_strategy(Strategy& next);
-  // Rebuilds positions and cash from `fills` and the broker's orders from `orders`, as
-  // journaled; counts neither as new events.
-  void restore(const std::vector<Fill>& fills, std::vector<Order> orders);
+  // Puts back the state a journal checkpoint (with the records after it) left: the ledger's
+  // balances and positions (same instruments, by index), the orders still open and what the
+  // history counted. Fills and trades before it are counted, not held.
+  void restore_checkpoint(const Portfolio& ledger, std::vector<Order> open_orders, const BrokerHistory& history);
   // Stops calling the strategy, as if a callback had failed with `error` (positions stay).
   void stop_with(const Error& error) { fail(error); }
   // Makes the strategy callable again after a failure (e.g. after a successful reload).
@@ -158,8 +168,12 @@ public:
   // Whether any position was open at each equity point (same index).
   const std::vector<bool>& invested() const { return m_invested; }
   std::int64_t invested_bars() const { return m_invested_bars; }
+  // The trades and fills of this run (since the checkpoint it was restored from, if any).
   const std::vector<TradeRecord>& trades() const { return m_trades; }
   const std::vector<Fill>& fills() const { return m_fills; }
+  // Every trade closed and fill booked, those before a checkpoint too.
+  std::size_t trade_count() const { return m_trades_before + m_trades.size(); }
+  std::size_t fill_count() const { return m_fills_before + m_fills.size(); }
   const std::vector<OrderLogEntry>& order_log() const { return m_order_log; }
   const std::vector<SignalRecord>& signals() const { return m_signals; }
   const std::vector<std::string>& log_lines() const { return m_log; }
@@ -219,7 +233,7 @@ private:
   // risk::AccountMember
   const std::string& member_name() const override { return m_strategy_name; }
   const SimulatedBroker& member_orders() const override { return m_broker; }
-  const std::vector<Fill>& member_fills() const override { return m_fills; }
+  Money member_initial_cash() const override { return m_config.initial_cash; }
   const Portfolio& member_ledger() const override { return m_portfolio; }
   PortfolioGreeks member_greeks() const override { return greeks(); }
   void carry_out(const risk::RiskEvent& event) override;
@@ -256,7 +270,6 @@ private:
   Strategy* m_strategy;
   EngineObserver* m_observer = nullptr;
   bool m_paused = false;
-  bool m_restoring = false;  // rebuilding from a journal: no risk transitions
   risk::RiskEngine m_risk;
   std::vector<risk::RiskEvent> m_risk_events;
   struct RuleSlot {
@@ -283,6 +296,8 @@ private:
   std::int64_t m_invested_bars = 0;
   std::vector<TradeRecord> m_trades;
   std::vector<Fill> m_fills;
+  std::size_t m_fills_before = 0;   // restored from a checkpoint: counted, not held
+  std::size_t m_trades_before = 0;
   std::vector<OrderLogEntry> m_order_log;
   std::vector<SignalRecord> m_signals;
   std::vector<std::string> m_log;

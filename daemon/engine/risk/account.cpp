@@ -89,23 +89,19 @@ void Account::leave(std::size_t seat) {
   m_seats[seat].member = nullptr;
   --m_members;
   ++m_version;
-  // The account is again the sum of the members that remain: their fills booked anew, their
-  // last marks applied.
+  // The account is again the sum of the ledgers of the members that remain.
   Portfolio rebuilt(m_initial, m_portfolio.instruments());
   for (std::size_t s = 0; s < m_seats.size(); ++s) {
     const AccountMember* m = m_seats[s].member;
     if (m == nullptr) continue;
-    for (Fill f : m->member_fills()) {
-      f.symbol = to_account(s, f.symbol);
-      rebuilt.apply(f);
-    }
-    const Portfolio& ledger = m->member_ledger();
-    for (std::size_t i = 0; i < ledger.instruments().size(); ++i) {
-      const auto local = static_cast<SymbolId>(i);
-      if (ledger.last_price(local) > 0) rebuilt.mark(to_account(s, local), ledger.last_price(local));
-    }
+    rebuilt.absorb(m->member_ledger(), m->member_initial_cash(), [&](SymbolId local) { return to_account(s, local); });
   }
   m_portfolio = std::move(rebuilt);
+}
+
+void Account::absorb(std::size_t seat, const Portfolio& ledger, Money initial_cash) {
+  m_portfolio.absorb(ledger, initial_cash, [&](SymbolId local) { return to_account(seat, local); });
+  ++m_version;
 }
 
 void Account::apply(std::size_t seat, const Fill& fill) {

@@ -56,7 +56,7 @@ public:
   virtual ~AccountMember() = default;
   virtual const std::string& member_name() const = 0;
   virtual const SimulatedBroker& member_orders() const = 0;
-  virtual const std::vector<Fill>& member_fills() const = 0;
+  virtual Money member_initial_cash() const = 0;
   virtual const Portfolio& member_ledger() const = 0;
   // The net Greeks of the strategy's positions (stock counts its shares as delta).
   virtual PortfolioGreeks member_greeks() const = 0;
@@ -106,6 +106,9 @@ public:
   }
   // Books a member's fill, marks a member's price.
   void apply(std::size_t seat, const Fill& fill);
+  // Books a member's whole ledger at once (a strategy that joins with a history, or restored
+  // from a journal checkpoint): see Portfolio::absorb.
+  void absorb(std::size_t seat, const Portfolio& ledger, Money initial_cash);
   std::string check_fill(std::size_t seat, const Fill& fill) const;
   void mark(std::size_t seat, SymbolId local, double price) {
     m_portfolio.mark(to_account(seat, local), price);

@@ -49,6 +49,13 @@ void Portfolio::add_instrument(Instrument instrument) {
   m_last_price.push_back(0.0);
 }
 
+void Portfolio::restore_balances(Money cash, Money realized, Money commissions, const std::vector<Position>& positions) {
+  m_cash = cash;
+  m_realized = realized;
+  m_commissions = commissions;
+  for (std::size_t i = 0; i < positions.size() && i < m_positions.size(); ++i) m_positions[i] = positions[i];
+}
+
 void Portfolio::apply(const Fill& fill) {
   const auto s = static_cast<std::size_t>(fill.symbol);
   const double multiplier = m_instruments[s].multiplier;

@@ -29,6 +29,31 @@ public:
   // Books `fill`: cash moves by the fill's notional (rounded once to money) and commission; the
   // part that reduces a position realizes P&L against its share of the cost basis.
   void apply(const Fill& fill);
+  // Puts back balances as a journal checkpoint recorded them: cash, realized P&L, commissions and
+  // the position (quantity, cost basis) of each instrument by index. Marks stay as they are.
+  void restore_balances(Money cash, Money realized, Money commissions, const std::vector<Position>& positions);
+  // Adds another ledger to this one (an account summing its strategies): `other`'s cash beyond
+  // `other_initial`, its realized P&L and commissions, and its positions mapped by `to_this`.
+  // A position that nets to flat moves its remaining cost into realized P&L (so equity and cash
+  // are exact; for nets of opposite positions the realized/unrealized split is the members').
+  template <class Map>
+  void absorb(const Portfolio& other, Money other_initial, Map&& to_this) {
+    m_cash += other.m_cash - other_initial;
+    m_realized += other.m_realized;
+    m_commissions += other.m_commissions;
+    for (std::size_t i = 0; i < other.m_positions.size(); ++i) {
+      const auto target = static_cast<std::size_t>(to_this(static_cast<SymbolId>(i)));
+      Position& pos = m_positions[target];
+      pos.quantity += other.m_positions[i].quantity;
+      pos.cost += other.m_positions[i].cost;
+      if (pos.quantity == 0) {
+        m_realized -= pos.cost;
+        pos.cost = Money{};
+      }
+      if (m_last_price[target] == 0 && other.m_last_price[i] > 0) m_last_price[target] = other.m_last_price[i];
+    }
+  }
+  const std::vector<Position>& positions() const { return m_positions; }
   // Returns "" when `fill` can be booked with every balance (cash, cost, realized P&L,
   // commissions, quantity, market value) representable, else "NOTIONAL_OVERFLOW: ..." naming
   // what would overflow. The broker refuses such fills instead of booking them.
