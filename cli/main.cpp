@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   aiots::cli::setup_config(app, ctx);
   aiots::cli::setup_doctor(app, ctx);
   aiots::cli::setup_backup(app, ctx);
+  aiots::cli::setup_diff(app, ctx);
   setup_help(app, ctx);
 
   try {

@@ -68,8 +68,8 @@ _aiots() {
 
   local opts=""
   case $cmd in
-    "") COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal logs doctor config backup restore help $global_opts" -- "$cur")); return ;;
-    help) COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal logs doctor config backup restore" -- "$cur")); return ;;
+    "") COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal diff logs doctor config backup restore help $global_opts" -- "$cur")); return ;;
+    help) COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal diff logs doctor config backup restore" -- "$cur")); return ;;
     daemon) [[ -z $sub ]] && COMPREPLY=($(compgen -W "start stop status restart" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     journal)
       if [[ -z $sub ]]; then COMPREPLY=($(compgen -W "verify stats compact" -- "$cur"))
@@ -132,6 +132,10 @@ _aiots() {
       return ;;
     logs) COMPREPLY=($(compgen -W "-f --follow --level -n --lines $global_opts" -- "$cur")); return ;;
     backup) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+    diff)
+      if [[ $prev == --archive ]]; then COMPREPLY=($(compgen -f -- "$cur"))
+      else COMPREPLY=($(compgen -W "--strategy --from --to --window --archive $global_opts" -- "$cur")); fi
+      return ;;
     restore)
       if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "-y --yes $global_opts" -- "$cur")); else COMPREPLY=($(compgen -d -- "$cur")); fi
       return ;;

@@ -79,6 +79,8 @@ step "$AIOTS" --format table orders
 step "$AIOTS" --format table pnl
 step "$AIOTS" --format table pnl --by account
 step "$AIOTS" resume --yes
+echo "(live against a backtest of the same period: the halt shows up as fills missed live, and why)"
+step "$AIOTS" diff --strategy sma_crossover
 step "$AIOTS" journal verify
 step "$AIOTS" status
 echo "(a clean stop writes a checkpoint: the next start replays nothing; then old records go to an archive)"

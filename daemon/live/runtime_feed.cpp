@@ -73,6 +73,8 @@ std::chrono::nanoseconds Runtime::pump(std::size_t max_groups, std::chrono::nano
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_feed.started).count();
       nlohmann::json done = {{"kind", m_feed.kind}, {"bars", m_feed.events}, {"seconds", secs},
                              {"bars_per_second", secs > 0 ? static_cast<double>(m_feed.events) / secs : 0.0}};
+      // Its last bar, as feed.progress records name theirs (aiots diff reads where live ended).
+      if (m_feed.last_ts != 0) done["ns"] = m_feed.last_ts;
       record(0, "feed.done", "", done, "feed");
       m_logger.info("feed", "finished", {{"bars", std::to_string(m_feed.events)}});
       (void)commit();
@@ -276,7 +278,9 @@ Expected<nlohmann::json> Runtime::stop_feed() {
     return data_error("NO_FEED: no feed is running");
   }
   m_feed.running = false;
-  record(0, "feed.stopped", "", {{"bars", m_feed.events}}, "feed");
+  nlohmann::json stopped = {{"bars", m_feed.events}};
+  if (m_feed.last_ts != 0) stopped["ns"] = m_feed.last_ts;
+  record(0, "feed.stopped", "", stopped, "feed");
   for (auto& f : m_feed_done) {
     f(nlohmann::json{{"kind", m_feed.kind}, {"bars", m_feed.events}, {"stopped", true}});
   }
