@@ -62,6 +62,13 @@ JournalFold fold_of(const std::vector<Record>& records, std::size_t from, std::s
   return fold;
 }
 
+// Journals what `m` does into `rec`, from its strategy.loaded record on.
+void journal(test::Market& m, Recorder& rec) {
+  rec.names = m.symbols;
+  m.engine->set_observer(&rec);
+  rec.records.push_back({"strategy.loaded", loaded(m.symbols)});
+}
+
 void run(test::Market& m, int from, int to) {
   m.script->bar_fn = random_orders;
   for (int b = from; b < to; ++b) {
@@ -75,9 +82,7 @@ void run(test::Market& m, int from, int to) {
 TEST_CASE("A fold from any checkpoint plus the records after it equals the fold from the start", "[journal][checkpoint]") {
   test::Market m({"AAA", "BBB"}, test::no_limits());
   Recorder rec;
-  rec.names = m.symbols;
-  m.engine->set_observer(&rec);
-  rec.records.push_back({"strategy.loaded", loaded(m.symbols)});
+  journal(m, rec);
   run(m, 0, 400);
   const auto& records = rec.records;
   REQUIRE(records.size() > 500);
@@ -114,9 +119,7 @@ TEST_CASE("A fold from any checkpoint plus the records after it equals the fold 
 TEST_CASE("An engine restored from a checkpoint trades on as the engine that wrote it", "[journal][checkpoint]") {
   test::Market original({"AAA", "BBB"}, test::no_limits());
   Recorder rec;
-  rec.names = original.symbols;
-  original.engine->set_observer(&rec);
-  rec.records.push_back({"strategy.loaded", loaded(original.symbols)});
+  journal(original, rec);
   run(original, 0, 300);
   const JournalFold fold = fold_of(rec.records, 0, rec.records.size(), JournalFold{});
   const JournalFold::Strategy& s = fold.strategies().at("s");
