@@ -27,7 +27,7 @@ constexpr ConfigKey k_keys[] = {
     {"metrics_listen", ConfigType::String, "\"\"", "Serve /metrics over HTTP on this loopback address:port (empty: off)"},
     {"lua.instructions", ConfigType::Integer, "10000000", "Instruction budget per strategy callback"},
     {"lua.memory_mb", ConfigType::Integer, "64", "Memory cap per strategy Lua state, MiB"},
-    {"lua.deadline_ms", ConfigType::Integer, "50", "Wall-clock deadline per strategy callback, ms (0: none); a callback past it is stopped and its strategy marked failed, so status and halt always answer"},
+    {"lua.deadline_ms", ConfigType::Integer, "50", "CPU-time deadline per strategy callback, ms (0: none; time waiting for a core does not count, 20x of wall time at least 1 s is a backstop); a callback past it is stopped and its strategy marked failed, so status and halt always answer"},
     {"broker.cash", ConfigType::Float, "100000.0", "Starting cash of each paper account (shared by the strategies loaded into it)"},
     {"broker.commission", ConfigType::String, "\"none\"", "Commission model of the paper broker (as aiots-backtest(1))"},
     {"broker.slippage", ConfigType::String, "\"none\"", "Slippage model of the paper broker (as aiots-backtest(1))"},

@@ -75,8 +75,14 @@ void Sandbox::compose_limit_message(lua_State* L, int level, Limit limit) {
   if (limit == Limit::Budget) {
     m_error_text += "instruction budget of " + std::to_string(m_limits.instructions) + " exceeded (an endless loop?)";
   } else {
-    m_error_text += "callback ran past its wall-clock deadline of " + std::to_string(m_limits.deadline.count()) +
-                    " ms (lua.deadline_ms) and was stopped";
+    if (m_expired_by_wall.load()) {
+      const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(Watchdog::backstop(m_limits.deadline));
+      m_error_text += "callback ran past " + std::to_string(wall.count()) +
+                      " ms of wall-clock time (20 x lua.deadline_ms, at least 1 s) and was stopped";
+    } else {
+      m_error_text += "callback ran past its deadline of " + std::to_string(m_limits.deadline.count()) +
+                      " ms of CPU time (lua.deadline_ms) and was stopped";
+    }
   }
 }
 
@@ -101,7 +107,11 @@ void Sandbox::count_hook(lua_State* L, ::lua_Debug*) {
 void Sandbox::deadline_hook(lua_State* L, ::lua_Debug*) {
   Sandbox* self = self_of(L);
   if (self->past_deadline()) {
-    raise_limit(L, 0, Limit::Deadline);
+    // Level 0 is what was running: a C function when the hook fires on its call or return
+    // event; the message names the nearest Lua line.
+    int level = 0;
+    while (level < 8 && lua_location(L, level).empty()) ++level;
+    raise_limit(L, level < 8 ? level : 0, Limit::Deadline);
   }
   // A stop meant for a callback that has ended: back to the budget hook.
   self->m_hook_changed.store(false);
@@ -143,7 +153,8 @@ bool Sandbox::past_deadline() const {
   return m_depth > 0 && m_limits.deadline.count() > 0 && m_expired_generation.load() == m_generation;
 }
 
-void Sandbox::expire(std::uint64_t generation) {
+void Sandbox::expire(std::uint64_t generation, bool by_wall_clock) {
+  m_expired_by_wall.store(by_wall_clock);
   m_expired_generation.store(generation);
   m_hook_changed.store(true);
   lua_sethook(m_state, &Sandbox::deadline_hook, LUA_MASKCOUNT | LUA_MASKCALL | LUA_MASKRET, 1);
@@ -248,7 +259,7 @@ Expected<void> Sandbox::call(int nargs, int nresults) {
     m_ticks = 0;
     m_oom_where.clear();
     if (m_limits.deadline.count() > 0) {
-      m_generation = Watchdog::instance().enter(this, std::chrono::steady_clock::now() + m_limits.deadline);
+      m_generation = Watchdog::instance().enter(this, m_limits.deadline);
     }
   }
   ++m_depth;

@@ -1,8 +1,8 @@
 // A locked-down Lua 5.4 state: base/string/table/math only, no file or code loading, a memory
 // cap through its own allocator, an instruction budget per callback through a count hook, C
 // library functions that charge their work to that budget (bounded pattern matching, sort,
-// move, concat, insert, remove, rep), and optionally a wall-clock deadline per callback that a
-// watchdog thread enforces from outside the state. The limits live here once for every plugin
+// move, concat, insert, remove, rep), and optionally a deadline per callback (CPU time, with a
+// wall-clock backstop) that a watchdog thread enforces from outside the state. The limits live here once for every plugin
 // kind; aiots-lua(7) documents them.
 #pragma once
 
@@ -24,7 +24,8 @@ namespace aiots::lua {
 struct Limits {
   std::uint64_t instructions = 10'000'000;  // per callback (and for loading a file); 0 = unmetered
   std::size_t memory_bytes = 64u << 20;      // per state
-  // Wall-clock time a callback may run; 0 = none. Only the daemon sets it: where a deadline
+  // CPU time a callback may use (Watchdog: and 20x that, at least 1 s, of wall time); 0 = none.
+  // Only the daemon sets it: where a deadline
   // stops a callback depends on timing, so backtests rely on the instruction budget alone,
   // which stops a runaway at the same instruction every run.
   std::chrono::milliseconds deadline{0};
@@ -65,8 +66,9 @@ public:
   std::string expand_names(std::string message) const;
 
   // Called by the watchdog thread (under its lock) when callback `generation` is past its
-  // deadline: arms a hook that stops the callback at its next instruction.
-  void expire(std::uint64_t generation);
+  // deadline (`by_wall_clock`: past the backstop): arms a hook that stops the callback at its
+  // next instruction.
+  void expire(std::uint64_t generation, bool by_wall_clock = false);
 
 private:
   static void* allocate(void* ud, void* ptr, std::size_t old_size, std::size_t new_size);
@@ -91,6 +93,7 @@ private:
   std::vector<std::pair<std::string, std::string>> m_chunk_names;  // (short form, whole name)
   std::uint64_t m_generation = 0;                    // of the running callback (watchdog)
   std::atomic<std::uint64_t> m_expired_generation{0};
+  std::atomic<bool> m_expired_by_wall{false};
   // Set when the hook was changed away from the budget hook (by the watchdog's stop, or to stop
   // at the next instruction once allocations spent the budget); put back after the callback.
   std::atomic<bool> m_hook_changed{false};

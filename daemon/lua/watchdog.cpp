@@ -2,6 +2,9 @@
 
 #include "lua/sandbox.hpp"
 
+#include <algorithm>
+#include <pthread.h>
+
 namespace aiots::lua {
 namespace {
 
@@ -9,6 +12,18 @@ constexpr auto k_poll = std::chrono::milliseconds(2);
 
 std::int64_t to_ns(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+// The CPU clock of the calling thread (the monotonic clock where there is none).
+clockid_t own_cpu_clock() {
+  clockid_t id = CLOCK_MONOTONIC;
+  return pthread_getcpuclockid(pthread_self(), &id) == 0 ? id : CLOCK_MONOTONIC;
+}
+
+std::int64_t clock_ns(clockid_t id) {
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
 }  // namespace
@@ -27,10 +42,17 @@ Watchdog::~Watchdog() {
   }
 }
 
-// The deadline is stored before the generation, so a reader that sees the same generation
-// before and after reading the deadline never pairs a callback with an earlier deadline.
-std::uint64_t Watchdog::enter(Sandbox* sandbox, std::chrono::steady_clock::time_point deadline) {
-  m_deadline_ns.store(to_ns(deadline));
+std::chrono::nanoseconds Watchdog::backstop(std::chrono::nanoseconds budget) {
+  return std::max<std::chrono::nanoseconds>(budget * 20, std::chrono::seconds(1));
+}
+
+// The limits are stored before the generation, so a reader that sees the same generation
+// before and after reading them never pairs a callback with an earlier one's limits.
+std::uint64_t Watchdog::enter(Sandbox* sandbox, std::chrono::nanoseconds budget) {
+  thread_local const clockid_t clock = own_cpu_clock();
+  m_clock.store(clock);
+  m_budget_ns.store(budget.count());
+  m_backstop_ns.store(to_ns(std::chrono::steady_clock::now() + backstop(budget)));
   const std::uint64_t generation = m_generation.fetch_add(1) + 1;
   m_sandbox.store(sandbox);
   return generation;
@@ -45,6 +67,8 @@ void Watchdog::forget(Sandbox* sandbox) {
 }
 
 void Watchdog::run(std::stop_token stop) {
+  std::uint64_t seen = 0;        // the generation whose CPU time is counted from cpu_start
+  std::int64_t cpu_start = 0;
   while (!stop.stop_requested()) {
     std::this_thread::sleep_for(k_poll);
     if (m_sandbox.load() == nullptr) {
@@ -54,13 +78,22 @@ void Watchdog::run(std::stop_token stop) {
     // arrives after its callback ended is ignored by the sandbox, which compares generations.
     const std::lock_guard lock(m_mutex);
     const std::uint64_t generation = m_generation.load();
-    const std::int64_t deadline = m_deadline_ns.load();
+    const std::int64_t budget = m_budget_ns.load();
+    const std::int64_t backstop = m_backstop_ns.load();
+    const clockid_t clock = m_clock.load();
     Sandbox* sandbox = m_sandbox.load();
     if (sandbox == nullptr || m_generation.load() != generation) {
       continue;
     }
-    if (to_ns(std::chrono::steady_clock::now()) >= deadline) {
+    const std::int64_t cpu = clock_ns(clock);
+    if (generation != seen) {
+      seen = generation;
+      cpu_start = cpu;
+    }
+    if (cpu - cpu_start >= budget) {
       sandbox->expire(generation);
+    } else if (to_ns(std::chrono::steady_clock::now()) >= backstop) {
+      sandbox->expire(generation, true);
     }
   }
 }

@@ -122,7 +122,7 @@ expect_contains "bomb: file and line" "$(strategy_field pattern_bomb error)" "$F
 expect_exit 0 "$AIOTS" -q resume --yes
 expect_exit 0 "$AIOTS" -q strategy unload pattern_bomb
 
-# Unmetered plugins (lua.instructions = 0) are still stopped by the wall-clock deadline, in
+# Unmetered plugins (lua.instructions = 0) are still stopped by the deadline, in
 # Lua code and inside the pattern matcher alike.
 printf 'lua.instructions = 0\nlua.deadline_ms = 50\n' > "$XDG_CONFIG_HOME/aiots/aiots.toml"
 expect_exit 0 "$AIOTS" -q daemon restart
@@ -137,7 +137,7 @@ alive
 for fixture in endless_loop pattern_bomb; do
   expect_eq "$fixture unmetered: failed" "$(strategy_field $fixture state)" "failed"
   expect_contains "$fixture unmetered: deadline" "$(strategy_field $fixture error)" "$FIX/$fixture.lua:"
-  expect_contains "$fixture unmetered: deadline named" "$(strategy_field $fixture error)" "wall-clock deadline of 50 ms"
+  expect_contains "$fixture unmetered: deadline named" "$(strategy_field $fixture error)" "deadline of 50 ms of CPU time"
 done
 expect_exit 0 "$AIOTS" -q journal verify
 expect_exit 0 "$AIOTS" -q daemon stop
