@@ -178,6 +178,13 @@ expect_exit 0 "$AIOTS" -q backtest "$STRAT/bollinger_breakout.lua" --data TTRC -
 html=$(cat "$WORK/report.html")
 expect_contains "report has charts" "$html" "<svg"
 expect_contains "report has monthly returns" "$html" "Monthly returns"
+# Metrics grouped with units, every round trip, and what reproduces the run.
+expect_contains "report groups metrics" "$html" '<th colspan="2" class="group">Returns</th>'
+expect_contains "report shows percentages" "$html" "<th>max drawdown</th><td>-"
+expect_contains "report has the trades table" "$html" "<th>entry price</th><th>exit price</th><th>P&amp;L</th><th>bars held</th>"
+expect_eq "report lists every round trip" "$(grep -o '<tr><td>[0-9]*</td><td>TTRC</td>' "$WORK/report.html" | wc -l)" \
+  "$("$AIOTS" --json backtest "$STRAT/bollinger_breakout.lua" --data TTRC --no-record | python3 -c 'import json,sys; print(json.load(sys.stdin)["metrics"]["trades"])')"
+expect_contains "report names the code hash" "$html" "$(sha256sum "$STRAT/bollinger_breakout.lua" | cut -d' ' -f1)"
 checks=$((checks + 1))
 ! grep -qE '(src|href)="?https?:' "$WORK/report.html" || fail "the report loads something from the network"
 if command -v chromium >/dev/null; then
