@@ -53,8 +53,12 @@ FillDiff diff_fills(const std::vector<NamedFill>& backtest, const std::vector<Na
     std::sort(t.begin(), t.end());
     t.erase(std::unique(t.begin(), t.end()), t.end());
   }
-  for (auto& [key, sides] : groups) {
-    auto& [b, l] = sides;
+  // Named through the entry, not structured bindings: lambdas below capture them (which
+  // Clang 14, the fuzzers' compiler, refuses for bindings).
+  for (auto& entry : groups) {
+    const std::pair<std::string, bool>& key = entry.first;
+    Side& b = entry.second.first;
+    Side& l = entry.second.second;
     b.matched.assign(b.fills.size(), false);
     l.matched.assign(l.fills.size(), false);
     const auto difference = [&](std::string kind, const NamedFill* bf, const NamedFill* lf) {

@@ -75,11 +75,13 @@ Expected<nlohmann::json> Runtime::show_strategy(const std::string& name) const {
 
 nlohmann::json Runtime::orders(bool open_only) const {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& [name, s] : m_slots) {
+  for (const auto& entry : m_slots) {
+    const std::string& name = entry.first;
+    const StrategySlot& slot = *entry.second;
     // Orders closed before the checkpoint the daemon restarted from are in the journal only.
-    s->engine->broker().for_each_order([&](const Order& o) {
+    slot.engine->broker().for_each_order([&](const Order& o) {
       if (open_only && !o.is_open()) return;
-      nlohmann::json j = describe_order(o, s->names());
+      nlohmann::json j = describe_order(o, slot.names());
       j["strategy"] = name;
       out.push_back(std::move(j));
     });
