@@ -148,7 +148,6 @@ Expected<void> Journal::commit() {
       abandon();
       return written;
     }
-    ++m_checkpoints;
   } else if (auto c = m_db.exec("COMMIT"); !c) {
     abandon();
     return c;
@@ -170,15 +169,6 @@ Expected<std::int64_t> Journal::first_seq() {
   AIOTS_TRY_ASSIGN(s, m_db.prepare("SELECT coalesce(min(seq), 0) FROM journal"));
   AIOTS_TRY_ASSIGN(row, s.step());
   return row ? s.column_int(0) : 0;
-}
-
-Expected<std::vector<JournalRecord>> Journal::read_all(std::int64_t after) {
-  std::vector<JournalRecord> out;
-  AIOTS_TRY(each(after, [&](const JournalRecord& r) -> Expected<void> {
-    out.push_back(r);
-    return {};
-  }));
-  return out;
 }
 
 }  // namespace aiots

@@ -64,8 +64,7 @@ public:
   // Whether the last commit failed (its batch waits for the next one).
   bool failing() const { return m_failing; }
 
-  // Reads every committed record in order, or those after seq `after`.
-  Expected<std::vector<JournalRecord>> read_all(std::int64_t after = 0);
+  // Calls `visit` with every committed record after seq `after`, in order (each_record).
   Expected<void> each(std::int64_t after, const RecordVisitor& visit) { return each_record(m_db, after, visit); }
   // The seq of the first record held (1, or after a compaction the checkpoint it kept); 0 when empty.
   Expected<std::int64_t> first_seq();
@@ -78,7 +77,6 @@ public:
   // made durable there before anything is deleted here. Returns what moved ("archived": 0 and
   // a "reason" when nothing could). Commits first; refused while commits fail.
   Expected<nlohmann::json> compact(const std::string& archive, Timestamp before);
-  std::int64_t checkpoints_written() const { return m_checkpoints; }
 
   std::int64_t committed_records() const { return m_committed; }
   std::int64_t commits() const { return m_commits; }
@@ -102,7 +100,6 @@ private:
   Expected<std::int64_t> max_seq();
   Expected<void> insert_checkpoint();
   std::optional<std::string> m_checkpoint;  // staged for the next commit
-  std::int64_t m_checkpoints = 0;
   Database m_db;
   Statement m_insert;
   bool m_in_transaction = false;

@@ -111,23 +111,6 @@ Expected<OrderEvent> decode_order_event(const nlohmann::json& d) {
   }
 }
 
-Expected<void> apply_order_record(const nlohmann::json& d, const std::vector<std::string>& symbols,
-                                  std::vector<Order>& orders) {
-  AIOTS_TRY_ASSIGN(e, decode_order_event(d));
-  if (e.kind == OrderEventKind::Submitted) {
-    if (e.order_id != static_cast<OrderId>(orders.size()) + 1) {
-      return data_error("journal: order " + std::to_string(e.order_id) + " submitted out of sequence");
-    }
-    AIOTS_TRY_ASSIGN(o, decode_submitted(d, symbols));
-    orders.push_back(std::move(o));
-    return {};
-  }
-  if (e.order_id < 1 || e.order_id > static_cast<OrderId>(orders.size())) {
-    return data_error("journal: event for unknown order " + std::to_string(e.order_id));
-  }
-  return orders[static_cast<std::size_t>(e.order_id - 1)].apply(e);
-}
-
 nlohmann::json encode_order_state(const Order& o, const std::vector<std::string>& symbols) {
   nlohmann::json j = encode_order_event(OrderEvent{0, o.id, OrderEventKind::Submitted, {}, 0, 0}, o, symbols);
   j.erase("event");

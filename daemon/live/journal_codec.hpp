@@ -14,10 +14,6 @@ namespace aiots {
 nlohmann::json encode_order_event(const OrderEvent& event, const Order& order, const std::vector<std::string>& symbols);
 nlohmann::json encode_fill(const Fill& fill, const std::vector<std::string>& symbols);
 
-// Applies one journaled order record to `orders` (creating the order on "submitted"); a data
-// error if it does not fit (unknown order, illegal transition, unknown symbol).
-Expected<void> apply_order_record(const nlohmann::json& data, const std::vector<std::string>& symbols,
-                                  std::vector<Order>& orders);
 // The parts of an order record: the order a "submitted" record creates; the event any record is.
 Expected<Order> decode_submitted(const nlohmann::json& data, const std::vector<std::string>& symbols);
 Expected<OrderEvent> decode_order_event(const nlohmann::json& data);

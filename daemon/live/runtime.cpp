@@ -545,13 +545,15 @@ Expected<nlohmann::json> Runtime::rebuild() {
     return data_error("the journal was compacted (it begins at record " + std::to_string(first) +
                       ") and no checkpoint it kept can be used: restore it from a backup, or merge the archive back");
   }
-  AIOTS_TRY_ASSIGN(records, m_journal.read_all(from_seq));
-  for (const JournalRecord& r : records) {
+  std::int64_t replayed = 0;
+  AIOTS_TRY(m_journal.each(from_seq, [&](const JournalRecord& r) -> Expected<void> {
     if (auto folded = m_fold.apply(r.kind, r.strategy, r.data); !folded) {
       return data_error("record " + std::to_string(r.seq) + " (" + r.kind + "): " + folded.error().message);
     }
-  }
-  m_checkpointed = records.empty() ? m_fold.records() : 0;
+    ++replayed;
+    return {};
+  }));
+  m_checkpointed = replayed == 0 ? m_fold.records() : 0;
   for (const JournalFold::Rule& r : m_fold.rules()) {
     m_rules.push_back(RuleSpec{r.name, r.file, r.sha256, r.params, {}, {}, 0});
   }
@@ -654,8 +656,8 @@ Expected<nlohmann::json> Runtime::rebuild() {
   }
   const std::int64_t total = m_fold.records();
   record(0, "daemon.started", "",
-         {{"records", total}, {"replayed", records.size()}, {"checkpoint", from_seq}, {"strategies", restored}}, "plugins");
-  if (!records.empty()) {
+         {{"records", total}, {"replayed", replayed}, {"checkpoint", from_seq}, {"strategies", restored}}, "plugins");
+  if (replayed > 0) {
     checkpoint();  // so that a crash loop does not replay the same tail again and again
   }
   AIOTS_TRY(commit());
@@ -668,9 +670,9 @@ Expected<nlohmann::json> Runtime::rebuild() {
     AIOTS_TRY(commit());
   }
   m_logger.info("journal", "rebuilt from journal",
-                {{"records", std::to_string(total)}, {"replayed", std::to_string(records.size())},
+                {{"records", std::to_string(total)}, {"replayed", std::to_string(replayed)},
                  {"checkpoint", std::to_string(from_seq)}, {"strategies", std::to_string(restored.size())}});
-  return nlohmann::json{{"records", total}, {"replayed", records.size()}, {"checkpoint", from_seq},
+  return nlohmann::json{{"records", total}, {"replayed", replayed}, {"checkpoint", from_seq},
                         {"strategies", restored}, {"halted", m_halted}};
 }
 

@@ -9,6 +9,7 @@
 #include "config/config.hpp"
 #include "journal/journal.hpp"
 #include "live/journal_codec.hpp"
+#include "live/journal_fold.hpp"
 #include "lua/lua_json.hpp"
 #include "lua/sandbox.hpp"
 
@@ -52,20 +53,26 @@ TEST_CASE("Journal records rebuild orders and fills exactly", "[daemon][journal]
   o.request.tag = "t";
   o.quantity = 10;
   o.created = 42;
-  std::vector<Order> rebuilt;
-  REQUIRE(apply_order_record(encode_order_event(OrderEvent{42, 1, OrderEventKind::Submitted, "", 0, 0}, o, symbols), symbols, rebuilt));
-  REQUIRE(apply_order_record(encode_order_event(OrderEvent{42, 1, OrderEventKind::Accepted, "", 0, 0}, o, symbols), symbols, rebuilt));
-  REQUIRE(apply_order_record(encode_order_event(OrderEvent{43, 1, OrderEventKind::PartiallyFilled, "", 4, 12.5}, o, symbols), symbols, rebuilt));
-  REQUIRE(rebuilt.size() == 1);
-  CHECK(rebuilt[0].status == OrderStatus::PartiallyFilled);
-  CHECK(rebuilt[0].filled == 4);
-  CHECK(rebuilt[0].request.symbol == 1);
-  CHECK(rebuilt[0].request.limit == 12.5);
-  CHECK(rebuilt[0].request.tif == TimeInForce::Day);
-  CHECK(std::isnan(rebuilt[0].request.stop));
+  JournalFold fold;
+  REQUIRE(fold.apply("strategy.loaded", "s", {{"file", "s.lua"}, {"symbols", symbols}, {"params", nlohmann::json::object()}, {"cash", 1e5}}));
+  const auto order = [&](OrderEventKind kind, std::int64_t qty, double price) {
+    return fold.apply("order", "s", encode_order_event(OrderEvent{42, 1, kind, "", qty, price}, o, symbols));
+  };
+  REQUIRE(order(OrderEventKind::Submitted, 0, 0));
+  REQUIRE(order(OrderEventKind::Accepted, 0, 0));
+  REQUIRE(order(OrderEventKind::PartiallyFilled, 4, 12.5));
+  const auto& open = fold.strategies().at("s").open;
+  REQUIRE(open.size() == 1);
+  const Order& rebuilt = open.at(1);
+  CHECK(rebuilt.status == OrderStatus::PartiallyFilled);
+  CHECK(rebuilt.filled == 4);
+  CHECK(rebuilt.request.symbol == 1);
+  CHECK(rebuilt.request.limit == 12.5);
+  CHECK(rebuilt.request.tif == TimeInForce::Day);
+  CHECK(std::isnan(rebuilt.request.stop));
   // Out of order or illegal records are refused, not guessed at.
-  CHECK_FALSE(apply_order_record(encode_order_event(OrderEvent{44, 1, OrderEventKind::Accepted, "", 0, 0}, o, symbols), symbols, rebuilt));
-  CHECK_FALSE(apply_order_record(nlohmann::json{{"id", 9}, {"event", "filled"}}, symbols, rebuilt));
+  CHECK_FALSE(order(OrderEventKind::Accepted, 0, 0));
+  CHECK_FALSE(fold.apply("order", "s", nlohmann::json{{"id", 9}, {"event", "filled"}}));
   const Fill f{43, 1, 1, Side::Sell, 4, 12.5, Money{1'230'000}};
   auto back = decode_fill(encode_fill(f, symbols), symbols);
   REQUIRE(back);
@@ -104,10 +111,13 @@ TEST_CASE("The journal keeps only committed records", "[daemon][journal]") {
   }
   auto j = Journal::open(path);
   REQUIRE(j);
-  auto records = j->read_all();
-  REQUIRE(records);
-  REQUIRE(records->size() == 1);
-  CHECK((*records)[0].data["x"] == 1);
+  std::vector<JournalRecord> records;
+  REQUIRE(j->each(0, [&](const JournalRecord& r) -> Expected<void> {
+    records.push_back(r);
+    return {};
+  }));
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].data["x"] == 1);
   std::filesystem::remove(path);
   std::filesystem::remove(path + "-wal");
   std::filesystem::remove(path + "-shm");

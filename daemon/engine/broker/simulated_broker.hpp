@@ -92,7 +92,6 @@ public:
   }
   // Orders ever submitted (ids 1..order_count()), held or not.
   std::size_t order_count() const { return m_base + m_orders.size(); }
-  std::int64_t next_oco() const { return m_next_oco; }
   // Returns the ids of open orders, of one symbol or all (symbol < 0), in id order.
   std::vector<OrderId> open_orders(SymbolId symbol = -1) const;
   // The open orders of `symbol`, without copying (for checks that run per order).
