@@ -13,7 +13,7 @@ build=(
   build-essential cmake pkg-config git
   # libraries the code links against
   libcli11-dev libboost-dev libboost-filesystem-dev libcurl4-openssl-dev
-  libsqlite3-dev nlohmann-json3-dev libtomlplusplus-dev liblua5.4-dev libssl-dev
+  libsqlite3-dev nlohmann-json3-dev libtomlplusplus-dev libssl-dev
   libfmt-dev libspdlog-dev libexpected-dev libhowardhinnant-date-dev zlib1g-dev tzdata
   # man pages are built with the binaries
   scdoc

@@ -161,7 +161,7 @@ void setup_backtest(CLI::App& app, Context& ctx) {
   cmd->add_option("--fill", s.fill, "Market orders fill at the next bar's open (open, default) or this bar's close");
   cmd->add_option("--volume-cap", s.volume_cap, "Fill at most this fraction of a bar's volume (0 = no cap)");
   cmd->add_option("--seed", s.seed, "Seed of math.random in the strategy (default 0)");
-  cmd->add_option("--instructions", s.instructions, "Lua instruction budget per callback (default 10000000)");
+  cmd->add_option("--instructions", s.instructions, "Lua budget per callback, in steps: calls and loop iterations (default 10000000; 0 = unmetered)");
   cmd->add_option("--memory-mb", s.memory_mb, "Lua memory cap in MiB (default 64)");
   cmd->add_option("--chains", s.chains, "Option chains for ctx:chain and option orders: none (default), store, synth[:SEED]");
   cmd->add_option("--option-commission", s.option_commission, "Commission of option fills, e.g. per-contract=0.65 (default none)");

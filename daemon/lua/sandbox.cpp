@@ -10,7 +10,9 @@
 namespace aiots::lua {
 namespace {
 
-constexpr int k_hook_every = 1000;  // instructions between budget checks
+constexpr int k_meter_every = 1000;  // steps between budget checks
+
+static_assert(LUA_AIOTS_METER, "the sandbox needs the Lua interpreter built with the project");
 constexpr std::size_t k_host_reserve = std::size_t{1} << 20;
 
 Sandbox* self_of(lua_State* L) {
@@ -27,6 +29,13 @@ std::string pop_message(lua_State* L) {
 }
 
 }  // namespace
+
+int nearest_lua_level(lua_State* L) {
+  for (int level = 0; level < 8; ++level) {
+    if (!lua_location(L, level).empty()) return level;
+  }
+  return 0;
+}
 
 std::string lua_location(lua_State* L, int level) {
   lua_Debug ar;
@@ -96,12 +105,20 @@ void Sandbox::raise_limit(lua_State* L, int level, Limit limit) {
   std::abort();  // lua_error never returns; it is not declared [[noreturn]]
 }
 
-void Sandbox::count_hook(lua_State* L, ::lua_Debug*) {
+void Sandbox::meter(lua_State* L) {
   Sandbox* self = self_of(L);
-  self->m_ticks += k_hook_every;
+  self->m_ticks += k_meter_every;
   if (self->m_closing || self->m_ticks > self->m_limits.instructions) {
-    raise_limit(L, 0, Limit::Budget);  // in a hook, level 0 is the Lua function that was running
+    // At a loop's backward jump level 0 is the Lua function looping; at a call it is the
+    // caller, which may be a C function (pcall): the message names the nearest Lua line.
+    raise_limit(L, nearest_lua_level(L), Limit::Budget);
   }
+}
+
+void Sandbox::count_hook(lua_State* L, ::lua_Debug*) {
+  // Stops the callback at its next instruction: set once the budget is spent by allocations
+  // (which cannot raise) and while the state closes (finalizers run no Lua code).
+  raise_limit(L, 0, Limit::Budget);  // in a hook, level 0 is the Lua function that was running
 }
 
 void Sandbox::deadline_hook(lua_State* L, ::lua_Debug*) {
@@ -109,9 +126,7 @@ void Sandbox::deadline_hook(lua_State* L, ::lua_Debug*) {
   if (self->past_deadline()) {
     // Level 0 is what was running: a C function when the hook fires on its call or return
     // event; the message names the nearest Lua line.
-    int level = 0;
-    while (level < 8 && lua_location(L, level).empty()) ++level;
-    raise_limit(L, level < 8 ? level : 0, Limit::Deadline);
+    raise_limit(L, nearest_lua_level(L), Limit::Deadline);
   }
   // A stop meant for a callback that has ended: back to the budget hook.
   self->m_hook_changed.store(false);
@@ -161,12 +176,14 @@ void Sandbox::expire(std::uint64_t generation, bool by_wall_clock) {
 }
 
 void Sandbox::install_budget_hook() {
-  // With a count hook set, Lua 5.4 routes every instruction through luaG_traceexec, roughly
-  // doubling the cost of Lua code; a budget of 0 (unmetered, for trusted code) skips it.
+  // The budget is counted by the interpreter's meter (calls and loop back-edges), not by a
+  // count hook: with any count hook set, Lua routes every instruction through its trace path,
+  // which cost about a quarter of a Lua strategy's time (aiots-lua(7), "Limits").
+  lua_sethook(m_state, nullptr, 0, 0);
   if (m_limits.instructions > 0) {
-    lua_sethook(m_state, &Sandbox::count_hook, LUA_MASKCOUNT, k_hook_every);
+    lua_setmeter(m_state, &Sandbox::meter, k_meter_every);
   } else {
-    lua_sethook(m_state, nullptr, 0, 0);
+    lua_setmeter(m_state, nullptr, 0);
   }
 }
 
@@ -208,9 +225,7 @@ Sandbox::~Sandbox() {
   }
   // Finalizers (__gc) run inside lua_close: any Lua code there stops at its first hook.
   m_closing = true;
-  if (m_limits.instructions == 0) {
-    lua_sethook(m_state, &Sandbox::count_hook, LUA_MASKCOUNT, k_hook_every);
-  }
+  lua_sethook(m_state, &Sandbox::count_hook, LUA_MASKCOUNT, 1);
   lua_close(m_state);
 }
 

@@ -1,5 +1,6 @@
 // A locked-down Lua 5.4 state: base/string/table/math only, no file or code loading, a memory
-// cap through its own allocator, an instruction budget per callback through a count hook, C
+// cap through its own allocator, an instruction budget per callback counted by the interpreter's
+// meter (calls and loop back-edges; lua/interpreter/README.md), C
 // library functions that charge their work to that budget (bounded pattern matching, sort,
 // move, concat, insert, remove, rep), and optionally a deadline per callback (CPU time, with a
 // wall-clock backstop) that a watchdog thread enforces from outside the state. The limits live here once for every plugin
@@ -72,6 +73,7 @@ public:
 
 private:
   static void* allocate(void* ud, void* ptr, std::size_t old_size, std::size_t new_size);
+  static void meter(lua_State* L);
   static void count_hook(lua_State* L, ::lua_Debug* ar);
   static void deadline_hook(lua_State* L, ::lua_Debug* ar);
   enum class Limit { Budget, Deadline };
@@ -106,5 +108,7 @@ std::string_view join_print_args(lua_State* L);
 
 // "file:line: " of the Lua function `level` levels up the stack (whole file name), or "".
 std::string lua_location(lua_State* L, int level);
+// The level of the nearest Lua function with a line (0 when none is within 8 levels).
+int nearest_lua_level(lua_State* L);
 
 }  // namespace aiots::lua

@@ -124,6 +124,28 @@ for bomb in find_plain gsub gmatch match rep move concat unpack sort insert uppe
   expect_contains "C bomb $bomb" "$ERR" "$FIX/c_function_bombs.lua:$line: instruction budget of 10000000 exceeded"
 done
 
+# A runaway that grows bar by bar stops at the same bar, line and output every run: the budget
+# counts the interpreter's steps (calls and loop iterations), never time.
+for run in 1 2; do
+  expect_exit 1 "$AIOTS" --json backtest "$FIX/growing_loop.lua" --data MSFT --no-record
+  cp "$WORK/out" "$WORK/grow$run.json"
+  cp "$WORK/err" "$WORK/grow$run.err"
+  expect_contains "growing runaway" "$ERR" "strategy stopped: $FIX/growing_loop.lua:9: instruction budget of 10000000 exceeded"
+done
+checks=$((checks + 1))
+cmp -s "$WORK/grow1.json" "$WORK/grow2.json" && cmp -s "$WORK/grow1.err" "$WORK/grow2.err" ||
+  fail "the growing runaway stopped differently on two runs"
+# 100 bars pass (the 100th loops 10,000,000 times, exactly the budget); the 101st stops.
+expect_eq "runaway stops at bar 101" "$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["data"]["bars"], j["counts"]["fills"])' "$WORK/grow1.json")" "101 5"
+
+# Metering changes nothing a well-behaved strategy produces.
+expect_exit 0 "$AIOTS" --json backtest "$AIOTS_SRC/plugins/strategies/sma_crossover.lua" --data MSFT --no-record --trades "$WORK/metered.csv"
+cp "$WORK/out" "$WORK/metered.json"
+expect_exit 0 "$AIOTS" --json backtest "$AIOTS_SRC/plugins/strategies/sma_crossover.lua" --data MSFT --no-record --trades "$WORK/unmetered.csv" --instructions 0
+checks=$((checks + 2))
+cmp -s "$WORK/metered.csv" "$WORK/unmetered.csv" || fail "metering changed the trades"
+cmp -s "$WORK/metered.json" "$WORK/out" || fail "metering changed the --json summary"
+
 # Orders whose notional cannot be represented are rejected, never filled.
 expect_exit 0 "$AIOTS" -q backtest "$FIX/extreme_orders.lua" --data MSFT --no-record --orders "$WORK/extreme.csv"
 expect_eq "notional overflow rejections" "$(grep -c ',rejected,.*NOTIONAL_OVERFLOW' "$WORK/extreme.csv")" 3

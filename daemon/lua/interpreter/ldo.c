@@ -512,6 +512,30 @@ l_sinline int precallC (lua_State *L, StkId func, int nresults,
 
 
 /*
+** aiots: the metering step ran out: start the next period and call the
+** meter function, which may raise an error. Called with the state saved
+** (the running function's 'savedpc' set), so errors name the right line.
+*/
+void luaD_meter (lua_State *L) {
+  global_State *g = G(L);
+  g->meterleft = g->meterevery;
+  if (g->meter != NULL)
+    g->meter(L);
+}
+
+
+LUA_API void lua_setmeter (lua_State *L, lua_Meter f, int every) {
+  global_State *g = G(L);
+  if (f == NULL || every <= 0) {
+    f = NULL;
+    every = MAX_INT;
+  }
+  g->meter = f;
+  g->meterevery = g->meterleft = every;
+}
+
+
+/*
 ** Prepare a function for a tail call, building its call info on top
 ** of the current call info. 'narg1' is the number of arguments plus 1
 ** (so that it includes the function itself). Return the number of
@@ -519,6 +543,7 @@ l_sinline int precallC (lua_State *L, StkId func, int nresults,
 */
 int luaD_pretailcall (lua_State *L, CallInfo *ci, StkId func,
                                     int narg1, int delta) {
+  luaD_meterstep(L);  /* aiots */
  retry:
   switch (ttypetag(s2v(func))) {
     case LUA_VCCL:  /* C closure */
@@ -563,6 +588,7 @@ int luaD_pretailcall (lua_State *L, CallInfo *ci, StkId func,
 ** original function position.
 */
 CallInfo *luaD_precall (lua_State *L, StkId func, int nresults) {
+  luaD_meterstep(L);  /* aiots */
  retry:
   switch (ttypetag(s2v(func))) {
     case LUA_VCCL:  /* C closure */

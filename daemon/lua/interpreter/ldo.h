@@ -58,6 +58,11 @@ LUAI_FUNC int luaD_protectedparser (lua_State *L, ZIO *z, const char *name,
 LUAI_FUNC void luaD_hook (lua_State *L, int event, int line,
                                         int fTransfer, int nTransfer);
 LUAI_FUNC void luaD_hookcall (lua_State *L, CallInfo *ci);
+
+/* aiots: counts one metered step (a call or a loop's backward jump) */
+#define luaD_meterstep(L) \
+	{ if (l_unlikely(--G(L)->meterleft <= 0)) luaD_meter(L); }
+LUAI_FUNC void luaD_meter (lua_State *L);
 LUAI_FUNC int luaD_pretailcall (lua_State *L, CallInfo *ci, StkId func,                                                    int narg1, int delta);
 LUAI_FUNC CallInfo *luaD_precall (lua_State *L, StkId func, int nResults);
 LUAI_FUNC void luaD_call (lua_State *L, StkId func, int nResults);

@@ -374,6 +374,8 @@ LUA_API lua_State *lua_newstate (lua_Alloc f, void *ud) {
   g->mainthread = L;
   g->seed = luai_makeseed(L);
   g->gcstp = GCSTPGC;  /* no GC while building state */
+  g->meter = NULL;  /* aiots: no metering until lua_setmeter */
+  g->meterevery = g->meterleft = MAX_INT;
   g->strt.size = g->strt.nuse = 0;
   g->strt.hash = NULL;
   setnilvalue(&g->l_registry);

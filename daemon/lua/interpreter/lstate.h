@@ -251,6 +251,9 @@ typedef struct global_State {
   void *ud;         /* auxiliary data to 'frealloc' */
   l_mem totalbytes;  /* number of bytes currently allocated - GCdebt */
   l_mem GCdebt;  /* bytes allocated not yet compensated by the collector */
+  int meterleft;  /* aiots: steps until 'meter' is called */
+  int meterevery;  /* aiots: steps between calls of 'meter' */
+  lua_Meter meter;  /* aiots: see lua_setmeter */
   lu_mem GCestimate;  /* an estimate of the non-garbage memory in use */
   lu_mem lastatomic;  /* see function 'genstep' in file 'lgc.c' */
   stringtable strt;  /* hash table for strings */

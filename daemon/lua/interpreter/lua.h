@@ -461,6 +461,17 @@ LUA_API void  (lua_upvaluejoin) (lua_State *L, int fidx1, int n1,
                                                int fidx2, int n2);
 
 LUA_API void (lua_sethook) (lua_State *L, lua_Hook func, int mask, int count);
+
+/*
+** aiots: metering. Every call (from Lua or C) and every backward jump of a
+** loop is one step; every 'every' steps the interpreter calls 'f', which may
+** raise an error (it then stops the running code like any runtime error).
+** Unlike a count hook, this costs one decrement per step, not a trip through
+** the hook path per instruction. 'f' == NULL turns metering off.
+*/
+#define LUA_AIOTS_METER 1
+typedef void (*lua_Meter) (lua_State *L);
+LUA_API void (lua_setmeter) (lua_State *L, lua_Meter f, int every);
 LUA_API lua_Hook (lua_gethook) (lua_State *L);
 LUA_API int (lua_gethookmask) (lua_State *L);
 LUA_API int (lua_gethookcount) (lua_State *L);

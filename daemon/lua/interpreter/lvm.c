@@ -1076,6 +1076,10 @@ void luaV_finishOp (lua_State *L) {
 */
 #define dojump(ci,i,e)	{ pc += GETARG_sJ(i) + e; updatetrap(ci); }
 
+/* aiots: a loop's backward jump is a metered step (see lua_setmeter) */
+#define meterjump(ci)  \
+	{ if (l_unlikely(--G(L)->meterleft <= 0)) Protect(luaD_meter(L)); }
+
 
 /* for test instructions, execute the jump instruction that follows it */
 #define donextjump(ci)	{ Instruction ni = *pc; dojump(ci, ni, 1); }
@@ -1559,6 +1563,8 @@ void luaV_execute (lua_State *L, CallInfo *ci) {
         vmbreak;
       }
       vmcase(OP_JMP) {
+        if (GETARG_sJ(i) < 0)  /* aiots: a loop's backward jump? */
+          meterjump(ci);
         dojump(ci, i, 0);
         vmbreak;
       }
@@ -1742,11 +1748,14 @@ void luaV_execute (lua_State *L, CallInfo *ci) {
             idx = intop(+, idx, step);  /* add step to index */
             chgivalue(s2v(ra), idx);  /* update internal index */
             setivalue(s2v(ra + 3), idx);  /* and control variable */
+            meterjump(ci);  /* aiots */
             pc -= GETARG_Bx(i);  /* jump back */
           }
         }
-        else if (floatforloop(ra))  /* float loop */
+        else if (floatforloop(ra)) {  /* float loop */
+          meterjump(ci);  /* aiots */
           pc -= GETARG_Bx(i);  /* jump back */
+        }
         updatetrap(ci);  /* allows a signal to break the loop */
         vmbreak;
       }
@@ -1784,6 +1793,7 @@ void luaV_execute (lua_State *L, CallInfo *ci) {
         l_tforloop:
         if (!ttisnil(s2v(ra + 4))) {  /* continue loop? */
           setobjs2s(L, ra + 2, ra + 4);  /* save control variable */
+          meterjump(ci);  /* aiots */
           pc -= GETARG_Bx(i);  /* jump back */
         }
         vmbreak;
