@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <future>
 
+#include "store/store_bar_stream.hpp"
 #include "engine/core/bar_feed.hpp"
 #include "engine/options/synthetic_chains.hpp"
 #include "store/chain_store.hpp"
@@ -24,10 +26,15 @@ bool is_file(const std::string& s) {
 
 struct LoadedData {
   std::vector<std::string> symbols;
-  std::vector<std::vector<Bar>> bars;
+  std::vector<std::vector<Bar>> bars;  // empty while `stream` reads them
   Timeframe timeframe;
   std::string source;
+  std::unique_ptr<StoreBarStream> stream;
 };
+
+// Stored bars can be read while the run goes, unless something needs them all before it starts
+// (scenarios shock them in place; option chains are priced from the underlying's path).
+bool can_stream(const BacktestSpec& spec) { return spec.scenarios.empty() && spec.chains == "none"; }
 
 Expected<LoadedData> load_data(const Context& ctx, const BacktestSpec& spec, const TimeRange& range) {
   LoadedData out;
@@ -54,6 +61,7 @@ Expected<LoadedData> load_data(const Context& ctx, const BacktestSpec& spec, con
   } else {
     out.source = "store";
     AIOTS_TRY_ASSIGN(store, ctx.open_store());
+    std::vector<StoreBarStream::Series> streamed;
     for (const std::string& raw : spec.data) {
       AIOTS_TRY_ASSIGN(series, store.resolve(normalize_symbol(raw), tf));
       if (series.kind != SeriesKind::Bars) {
@@ -63,10 +71,20 @@ Expected<LoadedData> load_data(const Context& ctx, const BacktestSpec& spec, con
         return data_error(series.symbol + " is " + series.timeframe.to_string() + " but " + out.symbols[0] + " is " +
                           out.timeframe.to_string() + "; pass --timeframe");
       }
-      AIOTS_TRY_ASSIGN(bars, store.load_bars(series.id, range));
       out.symbols.push_back(series.symbol);
-      out.bars.push_back(std::move(bars));
       out.timeframe = series.timeframe;
+      if (can_stream(spec)) {
+        AIOTS_TRY_ASSIGN(any, store.has_bars(series.id, range));
+        if (!any) return data_error("no bars for " + series.symbol + " in the given range");
+        streamed.push_back({series.symbol, series.id, static_cast<std::size_t>(std::max<std::int64_t>(series.rows, 0))});
+        continue;
+      }
+      AIOTS_TRY_ASSIGN(bars, store.load_bars(series.id, range));
+      out.bars.push_back(std::move(bars));
+    }
+    if (!streamed.empty()) {
+      out.stream = std::make_unique<StoreBarStream>(ctx.store_path(), std::move(streamed), range);
+      return out;
     }
   }
   for (std::size_t i = 0; i < out.bars.size(); ++i) {
@@ -514,13 +532,15 @@ Expected<BacktestSpec> BacktestSpec::from_json(const nlohmann::json& j) {
 }
 
 std::string hash_bars(const std::vector<std::string>& symbols, const std::vector<std::vector<Bar>>& bars) {
-  std::string bytes;
+  // The bytes hashed are each symbol, a newline and its bars as stored in memory, fed in place
+  // (a copy would double the run's peak memory for a moment).
+  Sha256 digest;
   for (std::size_t i = 0; i < symbols.size(); ++i) {
-    bytes += symbols[i];
-    bytes += '\n';
-    bytes.append(reinterpret_cast<const char*>(bars[i].data()), bars[i].size() * sizeof(Bar));
+    digest.update(symbols[i]);
+    digest.update("\n");
+    digest.update(std::string_view(reinterpret_cast<const char*>(bars[i].data()), bars[i].size() * sizeof(Bar)));
   }
-  return sha256_hex(bytes);
+  return digest.hex();
 }
 
 Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& spec) {
@@ -597,20 +617,39 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
       out.more.push_back(std::move(m));
     }
   }
-  const std::string bars_hash = hash_bars(data.symbols, data.bars);
-  if (!several) {
-    if (out.engine->start()) {
-      feed_bars(*out.engine, data.bars);
-      out.engine->finish();
-    }
-  } else {
-    std::vector<Engine*> engines;
-    for (const Engine* e : out.engines()) engines.push_back(const_cast<Engine*>(e));
+  // The manifest's hash of the bars is computed on another core while the engine runs on them
+  // (both only read them); bars read from the store are hashed by their reader as it goes.
+  std::future<std::string> bars_hash_job;
+  if (!data.stream) {
+    bars_hash_job = std::async(std::launch::async, [&data] { return hash_bars(data.symbols, data.bars); });
+  }
+  std::vector<Engine*> engines;
+  for (const Engine* e : out.engines()) engines.push_back(const_cast<Engine*>(e));
+  bool started = true;
+  if (several) {
     for (Engine* e : engines) (void)e->start();
-    feed_bars(std::span<Engine* const>(engines), data.bars);
-    for (Engine* e : engines) {
-      if (e->running()) e->finish();
+  } else {
+    started = out.engine->start().has_value();
+  }
+  if (started) {
+    if (data.stream) {
+      feed_bars(std::span<Engine* const>(engines), *data.stream);
+    } else {
+      feed_bars(std::span<Engine* const>(engines), data.bars);
     }
+    // One strategy finishes even when it failed (its last marks and equity); of several, those
+    // still running.
+    for (Engine* e : engines) {
+      if (!several || e->running()) e->finish();
+    }
+  }
+  std::string bars_hash;
+  if (data.stream) {
+    AIOTS_TRY_ASSIGN(read, data.stream->finish());
+    data.bars = std::move(read.bars);
+    bars_hash = std::move(read.sha256);
+  } else {
+    bars_hash = bars_hash_job.get();
   }
   out.bars = std::move(data.bars);
   for (const Instrument& inst : (several ? out.account->portfolio() : out.engine->portfolio()).instruments()) {

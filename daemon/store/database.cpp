@@ -75,6 +75,8 @@ double Statement::column_double(int column) const {
   return sqlite3_column_double(m_stmt.get(), column);
 }
 
+double Statement::column_real(int column) const { return sqlite3_column_double(m_stmt.get(), column); }
+
 std::string Statement::column_text(int column) const {
   const auto* text = sqlite3_column_text(m_stmt.get(), column);
   return text == nullptr ? std::string{} : std::string(reinterpret_cast<const char*>(text));

@@ -32,6 +32,8 @@ public:
 
   std::int64_t column_int(int column) const;
   double column_double(int column) const;  // NULL reads as NaN
+  // A column the schema declares NOT NULL: no type check (bulk reads of bars).
+  double column_real(int column) const;
   std::string column_text(int column) const;
   bool column_is_null(int column) const;
 

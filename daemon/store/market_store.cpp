@@ -20,8 +20,9 @@ struct BarRows {
     s.bind(2, b.ts).bind(3, b.open).bind(4, b.high).bind(5, b.low).bind(6, b.close).bind(7, b.volume);
   }
   static Bar read(const Statement& s) {
-    return Bar{s.column_int(0), s.column_double(1), s.column_double(2), s.column_double(3), s.column_double(4),
-               s.column_double(5)};
+    // Every column of bars is NOT NULL: read without checking for NULL (a tenth of a load).
+    return Bar{s.column_int(0), s.column_real(1), s.column_real(2), s.column_real(3), s.column_real(4),
+               s.column_real(5)};
   }
   static bool same(const Bar& a, const Bar& b) { return a == b; }
   static Bar as_bar(const Bar& b) { return b; }
@@ -60,12 +61,25 @@ std::string range_clause(const TimeRange& range) {
 }
 
 template <class Rows>
-Expected<std::vector<typename Rows::Row>> load_rows(Database& db, std::int64_t series_id, const TimeRange& range) {
+Expected<Statement> select_rows(Database& db, const TimeRange& range) {
   const std::string sql = "SELECT " + std::string(Rows::columns) + " FROM " + std::string(Rows::table) +
                           " WHERE series_id = ?" + range_clause(range) + " ORDER BY ts";
-  AIOTS_TRY_ASSIGN(stmt, db.prepare(sql));
+  return db.prepare(sql);
+}
+
+template <class Rows>
+Expected<std::vector<typename Rows::Row>> load_rows(Database& db, std::int64_t series_id, const TimeRange& range) {
+  AIOTS_TRY_ASSIGN(stmt, select_rows<Rows>(db, range));
   stmt.bind(1, series_id);
   std::vector<typename Rows::Row> rows;
+  // Room for the whole series at once (an upper bound for any range; pages never written are
+  // never resident), so a load never copies what it has read while the vector grows.
+  AIOTS_TRY_ASSIGN(count, db.prepare("SELECT row_count FROM series WHERE id = ?"));
+  count.bind(1, series_id);
+  AIOTS_TRY_ASSIGN(found, count.step());
+  if (found && count.column_int(0) > 0) {
+    rows.reserve(static_cast<std::size_t>(count.column_int(0)));
+  }
   while (true) {
     AIOTS_TRY_ASSIGN(has_row, stmt.step());
     if (!has_row) {
@@ -250,6 +264,31 @@ Expected<WriteStats> MarketStore::write_quotes(std::int64_t series_id, std::span
 
 Expected<std::vector<Bar>> MarketStore::load_bars(std::int64_t series_id, TimeRange range) {
   return load_rows<BarRows>(m_db, series_id, range);
+}
+
+Expected<void> MarketStore::scan_bars(std::int64_t series_id, TimeRange range, std::size_t batch,
+                                      const std::function<bool(std::span<const Bar>)>& take) {
+  AIOTS_TRY_ASSIGN(stmt, select_rows<BarRows>(m_db, range));
+  stmt.bind(1, series_id);
+  std::vector<Bar> rows;
+  rows.reserve(batch);
+  while (true) {
+    AIOTS_TRY_ASSIGN(has_row, stmt.step());
+    if (!has_row) break;
+    rows.push_back(BarRows::read(stmt));
+    if (rows.size() == batch) {
+      if (!take(rows)) return {};
+      rows.clear();
+    }
+  }
+  if (!rows.empty()) (void)take(rows);
+  return {};
+}
+
+Expected<bool> MarketStore::has_bars(std::int64_t series_id, TimeRange range) {
+  AIOTS_TRY_ASSIGN(stmt, m_db.prepare("SELECT 1 FROM bars WHERE series_id = ?" + range_clause(range) + " LIMIT 1"));
+  stmt.bind(1, series_id);
+  return stmt.step();
 }
 
 Expected<std::vector<Quote>> MarketStore::load_quotes(std::int64_t series_id, TimeRange range) {

@@ -72,6 +72,13 @@ public:
                                     const ProgressFn& progress = {});
 
   Expected<std::vector<Bar>> load_bars(std::int64_t series_id, TimeRange range = {});
+  // Reads the bars of `range` in time order in batches of `batch` bars, handing each to
+  // `take` as it is read (a backtest starts on the first while the rest are read; the batch is
+  // valid during the call only); reading stops early when `take` returns false.
+  Expected<void> scan_bars(std::int64_t series_id, TimeRange range, std::size_t batch,
+                           const std::function<bool(std::span<const Bar>)>& take);
+  // Whether the series has any bar in `range` (one index probe).
+  Expected<bool> has_bars(std::int64_t series_id, TimeRange range);
   Expected<std::vector<Quote>> load_quotes(std::int64_t series_id, TimeRange range = {});
 
   // Deletes the rows of a series in `range` (the whole series and its entry when unbounded);

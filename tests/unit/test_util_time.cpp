@@ -72,6 +72,9 @@ TEST_CASE("format_time round-trips", "[util][time]") {
   CHECK(format_time(11'323 * k_ns_per_day + 52'215 * k_ns_per_second) == "2001-01-01T14:30:15Z");
   CHECK(format_time(250'000'000) == "1970-01-01T00:00:00.25Z");
   CHECK(format_time(-k_ns_per_day, true) == "1969-12-31");
+  CHECK(format_time(-k_ns_per_second) == "1969-12-31T23:59:59Z");
+  CHECK(format_time(-1) == "1969-12-31T23:59:59.999999999Z");
+  CHECK(format_time(k_min_time + 3'723 * k_ns_per_second) == "1678-01-01T01:02:03Z");
   CHECK(iso_weekday(0) == 4);
 }
 

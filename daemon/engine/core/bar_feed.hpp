@@ -1,7 +1,8 @@
-// Feeds stored bars of several symbols to an engine in time order: the backtest's feed. (The
-// daemon's live feed hands the engine the same SymbolBar groups as bars close.)
+// Feeds bars of several symbols to engines in time order: the backtest's feed. (The daemon's
+// live feed hands the engine the same SymbolBar groups as bars close.)
 #pragma once
 
+#include <cstddef>
 #include <span>
 #include <vector>
 
@@ -9,11 +10,27 @@
 
 namespace aiots {
 
+// Where a feed takes its bars from, a run of bars of one series at a time: a source may still
+// be reading the later bars (from the store, on another thread) while the engine runs on the
+// first. The engine itself does no I/O; sources are adapters.
+class BarSource {
+public:
+  virtual ~BarSource() = default;
+  virtual std::size_t series_count() const = 0;
+  // The next bars of `series` in time order, after those returned before; empty once it has
+  // no more. What it returns stays valid until the source is destroyed.
+  virtual std::span<const Bar> next(std::size_t series) = 0;
+  // About how many bars `series` holds (room reserved for per-bar records), 0 when unknown.
+  virtual std::size_t expected(std::size_t series) const = 0;
+};
+
 // Runs `engine` over `series` (one ascending bar vector per symbol id), grouping bars that
 // share a timestamp, until the data ends or the strategy fails.
 void feed_bars(Engine& engine, std::span<const std::vector<Bar>> series);
 // The same for several engines (strategies sharing an account), each given every group in
 // turn, until the data ends or every strategy failed.
 void feed_bars(std::span<Engine* const> engines, std::span<const std::vector<Bar>> series);
+// The same from a source.
+void feed_bars(std::span<Engine* const> engines, BarSource& source);
 
 }  // namespace aiots
