@@ -47,10 +47,7 @@ struct LiveRecord {
 Expected<LiveRecord> read_live(const std::string& journal, const std::string& archive, const std::string& name) {
   LiveRecord live;
   std::map<OrderId, Refusal> submitted;
-  std::int64_t last_seq = 0;
   const auto visit = [&](const JournalRecord& r) -> Expected<void> {
-    if (r.seq <= last_seq) return {};  // the record a compaction kept in both files
-    last_seq = r.seq;
     if (r.kind == "strategy.loaded") {
       if (std::find(live.strategies.begin(), live.strategies.end(), r.strategy) == live.strategies.end()) {
         live.strategies.push_back(r.strategy);
@@ -85,16 +82,17 @@ Expected<LiveRecord> read_live(const std::string& journal, const std::string& ar
     }
     return {};
   };
+  std::optional<Database> archived;
   if (!archive.empty()) {
     if (!std::filesystem::exists(archive)) return data_error("no journal archive at " + archive);
     AIOTS_TRY_ASSIGN(db, Database::open(archive, false));
-    AIOTS_TRY(each_record(db, 0, visit));
+    archived.emplace(std::move(db));
   }
   if (!std::filesystem::exists(journal)) {
     return data_error("no journal at " + journal + " (aiotsd never ran with this configuration)");
   }
   AIOTS_TRY_ASSIGN(db, Database::open(journal, false));
-  AIOTS_TRY(each_record(db, 0, visit));
+  AIOTS_TRY(each_archived_record(archived ? &*archived : nullptr, db, visit));
   if (live.loaded.is_null()) {
     std::string known;
     for (const std::string& s : live.strategies) known += (known.empty() ? "" : ", ") + s;
@@ -102,22 +100,6 @@ Expected<LiveRecord> read_live(const std::string& journal, const std::string& ar
                       (known.empty() ? "none" : known) + ")");
   }
   return live;
-}
-
-// The equity that `fills` leave from `cash`, marked at the last close of each symbol.
-double equity_of(const std::vector<NamedFill>& fills, double cash, const std::map<std::string, double>& last_close) {
-  double equity = cash;
-  std::map<std::string, std::int64_t> held;
-  for (const NamedFill& f : fills) {
-    const double notional = f.price * static_cast<double>(f.quantity);
-    equity += (f.buy ? -notional : notional) - f.commission;
-    held[f.symbol] += f.buy ? f.quantity : -f.quantity;
-  }
-  for (const auto& [symbol, qty] : held) {
-    const auto it = last_close.find(symbol);
-    if (it != last_close.end()) equity += static_cast<double>(qty) * it->second;
-  }
-  return equity;
 }
 
 Expected<nlohmann::json> run_diff(const Context& ctx, const DiffOptions& o) {
@@ -152,7 +134,6 @@ Expected<nlohmann::json> run_diff(const Context& ctx, const DiffOptions& o) {
   AIOTS_TRY_ASSIGN(outcome, run_backtest(ctx, spec));
   // Both sides over the period the backtest covered.
   std::map<std::string, std::vector<Timestamp>> bar_times;
-  std::map<std::string, double> last_close;
   Timestamp first = INT64_MAX;
   Timestamp last = INT64_MIN;
   for (std::size_t i = 0; i < outcome.symbols.size(); ++i) {
@@ -161,7 +142,6 @@ Expected<nlohmann::json> run_diff(const Context& ctx, const DiffOptions& o) {
     if (!outcome.bars[i].empty()) {
       first = std::min(first, outcome.bars[i].front().ts);
       last = std::max(last, outcome.bars[i].back().ts);
-      last_close[outcome.symbols[i]] = outcome.bars[i].back().close;
     }
   }
   std::vector<NamedFill> backtest;
@@ -199,8 +179,10 @@ Expected<nlohmann::json> run_diff(const Context& ctx, const DiffOptions& o) {
     }
     rows.push_back(std::move(row));
   }
-  const double bt_equity = equity_of(backtest, spec.cash, last_close);
-  const double live_equity = equity_of(live_fills, spec.cash, last_close);
+  // Both sides valued alike: multipliers and the backtest's last marks (closes, option prices).
+  const Portfolio& marks = outcome.engine->portfolio();
+  const double bt_equity = mark_to_market(backtest, spec.cash, marks);
+  const double live_equity = mark_to_market(live_fills, spec.cash, marks);
   return nlohmann::json{
       {"strategy", o.strategy},
       {"file", spec.strategy_path},
@@ -249,7 +231,7 @@ void print_human(const nlohmann::json& r) {
             << format_fixed(s["live_fees"].get<double>(), 2) << " live vs " << format_fixed(s["backtest_fees"].get<double>(), 2)
             << " backtest\n";
   std::cout << "p&l      live " << format_fixed(s["live_pnl"].get<double>(), 2) << ", backtest "
-            << format_fixed(s["backtest_pnl"].get<double>(), 2) << " (both marked at the period's last closes)\n";
+            << format_fixed(s["backtest_pnl"].get<double>(), 2) << " (both marked at the backtest's last prices)\n";
   const auto& rows = r["differences"];
   if (rows.empty()) {
     std::cout << "live and backtest made the same fills\n";

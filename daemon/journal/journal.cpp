@@ -42,6 +42,17 @@ Expected<void> each_record(Database& db, std::int64_t after, const RecordVisitor
   }
 }
 
+Expected<void> each_archived_record(Database* archive, Database& journal, const RecordVisitor& visit) {
+  std::int64_t last = 0;
+  if (archive != nullptr) {
+    AIOTS_TRY(each_record(*archive, 0, [&](const JournalRecord& r) {
+      last = r.seq;
+      return visit(r);
+    }));
+  }
+  return each_record(journal, last, visit);
+}
+
 Expected<std::vector<JournalCheckpoint>> read_checkpoints(Database& db) {
   AIOTS_TRY_ASSIGN(s, db.prepare("SELECT seq, created, sha256, data FROM checkpoints ORDER BY seq"));
   std::vector<JournalCheckpoint> out;

@@ -40,6 +40,9 @@ Expected<void> create_journal_tables(Database& db);
 // Calls `visit` with each record of the journal database `db` after seq `after`, in order, one
 // at a time (a journal of 10M records is never held in memory whole); stops at the first error.
 Expected<void> each_record(Database& db, std::int64_t after, const RecordVisitor& visit);
+// The same over an archive (when given) and then the journal it was cut from: every record once,
+// in order (a compaction keeps the record at its cut in both files).
+Expected<void> each_archived_record(Database* archive, Database& journal, const RecordVisitor& visit);
 // Where compaction archives the journal at `journal` unless told: beside it, "NAME-archive.db".
 std::string default_archive_path(const std::string& journal);
 // Every checkpoint in `db`, in seq order.
@@ -66,6 +69,10 @@ public:
 
   // Calls `visit` with every committed record after seq `after`, in order (each_record).
   Expected<void> each(std::int64_t after, const RecordVisitor& visit) { return each_record(m_db, after, visit); }
+  // The same after the records of `archive` (each_archived_record).
+  Expected<void> each_after_archive(Database& archive, const RecordVisitor& visit) {
+    return each_archived_record(&archive, m_db, visit);
+  }
   // The seq of the first record held (1, or after a compaction the checkpoint it kept); 0 when empty.
   Expected<std::int64_t> first_seq();
   // Every checkpoint written, in seq order.

@@ -5,6 +5,8 @@
 #include <map>
 #include <optional>
 
+#include "engine/core/option_desk.hpp"
+#include "live/journal_fold.hpp"
 #include "util/format_number.hpp"
 
 namespace aiots {
@@ -17,7 +19,7 @@ std::int64_t bar_index(const std::vector<Timestamp>& times, Timestamp ts) {
   return std::lower_bound(times.begin(), times.end(), ts) - times.begin();
 }
 
-struct Side {
+struct SideFills {
   std::vector<const NamedFill*> fills;
   std::vector<bool> matched;
 };
@@ -33,7 +35,7 @@ FillDiff diff_fills(const std::vector<NamedFill>& backtest, const std::vector<Na
   FillDiff out;
   out.backtest_fills = static_cast<std::int64_t>(backtest.size());
   out.live_fills = static_cast<std::int64_t>(live.size());
-  std::map<std::pair<std::string, bool>, std::pair<Side, Side>> groups;  // (symbol, buy) -> (backtest, live)
+  std::map<std::pair<std::string, bool>, std::pair<SideFills, SideFills>> groups;  // (symbol, buy) -> (backtest, live)
   for (const NamedFill& f : backtest) {
     groups[{f.symbol, f.buy}].first.fills.push_back(&f);
     out.backtest_fees += f.commission;
@@ -57,8 +59,8 @@ FillDiff diff_fills(const std::vector<NamedFill>& backtest, const std::vector<Na
   // Clang 14, the fuzzers' compiler, refuses for bindings).
   for (auto& entry : groups) {
     const std::pair<std::string, bool>& key = entry.first;
-    Side& b = entry.second.first;
-    Side& l = entry.second.second;
+    SideFills& b = entry.second.first;
+    SideFills& l = entry.second.second;
     b.matched.assign(b.fills.size(), false);
     l.matched.assign(l.fills.size(), false);
     const auto difference = [&](std::string kind, const NamedFill* bf, const NamedFill* lf) {
@@ -137,6 +139,51 @@ FillDiff diff_fills(const std::vector<NamedFill>& backtest, const std::vector<Na
   std::stable_sort(out.differences.begin(), out.differences.end(),
                    [&](const FillDifference& x, const FillDifference& y) { return when(x) < when(y); });
   return out;
+}
+
+namespace {
+
+struct Valuation {
+  double multiplier = 1;
+  double mark = 0;
+};
+
+Valuation value_of(const std::string& symbol, double last_fill_price, const Portfolio& marks) {
+  const auto& instruments = marks.instruments();
+  for (std::size_t i = 0; i < instruments.size(); ++i) {
+    if (instruments[i].symbol != symbol) continue;
+    const double mark = marks.last_price(static_cast<SymbolId>(i));
+    return {instruments[i].multiplier, mark > 0 ? mark : last_fill_price};
+  }
+  const auto option = OptionDesk::instrument_for(symbol, instruments, &new_york_close, true);
+  return {option ? option->multiplier : 1.0, last_fill_price};
+}
+
+}  // namespace
+
+double mark_to_market(const std::vector<NamedFill>& fills, double cash, const Portfolio& marks) {
+  struct Held {
+    std::int64_t quantity = 0;
+    double last_price = 0;
+  };
+  std::map<std::string, Held> held;
+  for (const NamedFill& f : fills) {
+    Held& h = held[f.symbol];
+    h.quantity += f.buy ? f.quantity : -f.quantity;
+    h.last_price = f.price;
+  }
+  double equity = cash;
+  std::map<std::string, Valuation> valuations;
+  for (const auto& [symbol, h] : held) valuations[symbol] = value_of(symbol, h.last_price, marks);
+  for (const NamedFill& f : fills) {
+    const double notional = f.price * static_cast<double>(f.quantity) * valuations[f.symbol].multiplier;
+    equity += (f.buy ? -notional : notional) - f.commission;
+  }
+  for (const auto& [symbol, h] : held) {
+    const Valuation& v = valuations[symbol];
+    equity += static_cast<double>(h.quantity) * v.mark * v.multiplier;
+  }
+  return equity;
 }
 
 nlohmann::json to_json(const FillDifference& d) {

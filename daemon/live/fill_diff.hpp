@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/trading/portfolio.hpp"
 #include "util/time.hpp"
 
 namespace aiots {
@@ -62,5 +63,11 @@ FillDiff diff_fills(const std::vector<NamedFill>& backtest, const std::vector<Na
                     const std::map<std::string, std::vector<Timestamp>>& bar_times, const FillDiffOptions& options = {});
 
 nlohmann::json to_json(const FillDifference& d);
+
+// The equity that `fills` leave from `cash`, each position valued at its instrument's
+// multiplier (an option contract: 100 shares) and the mark `marks` (the backtest's portfolio
+// at the period's end) holds for it; a symbol `marks` never traded is valued at its last fill
+// price (a contract named in OCC form still with the multiplier of its terms).
+double mark_to_market(const std::vector<NamedFill>& fills, double cash, const Portfolio& marks);
 
 }  // namespace aiots

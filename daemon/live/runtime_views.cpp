@@ -367,15 +367,16 @@ Expected<nlohmann::json> Runtime::verify(const std::string& archive) {
   const auto visit = [&](const JournalRecord& r) { return check.visit(r); };
   AIOTS_TRY_ASSIGN(first, m_journal.first_seq());
   std::int64_t from = 1;
-  bool replayed = true;
   if (archive_db) {
-    replayed = static_cast<bool>(each_record(*archive_db, 0, visit));
-  } else if (first > 1) {
-    // Compacted: the replay starts from the checkpoint the compaction kept.
-    AIOTS_TRY(check.start_at(first));
-    from = first;
+    (void)m_journal.each_after_archive(*archive_db, visit);
+  } else {
+    if (first > 1) {
+      // Compacted: the replay starts from the checkpoint the compaction kept.
+      AIOTS_TRY(check.start_at(first));
+      from = first;
+    }
+    (void)m_journal.each(0, visit);
   }
-  if (replayed) (void)m_journal.each(0, visit);
   const nlohmann::json checkpoints = check.report();
   const JournalFold& fold = check.fold;
   bool ok = checkpoints.at("ok").get<bool>();

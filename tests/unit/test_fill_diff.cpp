@@ -60,4 +60,24 @@ TEST_CASE("A fill further away than the window is missed and extra, not late", "
   CHECK(far.count("extra") == 1);
 }
 
+TEST_CASE("P&L of fills counts contract multipliers and the backtest's marks", "[diff]") {
+  // The backtest's portfolio at the period's end: the stock at 12, a call it traded at 3.5.
+  Portfolio marks(Money::from(10'000), {Instrument{"X", 1, 0.01, Timeframe{60}}});
+  marks.add_instrument(Instrument{"X260109C00100000", 100, 0.01, Timeframe{60}});
+  marks.mark(0, 12);
+  marks.mark(1, 3.5);
+  const std::vector<NamedFill> fills = {
+      NamedFill{k_bar, "X", true, 10, 11, 1},                  // 10 shares at 11, fee 1
+      NamedFill{2 * k_bar, "X260109C00100000", false, 2, 3, 0},  // 2 calls sold at 3 (x100)
+      NamedFill{3 * k_bar, "X260109P00090000", true, 1, 2, 0},   // a put the backtest never held
+  };
+  // Cash: 10000 - 110 - 1 + 600 - 200; held: 10 x 12, -2 x 3.5 x 100, 1 x 2 x 100 (last fill).
+  const double expected = 10'000 - 110 - 1 + 600 - 200 + 120 - 700 + 200;
+  CHECK(mark_to_market(fills, 10'000, marks) == Approx(expected));
+  // Flat after the round trip: the P&L is the cash flows alone.
+  const std::vector<NamedFill> round_trip = {NamedFill{k_bar, "X260109C00100000", true, 1, 3, 0},
+                                             NamedFill{2 * k_bar, "X260109C00100000", false, 1, 4, 0}};
+  CHECK(mark_to_market(round_trip, 0, marks) == Approx(100));
+}
+
 }  // namespace aiots
