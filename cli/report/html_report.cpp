@@ -157,7 +157,7 @@ private:
     int index = year * 12 + month;  // the month after first's (0-based months + 1)
     while (index % step != 0) ++index;
     for (;; index += step) {
-      char text[16];
+      char text[32];  // room for any int year: no truncation warning
       std::snprintf(text, sizeof text, "%04d-%02d-01", index / 12, index % 12 + 1);
       const auto t = parse_time(text);
       if (!t || t->ts > last) break;

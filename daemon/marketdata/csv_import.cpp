@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <thread>
 
 #include "marketdata/csv_reader.hpp"
 #include "util/parse_number.hpp"
@@ -263,8 +264,14 @@ public:
   FileParser(const std::string& source, const ImportOptions& opt, ParsedFile& out) : m_source(source), m_opt(opt), m_out(out) {}
 
   Expected<void> parse(CsvReader& reader, const Layout& layout, std::vector<std::string_view>& fields, std::size_t line,
-                       bool have_record) {
+                       bool have_record, std::size_t rows_hint = 0) {
     setup_series(layout);
+    if (!m_opt.wide) {
+      // Room for every row at once: no copying while the vectors grow.
+      ParsedSeries& s = m_out.series[0];
+      (s.kind == SeriesKind::Quotes ? s.quotes.reserve(rows_hint) : s.bars.reserve(rows_hint));
+      s.lines.reserve(rows_hint);
+    }
     while (have_record) {
       ++m_out.rows_read;
       AIOTS_TRY(row(layout, fields, line));
@@ -422,6 +429,80 @@ std::string symbol_from_path(std::string_view path) {
   return symbol;
 }
 
+namespace {
+
+// Files smaller than this are parsed on one thread (a thread costs more than it saves).
+constexpr std::size_t k_split_bytes = std::size_t{4} << 20;
+
+std::size_t count_lines(std::string_view text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+
+// The rows after the header, with `fields` (line `line`) the first when `have_record`. A large
+// file is parsed as two halves on two threads (each half's rows in order, then joined), with the
+// same results and the same first error as one pass: the second half's first row must come after
+// the first half's last, or the file is parsed again in one pass to report exactly what one pass
+// reports.
+Expected<void> parse_rows(std::string_view text, char delimiter, CsvReader& reader, const Layout& layout,
+                          std::vector<std::string_view>& fields, std::size_t line, bool have_record,
+                          const std::string& source, const ImportOptions& opt, ParsedFile& file) {
+  const std::size_t start = reader.position();
+  const bool split = have_record && !opt.wide && !opt.one_pass && text.size() - start > k_split_bytes;
+  if (!split) {
+    FileParser parser(source, opt, file);
+    return parser.parse(reader, layout, fields, line, have_record, count_lines(text.substr(start)) + 1);
+  }
+  const std::size_t middle = text.find('\n', start + (text.size() - start) / 2);
+  const std::size_t cut = middle == std::string_view::npos ? text.size() : middle + 1;
+  const std::size_t lines_before_cut = count_lines(text.substr(0, cut));
+  const std::vector<std::string> first_fields(fields.begin(), fields.end());  // to parse again in one pass
+  const std::size_t first_line = line;
+
+  ParsedFile second = file;  // same source, no rows
+  std::vector<std::string_view> second_fields;
+  Expected<void> second_result;
+  std::thread second_half([&] {
+    CsvReader rest(text.substr(cut), delimiter, lines_before_cut);
+    std::size_t second_line = 0;
+    const bool any = rest.next(second_fields, second_line);
+    FileParser parser(source, opt, second);
+    second_result = parser.parse(rest, layout, second_fields, second_line, any, count_lines(text.substr(cut)) + 1);
+  });
+  ParsedFile first = file;
+  reader.stop_at(cut);
+  FileParser parser(source, opt, first);
+  // Room for both halves: the second joins the first without moving it.
+  Expected<void> first_result = parser.parse(reader, layout, fields, line, have_record, count_lines(text.substr(start)) + 1);
+  second_half.join();
+  if (!first_result) return first_result;  // the first error of the file is in the first half
+  const ParsedSeries& a = first.series[0];
+  const ParsedSeries& b = second.series[0];
+  const auto last_of = [](const ParsedSeries& s) { return s.kind == SeriesKind::Quotes ? s.quotes.back().ts : s.bars.back().ts; };
+  const auto first_of = [](const ParsedSeries& s) { return s.kind == SeriesKind::Quotes ? s.quotes.front().ts : s.bars.front().ts; };
+  const bool joined = a.lines.empty() || b.lines.empty() || first_of(b) > last_of(a);
+  if (!joined) {
+    // Times go back across the cut: one pass says where, and what it skips with --skip-invalid.
+    // It starts after the first record, as the first half did.
+    CsvReader again(text.substr(start), delimiter, first_line);
+    std::vector<std::string_view> again_fields(first_fields.begin(), first_fields.end());
+    FileParser one_pass(source, opt, file);
+    return one_pass.parse(again, layout, again_fields, first_line, true, count_lines(text.substr(start)) + 1);
+  }
+  if (!second_result) return second_result;
+  // Join: the first half's rows, then the second's.
+  file.rows_read = first.rows_read + second.rows_read;
+  file.skipped = std::move(first.skipped);
+  for (const auto& [reason, count] : second.skipped.counts) file.skipped.counts[reason] += count;
+  for (const auto& [reason, message] : second.skipped.first_message) file.skipped.first_message.try_emplace(reason, message);
+  file.series = std::move(first.series);
+  ParsedSeries& out = file.series[0];
+  ParsedSeries& tail = second.series[0];
+  out.bars.insert(out.bars.end(), tail.bars.begin(), tail.bars.end());
+  out.quotes.insert(out.quotes.end(), tail.quotes.begin(), tail.quotes.end());
+  out.lines.insert(out.lines.end(), tail.lines.begin(), tail.lines.end());
+  return {};
+}
+
+}  // namespace
+
 Expected<ParsedFile> parse_market_csv(std::string_view text, const std::string& source, const ImportOptions& opt) {
   ParsedFile file;
   file.source = source;
@@ -451,8 +532,7 @@ Expected<ParsedFile> parse_market_csv(std::string_view text, const std::string& 
   }
   // The adjusted close replaces the close, so it is not "ignored".
   const bool have_record = has_header ? reader.next(fields, line) : true;
-  FileParser parser(source, opt, file);
-  AIOTS_TRY(parser.parse(reader, layout, fields, line, have_record));
+  AIOTS_TRY(parse_rows(text, reader.delimiter(), reader, layout, fields, line, have_record, source, opt, file));
   std::erase_if(file.series, [](const ParsedSeries& s) { return s.bars.empty() && s.quotes.empty(); });
   if (file.series.empty()) {
     return data_error(source + ": no valid rows" +

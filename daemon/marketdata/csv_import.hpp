@@ -28,6 +28,7 @@ struct ImportOptions {
   bool skip_invalid = false;              // drop bad rows and count them instead of failing
   bool wide = false;                      // one close column per symbol
   bool adjusted = false;                  // scale OHLC by adj close / close
+  bool one_pass = false;                  // never parse a large file as two halves on two threads
 };
 
 // One series read from a file, with the source line of every row kept.

@@ -11,6 +11,9 @@ CsvReader::CsvReader(std::string_view text, char delimiter) : m_text(text), m_de
   }
 }
 
+CsvReader::CsvReader(std::string_view text, char delimiter, std::size_t lines_before)
+    : m_text(text), m_line(lines_before), m_delimiter(delimiter) {}
+
 char CsvReader::detect_delimiter(std::string_view line) {
   if (line.find(',') != std::string_view::npos) {
     return ',';

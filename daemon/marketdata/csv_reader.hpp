@@ -15,6 +15,14 @@ public:
   // Reads `text` (which must outlive the reader) with field separator `delimiter`.
   CsvReader(std::string_view text, char delimiter);
 
+  // Reads a part of a file: `text` begins a line, the `lines_before` lines before it not given.
+  CsvReader(std::string_view text, char delimiter, std::size_t lines_before);
+
+  // Where the next record starts (an offset into `text`), and ends reading at offset `end`.
+  std::size_t position() const { return m_pos; }
+  char delimiter() const { return m_delimiter; }
+  void stop_at(std::size_t end) { m_text = m_text.substr(0, end); }
+
   // Returns the separator the header line `line` uses: ',' unless it holds none and ';' or a tab.
   static char detect_delimiter(std::string_view first_line);
 

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <functional>
 
 #include "marketdata/csv_import.hpp"
 
@@ -168,4 +169,73 @@ TEST_CASE("symbol_from_path strips directories and extensions", "[marketdata][cs
   CHECK(symbol_from_path("data/msft.csv") == "MSFT");
   CHECK(symbol_from_path("/x/spy.csv.gz") == "SPY");
   CHECK(symbol_from_path("brk-b") == "BRK-B");
+}
+
+namespace {
+
+// A minute file of `rows` rows (about 60 bytes each) with `edit` applied to row `at`.
+std::string minute_file(std::size_t rows, const std::function<void(std::size_t, std::string&)>& edit) {
+  std::string text = "time,open,high,low,close,volume\n";
+  for (std::size_t i = 0; i < rows; ++i) {
+    std::string row = std::to_string(1'600'000'000 + 60 * static_cast<std::int64_t>(i)) + ",100.25,101.5,99.75," +
+                      std::to_string(100 + static_cast<double>(i % 50) / 100) + "," + std::to_string(1000 + i);
+    edit(i, row);
+    text += row;
+    text += '\n';
+  }
+  return text;
+}
+
+void same_as_one_pass(const std::string& text, bool skip_invalid) {
+  ImportOptions split;
+  split.skip_invalid = skip_invalid;
+  ImportOptions one = split;
+  one.one_pass = true;
+  const auto a = parse(text, split);
+  const auto b = parse(text, one);
+  REQUIRE(static_cast<bool>(a) == static_cast<bool>(b));
+  if (!a) {
+    CHECK(a.error().message == b.error().message);
+    return;
+  }
+  REQUIRE(a->series.size() == 1);
+  CHECK(a->series[0].bars == b->series[0].bars);
+  CHECK(a->series[0].lines == b->series[0].lines);
+  CHECK(a->series[0].timeframe == b->series[0].timeframe);
+  CHECK(a->rows_read == b->rows_read);
+  CHECK(a->skipped.counts == b->skipped.counts);
+  CHECK(a->skipped.first_message == b->skipped.first_message);
+}
+
+}  // namespace
+
+TEST_CASE("Large files parse on two threads with exactly the results of one pass", "[marketdata][csv]") {
+  const std::size_t rows = 120'000;  // about 7 MB: split in two
+  const auto none = [](std::size_t, std::string&) {};
+  const std::string good = minute_file(rows, none);
+  REQUIRE(good.size() > (std::size_t{5} << 20));
+  same_as_one_pass(good, false);
+  const auto parsed = parse(good);
+  INFO((parsed ? std::string() : parsed.error().message));
+  REQUIRE(parsed);
+  CHECK(parsed->series[0].bars.size() == rows);
+  CHECK(parsed->series[0].lines.back() == rows + 1);
+  // A bad row anywhere, and bad rows in both halves (the first one is reported), with and
+  // without --skip-invalid; times that go back inside a half and at every row near the cut.
+  for (const std::size_t at : {std::size_t{3}, rows / 3, rows / 2 - 1, rows / 2, rows / 2 + 1, rows - 1}) {
+    INFO("row " << at);
+    const std::string bad_value = minute_file(rows, [&](std::size_t i, std::string& row) {
+      if (i == at || i == rows - 2) row += "x";
+    });
+    same_as_one_pass(bad_value, false);
+    same_as_one_pass(bad_value, true);
+  }
+  for (std::size_t at = rows / 2 - 6; at <= rows / 2 + 6; ++at) {  // the cut is among these rows
+    INFO("back in time at row " << at);
+    const std::string back = minute_file(rows, [&](std::size_t i, std::string& row) {
+      if (i == at) row = std::to_string(1'600'000'000 + 60 * static_cast<std::int64_t>(i) - 600) + ",1,2,0.5,1.5,10";
+    });
+    same_as_one_pass(back, false);
+    same_as_one_pass(back, true);
+  }
 }
