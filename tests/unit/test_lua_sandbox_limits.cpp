@@ -208,6 +208,40 @@ TEST_CASE("Time a callback spends not running does not count against its deadlin
         "stuck.lua:1: callback ran past 1000 ms of wall-clock time (20 x lua.deadline_ms, at least 1 s) and was stopped");
 }
 
+TEST_CASE("Every kind of loop and recursion stops at the budget, naming its line", "[lua][sandbox]") {
+  // The interpreter counts calls and backward jumps; each way Lua can run on without end must
+  // take one of them. Line 2 is where each runaway is.
+  const std::vector<std::string> runaways = {
+      "while true do end",
+      "local x = 0 while x >= 0 do x = x + 1 end",
+      "local x = 0 repeat x = x + 1 until false",
+      "local x = 0 repeat x = x + 1 until x < 0",            // a test that jumps back itself
+      "local x = 0 repeat x = x + 1 until x == -1",
+      "local x = 0 repeat local y = x x = x + 1 until not y",  // TEST on a local
+      "local s = 'a' repeat s = s until s ~= 'a'",           // string comparison
+      "local t = {} repeat t.x = 1 until t.x > 1",
+      "local x = 0 for i = 1, math.maxinteger do x = x + i end",
+      "for i = 1.0, math.huge do end",
+      "for _ in function() return 1 end do end",
+      "::top:: goto top",
+      "local function f(n) return f(n + 1) end f(1)",     // tail calls
+      "local function f(n) if n > 0 then f(n - 1) end end while true do f(10) end",
+      "local t = setmetatable({}, {__index = function() return 1 end}) while t.x do end",
+      "while pcall(function() end) do end",
+  };
+  for (const std::string& code : runaways) {
+    INFO(code);
+    // The deadline is only a backstop: a loop the budget missed fails the test instead of hanging it.
+    lua::Sandbox sandbox(lua::Limits{2'000'000, 8u << 20, std::chrono::milliseconds(5000)}, 1);
+    REQUIRE(sandbox.load("\n" + code, "loop.lua"));
+    const auto started = std::chrono::steady_clock::now();
+    auto r = sandbox.call(0, 0);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message == "loop.lua:2: instruction budget of 2000000 exceeded (an endless loop?)");
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+  }
+}
+
 TEST_CASE("Error messages carry whole chunk names however long", "[lua][sandbox]") {
   const std::string name = "/" + std::string(250, 'd') + "/strategy.lua";
   lua::Sandbox sandbox(lua::Limits{10'000'000, 8u << 20}, 1);

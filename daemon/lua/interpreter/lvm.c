@@ -1082,7 +1082,11 @@ void luaV_finishOp (lua_State *L) {
 
 
 /* for test instructions, execute the jump instruction that follows it */
-#define donextjump(ci)	{ Instruction ni = *pc; dojump(ci, ni, 1); }
+/* aiots: a conditional jump backward ('repeat ... until cond') is a loop's
+   backward jump too; it is taken here, not by OP_JMP */
+#define donextjump(ci)	{ Instruction ni = *pc; \
+	if (GETARG_sJ(ni) < 0) meterjump(ci); \
+	dojump(ci, ni, 1); }
 
 /*
 ** do a conditional jump: skip next instruction if 'cond' is not what
