@@ -648,6 +648,10 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
     AIOTS_TRY_ASSIGN(read, data.stream->finish());
     data.bars = std::move(read.bars);
     bars_hash = std::move(read.sha256);
+    for (std::size_t i = 0; i < data.bars.size(); ++i) {
+      // Checked before the run too; a concurrent `data rm` can empty the range in between.
+      if (data.bars[i].empty()) return data_error("no bars for " + data.symbols[i] + " in the given range");
+    }
   } else {
     bars_hash = bars_hash_job.get();
   }
