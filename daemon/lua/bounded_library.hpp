@@ -1,7 +1,7 @@
 // Replacements for the C library functions of the sandbox whose running time is not bounded by
 // the memory cap: each charges its work to the callback's instruction budget (Sandbox::charge)
-// before or while doing it, so that no plugin can spin inside C where the count hook never
-// fires. aiots-lua(7) lists every exposed C function and how it is bounded.
+// before or while doing it, so that no plugin can spin inside C where the interpreter's meter
+// never fires. aiots-lua(7) lists every exposed C function and how it is bounded.
 #pragma once
 
 struct lua_State;

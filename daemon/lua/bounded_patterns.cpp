@@ -1,6 +1,7 @@
 // Lua 5.4 pattern matching (string.find, match, gmatch, gsub) with every step charged to the
 // callback's instruction budget. Lua's own matcher backtracks without limit inside C, where the
-// count hook never fires: string.find(("a"):rep(3000), ("a-"):rep(12) .. "b") runs for hours.
+// interpreter's meter (calls and loop back-edges) never fires:
+// string.find(("a"):rep(3000), ("a-"):rep(12) .. "b") runs for hours.
 // This one follows the reference semantics (manual section 6.4.1) step for step and charges one
 // unit per matcher step, per byte compared and per character class member tried.
 //
@@ -493,7 +494,7 @@ bool add_value(MatchState* ms, luaL_Buffer* b, const char* s, const char* e, int
     case LUA_TFUNCTION: {
       lua_pushvalue(L, 3);
       const int n = push_captures(ms, s, e);
-      lua_call(L, n, 1);  // Lua code: metered by the count hook
+      lua_call(L, n, 1);  // Lua code: metered by the interpreter (calls, loops)
       break;
     }
     case LUA_TTABLE:

@@ -206,8 +206,8 @@ Expected<void> LuaStrategy::on_start(StrategyContext& ctx) {
 
 Expected<void> LuaStrategy::on_bar(StrategyContext& ctx, SymbolId symbol, const Bar& bar) {
   lua_State* L = m_sandbox.state();
-  // Refresh the symbol's indicator handles through the C API, which the instruction hook does
-  // not meter: cheaper than a Lua loop over them on every bar.
+  // Refresh the symbol's indicator handles through the C API, which the budget does
+  // not count: cheaper than a Lua loop over them on every bar.
   for (const LuaHandle& h : m_handles[static_cast<std::size_t>(symbol)]) {
     const auto values = ctx.indicator_values(h.engine_handle);
     lua_rawgeti(L, LUA_REGISTRYINDEX, h.table_ref);  // handle
