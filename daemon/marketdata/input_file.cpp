@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -18,14 +19,22 @@ Expected<std::string> read_input(const std::string& path) {
   gzbuffer(in, 1 << 18);
   std::string data;
   std::size_t used = 0;
+  // A plain file is read into room reserved for all of it (a compressed one grows from there by
+  // doubling, which copies): the room is filled 4 MiB at a time, so that memory is touched only
+  // as it is read into and a file that is one endless line is refused after its first MiB.
+  struct stat st {};
+  if (!is_stdin && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    data.reserve(static_cast<std::size_t>(st.st_size) + 1);  // +1: the read that sees the end
+  }
   // Lines are checked as they arrive, so a file that is one endless line (a binary, or a field of
   // millions of digits) is refused after k_max_line_bytes, not after all of it is in memory.
   std::size_t line_start = 0;  // offset of the line being read
   std::size_t scanned = 0;     // bytes already searched for newlines
   std::size_t line_number = 1;
   while (true) {
-    if (data.size() - used < (1 << 20)) {
-      data.resize(data.size() + std::max<std::size_t>(1 << 20, data.size()));
+    if (used == data.size()) {
+      const std::size_t room = data.capacity() - data.size();
+      data.resize(data.size() + (room > 0 ? std::min<std::size_t>(room, 4 << 20) : std::max<std::size_t>(1 << 20, data.size())));
     }
     const int n = gzread(in, data.data() + used, static_cast<unsigned>(data.size() - used));
     if (n < 0) {
