@@ -6,6 +6,7 @@
 
 #include "engine/bars/resample.hpp"
 #include "store/schema.hpp"
+#include "util/reserve_hint.hpp"
 
 namespace aiots {
 namespace {
@@ -78,7 +79,7 @@ Expected<std::vector<typename Rows::Row>> load_rows(Database& db, std::int64_t s
   count.bind(1, series_id);
   AIOTS_TRY_ASSIGN(found, count.step());
   if (found && count.column_int(0) > 0) {
-    rows.reserve(static_cast<std::size_t>(count.column_int(0)));
+    reserve_hint(rows, static_cast<std::size_t>(count.column_int(0)));
   }
   while (true) {
     AIOTS_TRY_ASSIGN(has_row, stmt.step());

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "util/sha256.hpp"
+#include "util/reserve_hint.hpp"
 
 namespace aiots {
 namespace {
@@ -40,7 +41,7 @@ void StoreBarStream::read(const std::stop_token& stop) {
     digest.update(m_series[s].symbol);
     digest.update("\n");
     Runs& into = m_runs[s];
-    into.whole.reserve(m_series[s].expected);
+    reserve_hint(into.whole, m_series[s].expected);
     auto scanned = store->scan_bars(m_series[s].id, m_range, k_run_bars, [&](std::span<const Bar> batch) {
       digest.update(std::string_view(reinterpret_cast<const char*>(batch.data()), batch.size_bytes()));
       std::span<const Bar> run;

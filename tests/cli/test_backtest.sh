@@ -146,6 +146,19 @@ checks=$((checks + 2))
 cmp -s "$WORK/metered.csv" "$WORK/unmetered.csv" || fail "metering changed the trades"
 cmp -s "$WORK/metered.json" "$WORK/out" || fail "metering changed the --json summary"
 
+# A store's row count is only a hint for reading: hand-edited to absurd values, backtests still
+# read every bar (a stale count too small, one too large to allocate) with the same result.
+expect_exit 0 "$AIOTS" --json backtest "$AIOTS_SRC/plugins/strategies/sma_crossover.lua" --data MSFT --no-record
+cp "$WORK/out" "$WORK/honest_count.json"
+honest=$(sql "SELECT row_count FROM series WHERE symbol = 'MSFT' AND timeframe = 86400")
+for count in 3 1000000000000000; do
+  sql "UPDATE series SET row_count = $count WHERE symbol = 'MSFT' AND timeframe = 86400"
+  expect_exit 0 "$AIOTS" --json backtest "$AIOTS_SRC/plugins/strategies/sma_crossover.lua" --data MSFT --no-record
+  checks=$((checks + 1))
+  cmp -s "$WORK/out" "$WORK/honest_count.json" || fail "a row count of $count changed the backtest"
+done
+sql "UPDATE series SET row_count = $honest WHERE symbol = 'MSFT' AND timeframe = 86400"
+
 # Orders whose notional cannot be represented are rejected, never filled.
 expect_exit 0 "$AIOTS" -q backtest "$FIX/extreme_orders.lua" --data MSFT --no-record --orders "$WORK/extreme.csv"
 expect_eq "notional overflow rejections" "$(grep -c ',rejected,.*NOTIONAL_OVERFLOW' "$WORK/extreme.csv")" 3

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "engine/risk/risk_codes.hpp"
+#include "util/reserve_hint.hpp"
 
 namespace aiots {
 
@@ -443,8 +444,8 @@ std::vector<double> Engine::recent_closes(SymbolId symbol, std::size_t n) const 
 }
 
 void Engine::reserve(std::size_t bars) {
-  m_equity.reserve(bars);
-  m_invested.reserve(bars);
+  reserve_hint(m_equity, bars);  // `bars` may come from a store's row count
+  reserve_hint(m_invested, bars);
 }
 
 void Engine::finish() {
