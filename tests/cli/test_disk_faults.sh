@@ -11,9 +11,10 @@ SHIM="${AIOTS_FAIL_SYNC:-$AIOTS_BUILD/tests/libaiots_fail_sync.so}"
 FLAG="$WORK/disk-fails"
 export AIOTS_FAIL_SYNC_FLAG="$FLAG"
 json() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)" <<<"$OUT"; }
-# until_halted: waits (at most 5 s) for aiotsd to report trading halted; its status in $WORK/status.json.
+# until_halted: waits (at most 10 s: CI machines are loaded) for aiotsd to report trading
+# halted; its status in $WORK/status.json.
 until_halted() {
-  for _ in $(seq 100); do
+  for _ in $(seq 200); do
     "$AIOTS" --json status >"$WORK/status.json" 2>/dev/null || true
     [[ $(python3 -c 'import json; print(json.load(open("'"$WORK/status.json"'"))["halted"])' 2>/dev/null) == True ]] && break
     sleep 0.05
@@ -62,7 +63,12 @@ rm "$FLAG"
 expect_exit 0 "$AIOTS" -q resume --yes
 expect_exit 0 "$AIOTS" --json status
 expect_eq "resumed" "$(json 'j["halted"]')" "False"
-sleep 0.3
+# The feed moves on within 10 s (a fraction of a second on an idle machine).
+for _ in $(seq 100); do
+  "$AIOTS" --json feed status >"$WORK/feed.json" 2>/dev/null || true
+  [[ $(python3 -c 'import json; print(json.load(open("'"$WORK/feed.json"'"))["bars_done"] > '"$done_at_fault"')' 2>/dev/null) == True ]] && break
+  sleep 0.1
+done
 expect_exit 0 "$AIOTS" --json feed status
 expect_eq "the feed goes on" "$(json 'j["bars_done"] > '"$done_at_fault")" "True"
 expect_exit 0 "$AIOTS" -q feed stop
