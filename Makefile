@@ -50,7 +50,7 @@ test-asan: deps-test
 # libFuzzer harnesses (tests/fuzz/) built with clang, ASan and UBSan, each run for
 # FUZZ_SECONDS from its seed corpus; a crash leaves its input in $(FUZZ_BUILD)/findings/.
 fuzz: deps-fuzz
-	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
 	  -DAIOTS_FUZZ=ON -DAIOTS_BUILD_BENCH=OFF >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzzers
 	@scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
