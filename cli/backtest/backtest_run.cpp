@@ -76,7 +76,9 @@ Expected<LoadedData> load_data(const Context& ctx, const BacktestSpec& spec, con
       if (can_stream(spec)) {
         AIOTS_TRY_ASSIGN(any, store.has_bars(series.id, range));
         if (!any) return data_error("no bars for " + series.symbol + " in the given range");
-        streamed.push_back({series.symbol, series.id, static_cast<std::size_t>(std::max<std::int64_t>(series.rows, 0))});
+        // The row count is a summary a user can edit: bounded by what the store's size allows.
+        const auto rows = static_cast<std::size_t>(std::max<std::int64_t>(series.rows, 0));
+        streamed.push_back({series.symbol, series.id, std::min(rows, store.rows_at_most())});
         continue;
       }
       AIOTS_TRY_ASSIGN(bars, store.load_bars(series.id, range));

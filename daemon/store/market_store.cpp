@@ -1,5 +1,6 @@
 #include "store/market_store.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -69,7 +70,8 @@ Expected<Statement> select_rows(Database& db, const TimeRange& range) {
 }
 
 template <class Rows>
-Expected<std::vector<typename Rows::Row>> load_rows(Database& db, std::int64_t series_id, const TimeRange& range) {
+Expected<std::vector<typename Rows::Row>> load_rows(Database& db, std::size_t rows_at_most, std::int64_t series_id,
+                                                    const TimeRange& range) {
   AIOTS_TRY_ASSIGN(stmt, select_rows<Rows>(db, range));
   stmt.bind(1, series_id);
   std::vector<typename Rows::Row> rows;
@@ -79,7 +81,7 @@ Expected<std::vector<typename Rows::Row>> load_rows(Database& db, std::int64_t s
   count.bind(1, series_id);
   AIOTS_TRY_ASSIGN(found, count.step());
   if (found && count.column_int(0) > 0) {
-    reserve_hint(rows, static_cast<std::size_t>(count.column_int(0)));
+    reserve_hint(rows, std::min(static_cast<std::size_t>(count.column_int(0)), rows_at_most));
   }
   while (true) {
     AIOTS_TRY_ASSIGN(has_row, stmt.step());
@@ -109,7 +111,7 @@ Expected<WriteStats> write_rows(MarketStore& store, std::int64_t series_id, std:
     stats.replaced = db.changes();
   } else {
     // Only the stored rows inside the batch's span can collide; a fresh import reads none.
-    AIOTS_TRY_ASSIGN(existing, load_rows<Rows>(db, series_id, span));
+    AIOTS_TRY_ASSIGN(existing, load_rows<Rows>(db, store.rows_at_most(), series_id, span));
     std::size_t j = 0;
     for (std::size_t i = 0; i < rows.size() && j < existing.size(); ++i) {
       while (j < existing.size() && existing[j].ts < rows[i].ts) {
@@ -263,8 +265,18 @@ Expected<WriteStats> MarketStore::write_quotes(std::int64_t series_id, std::span
   return write_rows<QuoteRows>(*this, series_id, quotes, replace, progress);
 }
 
+std::size_t MarketStore::rows_at_most() const {
+  std::uintmax_t bytes = 0;
+  for (const std::string& file : {m_db.path(), m_db.path() + "-wal"}) {
+    std::error_code ec;
+    const std::uintmax_t size = std::filesystem::file_size(file, ec);
+    if (!ec) bytes += size;
+  }
+  return static_cast<std::size_t>(bytes / 8);
+}
+
 Expected<std::vector<Bar>> MarketStore::load_bars(std::int64_t series_id, TimeRange range) {
-  return load_rows<BarRows>(m_db, series_id, range);
+  return load_rows<BarRows>(m_db, rows_at_most(), series_id, range);
 }
 
 Expected<void> MarketStore::scan_bars(std::int64_t series_id, TimeRange range, std::size_t batch,
@@ -293,7 +305,7 @@ Expected<bool> MarketStore::has_bars(std::int64_t series_id, TimeRange range) {
 }
 
 Expected<std::vector<Quote>> MarketStore::load_quotes(std::int64_t series_id, TimeRange range) {
-  return load_rows<QuoteRows>(m_db, series_id, range);
+  return load_rows<QuoteRows>(m_db, rows_at_most(), series_id, range);
 }
 
 Expected<std::int64_t> MarketStore::remove(const SeriesInfo& series, TimeRange range) {

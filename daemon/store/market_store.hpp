@@ -52,6 +52,10 @@ public:
   static Expected<MarketStore> open(const std::string& path);
 
   Database& db() { return m_db; }
+  // The most rows any table of the store can hold: its bytes on disk (database and WAL) over 8,
+  // less than any row takes. Row counts in `series` are only summaries a user can edit; this
+  // bounds what is reserved from them.
+  std::size_t rows_at_most() const;
 
   // Lists every series, ordered by symbol then timeframe.
   Expected<std::vector<SeriesInfo>> list();
