@@ -122,10 +122,11 @@ Expected<void> write_trades_csv(const std::string& path, const BacktestOutcome& 
                              {"symbol", "direction", "quantity", "entry_time", "exit_time", "entry_price", "exit_price",
                               "pnl", "commission", "bars"},
                              false);
-    for (const RunTradeRow& t : trade_rows(out)) {
+    AIOTS_TRY(for_each_trade_row(out, [&](const RunTradeRow& t) -> Expected<void> {
       w->row({t.symbol, t.direction, t.quantity, t.entry_time, t.exit_time, t.entry_price, t.exit_price, t.pnl,
               t.commission, t.bars});
-    }
+      return {};
+    }));
     w->finish();
     return {};
   });
@@ -179,22 +180,21 @@ Expected<void> write_orders_csv(const std::string& path, const BacktestOutcome& 
   });
 }
 
-std::vector<RunTradeRow> trade_rows(const BacktestOutcome& out) {
+Expected<void> for_each_trade_row(const BacktestOutcome& out, const std::function<Expected<void>(const RunTradeRow&)>& visit) {
   const bool daily = out.timeframe.is_daily_or_longer();
   std::vector<std::pair<const TradeRecord*, const Engine*>> trades;
   for (const Engine* engine : out.engines()) {
     for (const TradeRecord& t : engine->trades()) trades.emplace_back(&t, engine);
   }
   std::stable_sort(trades.begin(), trades.end(), [](const auto& a, const auto& b) { return a.first->exit_ts < b.first->exit_ts; });
-  std::vector<RunTradeRow> rows;
   for (const auto& [trade, engine] : trades) {
     const TradeRecord& t = *trade;
-    rows.push_back(RunTradeRow{out.instruments[static_cast<std::size_t>(engine->account_symbol(t.symbol))],
-                               t.is_long ? "long" : "short", t.quantity, format_time(t.entry_ts, daily),
-                               format_time(t.exit_ts, daily), t.entry_price, t.exit_price, t.pnl.value(),
-                               t.commission.value(), t.bars});
+    AIOTS_TRY(visit(RunTradeRow{out.instruments[static_cast<std::size_t>(engine->account_symbol(t.symbol))],
+                                t.is_long ? "long" : "short", t.quantity, format_time(t.entry_ts, daily),
+                                format_time(t.exit_ts, daily), t.entry_price, t.exit_price, t.pnl.value(),
+                                t.commission.value(), t.bars}));
   }
-  return rows;
+  return {};
 }
 
 }  // namespace aiots::cli

@@ -1,6 +1,8 @@
 // What a finished backtest writes: the summary people read, CSV exports, stored trade rows.
 #pragma once
 
+#include <functional>
+
 #include <iosfwd>
 #include <vector>
 
@@ -18,6 +20,8 @@ Expected<void> write_equity_csv(const std::string& path, const BacktestOutcome& 
 Expected<void> write_orders_csv(const std::string& path, const BacktestOutcome& out);
 
 // Returns the trades of `out` as rows for the runs table.
-std::vector<RunTradeRow> trade_rows(const BacktestOutcome& out);
+// Hands `visit` the run's trades as rows, in exit-time order, one at a time; stops at its first
+// error.
+Expected<void> for_each_trade_row(const BacktestOutcome& out, const std::function<Expected<void>(const RunTradeRow&)>& visit);
 
 }  // namespace aiots::cli

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <future>
 
@@ -14,6 +15,7 @@
 #include "live/risk_report_json.hpp"
 #include "marketdata/csv_import.hpp"
 #include "marketdata/input_file.hpp"
+#include "store/bars_digest.hpp"
 #include "util/sha256.hpp"
 #include "util/quote_value.hpp"
 
@@ -27,6 +29,7 @@ bool is_file(const std::string& s) {
 struct LoadedData {
   std::vector<std::string> symbols;
   std::vector<std::vector<Bar>> bars;  // empty while `stream` reads them
+  std::vector<BarSummary> summaries;   // set once they are read
   Timeframe timeframe;
   std::string source;
   std::unique_ptr<StoreBarStream> stream;
@@ -35,6 +38,12 @@ struct LoadedData {
 // Stored bars can be read while the run goes, unless something needs them all before it starts
 // (scenarios shock them in place; option chains are priced from the underlying's path).
 bool can_stream(const BacktestSpec& spec) { return spec.scenarios.empty() && spec.chains == "none"; }
+
+// How many closes and equity points a run keeps at hand for the risk report: its look-back and
+// one (kept as they come: a look-back of 1e12 reserves nothing).
+std::size_t recent_points(const BacktestSpec& spec) {
+  return std::min<std::size_t>(spec.var_lookback, SIZE_MAX - 1) + 1;
+}
 
 Expected<LoadedData> load_data(const Context& ctx, const BacktestSpec& spec, const TimeRange& range) {
   LoadedData out;
@@ -85,7 +94,7 @@ Expected<LoadedData> load_data(const Context& ctx, const BacktestSpec& spec, con
       out.bars.push_back(std::move(bars));
     }
     if (!streamed.empty()) {
-      out.stream = std::make_unique<StoreBarStream>(ctx.store_path(), std::move(streamed), range);
+      out.stream = std::make_unique<StoreBarStream>(ctx.store_path(), std::move(streamed), range, recent_points(spec));
       return out;
     }
   }
@@ -125,6 +134,8 @@ Expected<std::optional<Timestamp>> apply_scenarios(const BacktestSpec& spec, Loa
 Expected<nlohmann::json> backtest_risk_report(const Context& ctx, const BacktestSpec& spec, const BacktestOutcome& out) {
   const std::string benchmark = spec.benchmark.empty() ? out.symbols.front() : normalize_symbol(spec.benchmark);
   std::vector<double> bench;
+  // The report uses the last var_lookback returns: the last var_lookback + 1 closes.
+  const std::size_t needed = recent_points(spec);
   const auto closes = [](const std::vector<Bar>& bars) {
     std::vector<double> c;
     c.reserve(bars.size());
@@ -133,7 +144,7 @@ Expected<nlohmann::json> backtest_risk_report(const Context& ctx, const Backtest
   };
   const auto own = std::find(out.symbols.begin(), out.symbols.end(), benchmark);
   if (own != out.symbols.end()) {
-    bench = closes(out.bars[static_cast<std::size_t>(own - out.symbols.begin())]);
+    bench = out.series[static_cast<std::size_t>(own - out.symbols.begin())].recent_closes(needed);
   } else {
     AIOTS_TRY_ASSIGN(store, ctx.open_store());
     AIOTS_TRY_ASSIGN(series, store.resolve(benchmark, std::optional<Timeframe>(out.timeframe)));
@@ -141,12 +152,11 @@ Expected<nlohmann::json> backtest_risk_report(const Context& ctx, const Backtest
     AIOTS_TRY_ASSIGN(bars, store.load_bars(series.id, range));
     bench = closes(bars);
   }
-  if (spec.var_lookback < 2) return usage_error("--var-lookback must be at least 2 returns");
   const auto report = account_risk_report(
       *out.engine,
       [&](const std::string& symbol) {
         const auto at = std::find(out.symbols.begin(), out.symbols.end(), symbol);
-        return at != out.symbols.end() ? closes(out.bars[static_cast<std::size_t>(at - out.symbols.begin())])
+        return at != out.symbols.end() ? out.series[static_cast<std::size_t>(at - out.symbols.begin())].recent_closes(needed)
                                        : std::vector<double>{};
       },
       benchmark, std::move(bench), spec.var_lookback);
@@ -534,18 +544,16 @@ Expected<BacktestSpec> BacktestSpec::from_json(const nlohmann::json& j) {
 }
 
 std::string hash_bars(const std::vector<std::string>& symbols, const std::vector<std::vector<Bar>>& bars) {
-  // The bytes hashed are each symbol, a newline and its bars as stored in memory, fed in place
-  // (a copy would double the run's peak memory for a moment).
-  Sha256 digest;
+  // Fed in place: a copy would double the run's peak memory for a moment.
+  BarsDigest digest;
   for (std::size_t i = 0; i < symbols.size(); ++i) {
-    digest.update(symbols[i]);
-    digest.update("\n");
-    digest.update(std::string_view(reinterpret_cast<const char*>(bars[i].data()), bars[i].size() * sizeof(Bar)));
+    digest.begin_series(symbols[i]);
+    digest.add(bars[i]);
   }
   return digest.hex();
 }
 
-Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& spec) {
+Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& spec, const RunOptions& options) {
   if (!std::isfinite(spec.cash) || spec.cash <= 0) {
     return usage_error("--cash must be a positive amount");
   }
@@ -571,6 +579,7 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
   } else if (config.risk.nyse_hours) {
     return tl::unexpected(ny.error());
   }
+  if (spec.var_lookback < 2) return usage_error("--var-lookback must be at least 2 returns");
   AIOTS_TRY_ASSIGN(range, parse_time_range(spec.from, spec.to));
   AIOTS_TRY_ASSIGN(data, load_data(ctx, spec, range));
   AIOTS_TRY_ASSIGN(shock_time, apply_scenarios(spec, data));
@@ -584,6 +593,9 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
   for (const std::string& s : data.symbols) {
     config.instruments.push_back(Instrument{s, 1.0, 0.01, data.timeframe});
   }
+  config.keep_equity_curve = options.keep_equity_curve;
+  config.keep_order_log = options.keep_order_log;
+  config.equity_recent = recent_points(spec);
   const lua::Limits limits{spec.instructions, spec.memory_mb << 20};
   AIOTS_TRY_ASSIGN(plan, plan_strategies(spec));
   AIOTS_TRY_ASSIGN(strategy, lua::LuaStrategy::load(spec.strategy_path, data.symbols, plan.front().params, limits, spec.seed));
@@ -623,7 +635,16 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
   // (both only read them); bars read from the store are hashed by their reader as it goes.
   std::future<std::string> bars_hash_job;
   if (!data.stream) {
-    bars_hash_job = std::async(std::launch::async, [&data] { return hash_bars(data.symbols, data.bars); });
+    bars_hash_job = std::async(std::launch::async, [&data, &spec] {
+      // With the hash, on the same core: what the run keeps of its bars.
+      std::vector<BarSummary> summaries;
+      for (const std::vector<Bar>& bars : data.bars) {
+        summaries.emplace_back(recent_points(spec));
+        summaries.back().add(bars);
+      }
+      data.summaries = std::move(summaries);
+      return hash_bars(data.symbols, data.bars);
+    });
   }
   std::vector<Engine*> engines;
   for (const Engine* e : out.engines()) engines.push_back(const_cast<Engine*>(e));
@@ -648,16 +669,29 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
   std::string bars_hash;
   if (data.stream) {
     AIOTS_TRY_ASSIGN(read, data.stream->finish());
-    data.bars = std::move(read.bars);
+    data.summaries = std::move(read.series);
     bars_hash = std::move(read.sha256);
-    for (std::size_t i = 0; i < data.bars.size(); ++i) {
+    for (std::size_t i = 0; i < data.summaries.size(); ++i) {
       // Checked before the run too; a concurrent `data rm` can empty the range in between.
-      if (data.bars[i].empty()) return data_error("no bars for " + data.symbols[i] + " in the given range");
+      if (data.summaries[i].empty()) return data_error("no bars for " + data.symbols[i] + " in the given range");
     }
   } else {
     bars_hash = bars_hash_job.get();
   }
-  out.bars = std::move(data.bars);
+  out.series = std::move(data.summaries);
+  if (options.keep_bars) {
+    if (data.stream) {
+      // Asked for every bar: read them again (the stream kept none).
+      AIOTS_TRY_ASSIGN(store, ctx.open_store());
+      for (std::size_t i = 0; i < data.symbols.size(); ++i) {
+        AIOTS_TRY_ASSIGN(series, store.resolve(data.symbols[i], std::optional<Timeframe>(data.timeframe)));
+        AIOTS_TRY_ASSIGN(bars, store.load_bars(series.id, range));
+        out.bars.push_back(std::move(bars));
+      }
+    } else {
+      out.bars = std::move(data.bars);
+    }
+  }
   for (const Instrument& inst : (several ? out.account->portfolio() : out.engine->portfolio()).instruments()) {
     out.instruments.push_back(inst.symbol);
   }
@@ -676,6 +710,7 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
   }
   // Several strategies: the account's figures, from every engine.
   const std::vector<EquityPoint> curve = several ? out.equity_curve() : std::vector<EquityPoint>{};
+  const DailySeries daily_points = several ? daily_series(curve) : DailySeries{};
   std::vector<TradeRecord> all_trades;
   std::size_t orders = 0, fills = 0, rejected = 0, signals = 0, log_lines = 0;
   std::int64_t invested_points = 0;
@@ -696,7 +731,7 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
   std::stable_sort(all_trades.begin(), all_trades.end(), [](const TradeRecord& a, const TradeRecord& b) { return a.exit_ts < b.exit_ts; });
   for (const bool held : (several ? out.invested() : std::vector<bool>{})) invested_points += held ? 1 : 0;
   const PerformanceMetrics m =
-      several ? compute_metrics(RunRecord{curve, invested_points, e.bars_processed(), all_trades, book.commissions().value(),
+      several ? compute_metrics(RunRecord{daily_points, curve.size(), invested_points, e.bars_processed(), all_trades, book.commissions().value(),
                                           rejected, signals})
               : compute_metrics(e);
   std::string failure;
@@ -712,8 +747,8 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
        {{"source", data.source},
         {"symbols", data.symbols},
         {"timeframe", data.timeframe.to_string()},
-        {"first", format_time(out.bars.front().front().ts, daily)},
-        {"last", format_time(out.bars.front().back().ts, daily)},
+        {"first", format_time(out.series.front().first(), daily)},
+        {"last", format_time(out.series.front().last(), daily)},
         {"bars", e.bars_processed()},
         {"sha256", bars_hash}}},
       {"config",
@@ -775,10 +810,24 @@ std::vector<const Engine*> BacktestOutcome::engines() const {
 }
 
 std::vector<EquityPoint> BacktestOutcome::equity_curve() const {
-  if (!account) return engine->equity_curve();
+  if (!account) return {engine->equity_curve().begin(), engine->equity_curve().end()};
   std::vector<EquityPoint> out;
   out.reserve(account->equity_curve().size());
   for (const risk::Account::Point& p : account->equity_curve()) out.push_back(EquityPoint{p.ts, p.equity});
+  return out;
+}
+
+std::vector<EquityPoint> BacktestOutcome::chart_curve() const {
+  return account ? equity_curve() : engine->equity_history().for_chart();
+}
+
+std::vector<EquityPoint> BacktestOutcome::daily_curve() const {
+  if (account) return equity_curve();
+  const EquityHistory& history = engine->equity_history();
+  std::vector<EquityPoint> out;
+  if (const EquityPoint* first = history.first()) out.push_back(*first);
+  const DailySeries& daily = history.daily();
+  for (std::size_t i = 0; i < daily.ts.size(); ++i) out.push_back(EquityPoint{daily.ts[i], Money::from(daily.value[i])});
   return out;
 }
 

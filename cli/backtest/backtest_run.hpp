@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "context.hpp"
+#include "engine/core/bar_summary.hpp"
 #include "engine/core/engine.hpp"
 #include "engine/options/chain_source.hpp"
 #include "lua/lua_risk_rule.hpp"
@@ -83,6 +84,14 @@ struct BacktestMember {
   std::unique_ptr<Engine> engine;
 };
 
+// What a caller needs kept beyond the result: by default a run holds neither its bars nor every
+// equity point (memory bounded by days, not bars), only summaries of both.
+struct RunOptions {
+  bool keep_bars = false;          // every bar of every series in `bars`
+  bool keep_equity_curve = false;  // every equity point (an --equity export, stress)
+  bool keep_order_log = false;     // every order event (an --orders export)
+};
+
 struct BacktestOutcome {
   std::unique_ptr<options::ChainSource> chains;  // outlives the engine that reads it
   nlohmann::json result;    // deterministic: no run id, no wall-clock time
@@ -92,7 +101,8 @@ struct BacktestOutcome {
   std::unique_ptr<Engine> engine;
   std::vector<std::string> symbols;      // the data's symbols (one bar series each)
   std::vector<std::string> instruments;  // every instrument traded: the symbols, then option contracts
-  std::vector<std::vector<Bar>> bars;
+  std::vector<BarSummary> series;        // per symbol: its span, last closes, bars for a chart
+  std::vector<std::vector<Bar>> bars;    // per symbol, only with RunOptions::keep_bars
   Timeframe timeframe;
   std::optional<Timestamp> shock_time;  // the first shocked bar, when the spec has scenarios
   // Several strategies: the others, the first's name in the run, and the account they share.
@@ -100,16 +110,21 @@ struct BacktestOutcome {
   std::string name;
   std::shared_ptr<risk::Account> account;
 
-  // The run's equity curve and what was held at each point: the account's.
+  // The run's equity curve and what was held at each point: the account's (every point only
+  // with RunOptions::keep_equity_curve or several strategies).
   std::vector<EquityPoint> equity_curve() const;
   std::vector<bool> invested() const;
+  // The curve for charts (every point, or a few thousand), and its first point followed by the
+  // last of each day (month ends for monthly returns).
+  std::vector<EquityPoint> chart_curve() const;
+  std::vector<EquityPoint> daily_curve() const;
   // Every engine of the run, the first strategy's first.
   std::vector<const Engine*> engines() const;
 };
 
 // Runs `spec`. A strategy that fails mid-run still yields an outcome (status "stopped", the
 // error in "error"); setup problems (missing file, bad params, no data) are errors.
-Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& spec);
+Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& spec, const RunOptions& options = {});
 
 // Returns the hash of the bars a run used (their exact bytes, symbol by symbol).
 std::string hash_bars(const std::vector<std::string>& symbols, const std::vector<std::vector<Bar>>& bars);

@@ -76,10 +76,11 @@ Expected<std::int64_t> record_run(const Context& ctx, const BacktestOutcome& out
   for (const std::string& s : out.symbols) {
     symbols += (symbols.empty() ? "" : ",") + s;
   }
-  AIOTS_TRY_ASSIGN(id, insert_run(store.db(),
-                                  RunRow{0, "", run_strategy_label(out), symbols, out.result["status"].get<std::string>(),
-                                         out.manifest.dump(), out.result.dump()},
-                                  trade_rows(out)));
+  AIOTS_TRY_ASSIGN(id, insert_run(store.db(), RunRow{0, "", run_strategy_label(out), symbols,
+                                                     out.result["status"].get<std::string>(), out.manifest.dump(),
+                                                     out.result.dump()}));
+  AIOTS_TRY_ASSIGN(trades, RunTradeInserter::open(store.db(), id));
+  AIOTS_TRY(for_each_trade_row(out, [&](const RunTradeRow& row) { return trades.add(row); }));
   AIOTS_TRY(tx.commit());
   return id;
 }
@@ -112,7 +113,10 @@ Expected<void> run_backtest_command(const Context& ctx, BacktestOptions& o) {
   AIOTS_TRY_ASSIGN(limits, resolve_limits(ctx, o.limits));
   o.spec.limits = std::move(limits);
   AIOTS_TRY_ASSIGN(format, ctx.format());
-  AIOTS_TRY_ASSIGN(out, run_backtest(ctx, o.spec));
+  RunOptions keep;
+  keep.keep_equity_curve = !o.equity.empty();
+  keep.keep_order_log = !o.orders.empty();
+  AIOTS_TRY_ASSIGN(out, run_backtest(ctx, o.spec, keep));
   if (!o.trades.empty()) AIOTS_TRY(write_trades_csv(o.trades, out));
   if (!o.equity.empty()) AIOTS_TRY(write_equity_csv(o.equity, out));
   if (!o.orders.empty()) AIOTS_TRY(write_orders_csv(o.orders, out));

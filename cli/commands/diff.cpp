@@ -131,7 +131,7 @@ Expected<nlohmann::json> run_diff(const Context& ctx, const DiffOptions& o) {
   }
   const std::string journaled_hash = l.value("sha256", "");
   const std::string hash_now = sha256_file(spec.strategy_path).value_or("");
-  AIOTS_TRY_ASSIGN(outcome, run_backtest(ctx, spec));
+  AIOTS_TRY_ASSIGN(outcome, run_backtest(ctx, spec, RunOptions{.keep_bars = true}));
   // Both sides over the period the backtest covered.
   std::map<std::string, std::vector<Timestamp>> bar_times;
   Timestamp first = INT64_MAX;

@@ -82,7 +82,7 @@ Expected<void> run_stress(const Context& ctx, StressOptions& o) {
     gate.max_loss_pct = resolved.daily_loss_pct > 0 ? resolved.daily_loss_pct : 5;
   }
   AIOTS_TRY_ASSIGN(format, ctx.format());
-  AIOTS_TRY_ASSIGN(out, run_backtest(ctx, o.spec));
+  AIOTS_TRY_ASSIGN(out, run_backtest(ctx, o.spec, RunOptions{.keep_equity_curve = true}));
   const nlohmann::json r = stress_report(out, o.spec, gate);
   if (format == OutputFormat::Json) {
     std::cout << r.dump(2) << "\n";

@@ -209,7 +209,7 @@ std::string equity_and_drawdown(const std::vector<EquityPoint>& curve) {
 }
 
 std::string price_with_trades(const BacktestOutcome& out) {
-  const std::vector<Bar>& bars = out.bars.front();
+  const std::vector<Bar> bars = out.series.front().chart();
   std::vector<Point> px;
   for (const Bar& b : bars) {
     px.push_back({static_cast<double>(b.ts), b.close});
@@ -479,10 +479,9 @@ std::string render_html_report(const BacktestOutcome& out) {
   if (r["status"] != "completed") {
     html += "<p class=\"status\">Stopped early: " + escape(r["error"].get<std::string>()) + "</p>";
   }
-  const std::vector<EquityPoint> curve = out.equity_curve();  // the account's, with several strategies
-  html += equity_and_drawdown(curve);
+  html += equity_and_drawdown(out.chart_curve());  // the account's, with several strategies
   html += price_with_trades(out);
-  html += monthly_returns(curve);
+  html += monthly_returns(out.daily_curve());
   html += grouped_metrics(r["metrics"]);
   html += trades_tables(out);
   if (r.contains("strategies")) {

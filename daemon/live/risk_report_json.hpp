@@ -22,7 +22,7 @@ risk::RiskReport account_risk_report(const Engine& engine, ClosesOf&& closes_of,
   if (account.ever_shared()) {
     for (const risk::Account::Point& p : account.equity_curve()) in.equity.push_back(p.equity.value());
   } else {
-    for (const EquityPoint& p : engine.equity_curve()) in.equity.push_back(p.equity.value());
+    in.equity = engine.equity_history().recent_values(lookback + 1);
   }
   const Portfolio& book = account.portfolio();
   in.current_equity = book.equity().value();

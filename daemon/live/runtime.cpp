@@ -342,6 +342,11 @@ EngineConfig Runtime::engine_config(const std::string& name, const std::vector<s
                                     std::string& broker_error) const {
   EngineConfig cfg;
   cfg.initial_cash = Money::from(cash);
+  // A live strategy runs for months: it keeps what status, metrics and the risk report use (the
+  // last of each day, the last points up to the report's longest look-back), not every bar.
+  cfg.keep_equity_curve = false;
+  cfg.equity_recent = k_max_risk_lookback + 1;
+  cfg.keep_order_log = false;  // orders are in the journal
   auto commission = CommissionModel::parse(m_config.string("broker.commission"));
   auto slippage = SlippageModel::parse(m_config.string("broker.slippage"));
   if (!commission || !slippage) {

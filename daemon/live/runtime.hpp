@@ -68,6 +68,9 @@ struct StrategySlot final : EngineObserver {
   void on_new_day(Timestamp ts, const risk::Account& account) override;
 };
 
+// The longest look-back `aiots risk report` accepts, in returns.
+inline constexpr std::size_t k_max_risk_lookback = 100'000;
+
 class Runtime {
 public:
   Runtime(Config config, Journal journal, Logger& logger);

@@ -134,7 +134,7 @@ nlohmann::json Runtime::risk_status() const {
 }
 
 Expected<nlohmann::json> Runtime::risk_report(const std::string& benchmark, std::size_t lookback) const {
-  if (lookback < 2 || lookback > 100'000) {
+  if (lookback < 2 || lookback > k_max_risk_lookback) {
     return usage_error("INVALID_PARAMS: lookback must be from 2 to 100000 returns");
   }
   nlohmann::json accounts = nlohmann::json::array();

@@ -279,23 +279,24 @@ Expected<std::vector<Bar>> MarketStore::load_bars(std::int64_t series_id, TimeRa
   return load_rows<BarRows>(m_db, rows_at_most(), series_id, range);
 }
 
-Expected<void> MarketStore::scan_bars(std::int64_t series_id, TimeRange range, std::size_t batch,
-                                      const std::function<bool(std::span<const Bar>)>& take) {
+Expected<MarketStore::BarCursor> MarketStore::open_bars(std::int64_t series_id, TimeRange range) {
   AIOTS_TRY_ASSIGN(stmt, select_rows<BarRows>(m_db, range));
   stmt.bind(1, series_id);
-  std::vector<Bar> rows;
-  rows.reserve(batch);
-  while (true) {
-    AIOTS_TRY_ASSIGN(has_row, stmt.step());
-    if (!has_row) break;
-    rows.push_back(BarRows::read(stmt));
-    if (rows.size() == batch) {
-      if (!take(rows)) return {};
-      rows.clear();
+  return BarCursor(std::move(stmt));
+}
+
+Expected<std::size_t> MarketStore::BarCursor::read(std::vector<Bar>& into, std::size_t max) {
+  std::size_t n = 0;
+  while (n < max && !m_done) {
+    AIOTS_TRY_ASSIGN(has_row, m_statement.step());
+    if (!has_row) {
+      m_done = true;
+      break;
     }
+    into.push_back(BarRows::read(m_statement));
+    ++n;
   }
-  if (!rows.empty()) (void)take(rows);
-  return {};
+  return n;
 }
 
 Expected<bool> MarketStore::has_bars(std::int64_t series_id, TimeRange range) {

@@ -76,11 +76,20 @@ public:
                                     const ProgressFn& progress = {});
 
   Expected<std::vector<Bar>> load_bars(std::int64_t series_id, TimeRange range = {});
-  // Reads the bars of `range` in time order in batches of `batch` bars, handing each to
-  // `take` as it is read (a backtest starts on the first while the rest are read; the batch is
-  // valid during the call only); reading stops early when `take` returns false.
-  Expected<void> scan_bars(std::int64_t series_id, TimeRange range, std::size_t batch,
-                           const std::function<bool(std::span<const Bar>)>& take);
+  // A series' bars of `range` in time order, read a batch at a time. Several cursors may be open
+  // at once (a backtest reads its symbols side by side); inside one transaction they read one
+  // snapshot of the store.
+  class BarCursor {
+  public:
+    explicit BarCursor(Statement statement) : m_statement(std::move(statement)) {}
+    // Appends up to `max` more bars to `into`; returns how many (0: the range is read).
+    Expected<std::size_t> read(std::vector<Bar>& into, std::size_t max);
+
+  private:
+    Statement m_statement;
+    bool m_done = false;
+  };
+  Expected<BarCursor> open_bars(std::int64_t series_id, TimeRange range);
   // Whether the series has any bar in `range` (one index probe).
   Expected<bool> has_bars(std::int64_t series_id, TimeRange range);
   Expected<std::vector<Quote>> load_quotes(std::int64_t series_id, TimeRange range = {});

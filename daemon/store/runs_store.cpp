@@ -12,21 +12,25 @@ constexpr std::string_view k_select = "SELECT id, created_at, strategy, symbols,
 
 }  // namespace
 
-Expected<std::int64_t> insert_run(Database& db, const RunRow& run, const std::vector<RunTradeRow>& trades) {
+Expected<std::int64_t> insert_run(Database& db, const RunRow& run) {
   AIOTS_TRY_ASSIGN(ins, db.prepare("INSERT INTO runs (created_at, strategy, symbols, status, manifest, result) "
                                    "VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?, ?)"));
   ins.bind(1, run.strategy).bind(2, run.symbols).bind(3, run.status).bind(4, run.manifest).bind(5, run.result);
   AIOTS_TRY(ins.run());
-  const std::int64_t id = db.last_insert_id();
-  AIOTS_TRY_ASSIGN(t, db.prepare("INSERT INTO run_trades VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  std::int64_t seq = 0;
-  for (const RunTradeRow& r : trades) {
-    t.bind(1, id).bind(2, ++seq).bind(3, r.symbol).bind(4, r.direction).bind(5, r.quantity).bind(6, r.entry_time);
-    t.bind(7, r.exit_time).bind(8, r.entry_price).bind(9, r.exit_price).bind(10, r.pnl).bind(11, r.commission);
-    t.bind(12, r.bars);
-    AIOTS_TRY(t.run());
-  }
-  return id;
+  return db.last_insert_id();
+}
+
+Expected<RunTradeInserter> RunTradeInserter::open(Database& db, std::int64_t run_id) {
+  AIOTS_TRY_ASSIGN(insert, db.prepare("INSERT INTO run_trades VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  return RunTradeInserter(std::move(insert), run_id);
+}
+
+Expected<void> RunTradeInserter::add(const RunTradeRow& r) {
+  Statement& t = m_insert;
+  t.bind(1, m_run_id).bind(2, ++m_seq).bind(3, r.symbol).bind(4, r.direction).bind(5, r.quantity);
+  t.bind(6, r.entry_time).bind(7, r.exit_time).bind(8, r.entry_price).bind(9, r.exit_price).bind(10, r.pnl);
+  t.bind(11, r.commission).bind(12, r.bars);
+  return t.run();
 }
 
 Expected<std::vector<RunRow>> list_runs(Database& db) {

@@ -31,8 +31,22 @@ struct RunRow {
   std::string result;    // JSON text
 };
 
-// Inserts a run with its trades; returns its id. Call inside a transaction.
-Expected<std::int64_t> insert_run(Database& db, const RunRow& run, const std::vector<RunTradeRow>& trades);
+// Inserts a run; returns its id. Call inside a transaction, and add its trades in the same one.
+Expected<std::int64_t> insert_run(Database& db, const RunRow& run);
+
+// Appends a run's trades one at a time, numbered in order (a long run's trades are never all
+// held as rows at once).
+class RunTradeInserter {
+public:
+  static Expected<RunTradeInserter> open(Database& db, std::int64_t run_id);
+  Expected<void> add(const RunTradeRow& row);
+
+private:
+  RunTradeInserter(Statement insert, std::int64_t run_id) : m_insert(std::move(insert)), m_run_id(run_id) {}
+  Statement m_insert;
+  std::int64_t m_run_id;
+  std::int64_t m_seq = 0;
+};
 // Lists runs, newest first (manifest and result included).
 Expected<std::vector<RunRow>> list_runs(Database& db);
 // Returns one run; a data error if there is none with that id.

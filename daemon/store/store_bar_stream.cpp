@@ -1,99 +1,179 @@
 #include "store/store_bar_stream.hpp"
 
+#include <algorithm>
 #include <string_view>
 
-#include "util/sha256.hpp"
-#include "util/reserve_hint.hpp"
+#include "store/bars_digest.hpp"
 
 namespace aiots {
 namespace {
 
-// Bars per run handed to the engine: large enough that the lock is taken rarely, small enough
-// that the engine starts at once.
-constexpr std::size_t k_run_bars = 16384;
+// Chunks each series may have allocated: one being read, one lent to the engine, one waiting.
+constexpr std::size_t k_chunks = 3;
+// Bars in flight over all series: large enough that the lock is taken rarely, small enough that
+// the engine starts at once and a run over many symbols stays small (48 bytes a bar).
+constexpr std::size_t k_bars_in_flight = 65536;
+
+std::vector<BarSummary> make_summaries(std::size_t n, std::size_t closes) {
+  std::vector<BarSummary> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out.emplace_back(closes);
+  return out;
+}
 
 }  // namespace
 
-StoreBarStream::StoreBarStream(std::string store_path, std::vector<Series> series, TimeRange range)
+StoreBarStream::StoreBarStream(std::string store_path, std::vector<Series> series, TimeRange range, std::size_t closes)
     : m_store_path(std::move(store_path)),
       m_series(std::move(series)),
       m_range(range),
-      m_runs(m_series.size()),
+      m_chunk_bars(std::clamp<std::size_t>(k_bars_in_flight / std::max<std::size_t>(m_series.size(), 1) / k_chunks,
+                                           256, 16384)),
+      m_queues(m_series.size()),
+      m_summaries(make_summaries(m_series.size(), closes)),
       m_reader([this](std::stop_token stop) { read(stop); }) {}
 
 StoreBarStream::~StoreBarStream() {
   m_reader.request_stop();
+  const std::lock_guard lock(m_mutex);  // so that the reader cannot miss the wake-up
+  m_changed.notify_all();
+}
+
+bool StoreBarStream::has_room(const Queue& q) const {
+  return m_draining || !q.spare.empty() || q.allocated < k_chunks;
+}
+
+std::optional<std::vector<Bar>> StoreBarStream::take_buffer(std::size_t series, const std::stop_token& stop) {
+  std::unique_lock lock(m_mutex);
+  Queue& q = m_queues[series];
+  m_changed.wait(lock, [&] { return stop.stop_requested() || has_room(q); });
+  if (stop.stop_requested()) return std::nullopt;
+  std::vector<Bar> buffer;
+  if (!q.spare.empty()) {
+    buffer = std::move(q.spare.back());
+    q.spare.pop_back();
+  } else {
+    ++q.allocated;
+    buffer.reserve(m_chunk_bars);
+  }
+  buffer.clear();
+  return buffer;
 }
 
 void StoreBarStream::read(const std::stop_token& stop) {
   // Its own connection: SQLite connections are not shared between threads here.
   auto store = MarketStore::open(m_store_path);
-  if (store) {
+  Expected<void> outcome = store ? Expected<void>{} : tl::unexpected(store.error());
+  if (outcome) {
     // One pass in key order reads every page once: a page cache would only hold memory (64 MiB
     // by default) beside the engine's.
-    if (auto small = store->db().exec("PRAGMA cache_size=-1024"); !small) store = tl::unexpected(small.error());
+    outcome = store->db().exec("PRAGMA cache_size=-1024");
   }
-  // The manifest hashes each symbol, a newline and its bars as laid out in memory, in order
-  // (the same bytes as hash_bars).
-  Sha256 digest;
-  std::optional<Error> error = store ? std::nullopt : std::optional<Error>(store.error());
-  for (std::size_t s = 0; s < m_series.size() && !error && !stop.stop_requested(); ++s) {
-    digest.update(m_series[s].symbol);
-    digest.update("\n");
-    Runs& into = m_runs[s];
-    reserve_hint(into.whole, m_series[s].expected);
-    auto scanned = store->scan_bars(m_series[s].id, m_range, k_run_bars, [&](std::span<const Bar> batch) {
-      digest.update(std::string_view(reinterpret_cast<const char*>(batch.data()), batch.size_bytes()));
-      std::span<const Bar> run;
-      if (into.whole.capacity() - into.whole.size() >= batch.size()) {
-        const std::size_t at = into.whole.size();
-        into.whole.insert(into.whole.end(), batch.begin(), batch.end());  // never reallocates
-        run = {into.whole.data() + at, batch.size()};
-      } else {
-        into.overflow.emplace_back(batch.begin(), batch.end());
-        run = into.overflow.back();
-      }
-      const std::lock_guard lock(m_mutex);
-      into.runs.push_back(run);
-      m_ready.notify_all();
-      return !stop.stop_requested();  // the run failed before it started: stop reading
-    });
-    if (!scanned) error = scanned.error();
-    if (stop.stop_requested()) error = Error{ErrorKind::Runtime, "stopped"};
-    const std::lock_guard lock(m_mutex);
-    m_runs[s].done = true;
-    m_ready.notify_all();
-  }
+  if (outcome) outcome = read_all(*store, stop);
+  if (outcome && stop.stop_requested()) outcome = tl::unexpected(Error{ErrorKind::Runtime, "stopped"});
   const std::lock_guard lock(m_mutex);
-  for (Runs& r : m_runs) r.done = true;
-  if (error) {
-    m_error = std::move(error);
-  } else {
-    m_sha256 = digest.hex();
+  for (Queue& q : m_queues) q.done = true;
+  if (!outcome) m_error = outcome.error();
+  m_changed.notify_all();
+}
+
+Expected<void> StoreBarStream::read_all(MarketStore& store, const std::stop_token& stop) {
+  // One snapshot for every cursor and for the hashing passes.
+  AIOTS_TRY(store.db().exec("BEGIN"));
+  std::vector<MarketStore::BarCursor> cursors;
+  for (const Series& s : m_series) {
+    AIOTS_TRY_ASSIGN(cursor, store.open_bars(s.id, m_range));
+    cursors.push_back(std::move(cursor));
   }
-  m_ready.notify_all();
+  // The hash takes the series one after the other: the first as it streams, the others in a
+  // second pass once the run is fed (their bars were read side by side with the first's).
+  BarsDigest digest;
+  if (!m_series.empty()) digest.begin_series(m_series[0].symbol);
+  std::vector<bool> ended(m_series.size(), false);
+  std::size_t running = m_series.size();
+  while (running > 0) {
+    // Fill every series that has room, the engine's next wish among them; wait when none has.
+    bool any = false;
+    for (std::size_t s = 0; s < m_series.size(); ++s) {
+      if (ended[s]) continue;
+      {
+        const std::lock_guard lock(m_mutex);
+        if (!has_room(m_queues[s])) continue;
+      }
+      std::optional<std::vector<Bar>> buffer = take_buffer(s, stop);
+      if (!buffer) return {};
+      AIOTS_TRY_ASSIGN(n, cursors[s].read(*buffer, m_chunk_bars));
+      m_summaries[s].add(*buffer);
+      if (s == 0) digest.add(*buffer);
+      any = true;
+      const std::lock_guard lock(m_mutex);
+      Queue& q = m_queues[s];
+      if (n == 0 || m_draining) {
+        q.spare.push_back(std::move(*buffer));
+      } else {
+        q.ready.push_back(std::move(*buffer));
+      }
+      if (n == 0) {
+        ended[s] = true;
+        q.done = true;
+        --running;
+      }
+      m_changed.notify_all();
+    }
+    if (!any && running > 0) {
+      std::unique_lock lock(m_mutex);
+      m_changed.wait(lock, [&] {
+        if (stop.stop_requested()) return true;
+        for (std::size_t s = 0; s < m_series.size(); ++s) {
+          if (!ended[s] && has_room(m_queues[s])) return true;
+        }
+        return false;
+      });
+      if (stop.stop_requested()) return {};
+    }
+  }
+  std::vector<Bar> scratch;
+  scratch.reserve(m_chunk_bars);
+  for (std::size_t s = 1; s < m_series.size() && !stop.stop_requested(); ++s) {
+    digest.begin_series(m_series[s].symbol);
+    AIOTS_TRY_ASSIGN(cursor, store.open_bars(m_series[s].id, m_range));
+    while (true) {
+      scratch.clear();
+      AIOTS_TRY_ASSIGN(n, cursor.read(scratch, m_chunk_bars));
+      if (n == 0) break;
+      digest.add(scratch);
+    }
+  }
+  cursors.clear();
+  AIOTS_TRY(store.db().exec("COMMIT"));
+  m_sha256 = digest.hex();
+  return {};
 }
 
 std::span<const Bar> StoreBarStream::next(std::size_t series) {
   std::unique_lock lock(m_mutex);
-  Runs& r = m_runs[series];
-  m_ready.wait(lock, [&] { return r.taken < r.runs.size() || r.done; });
-  return r.taken < r.runs.size() ? r.runs[r.taken++] : std::span<const Bar>{};
+  Queue& q = m_queues[series];
+  if (q.lent) {
+    q.spare.push_back(std::move(*q.lent));
+    q.lent.reset();
+    m_changed.notify_all();
+  }
+  m_changed.wait(lock, [&] { return !q.ready.empty() || q.done; });
+  if (q.ready.empty()) return {};
+  q.lent = std::move(q.ready.front());
+  q.ready.pop_front();
+  return *q.lent;
 }
 
 Expected<StoreBarStream::Result> StoreBarStream::finish() {
+  {
+    const std::lock_guard lock(m_mutex);
+    m_draining = true;
+    m_changed.notify_all();
+  }
   if (m_reader.joinable()) m_reader.join();
   if (m_error) return tl::unexpected(*m_error);
-  Result out;
-  out.sha256 = m_sha256;
-  for (Runs& r : m_runs) {
-    // The engine is done reading: `whole` may move now.
-    for (const auto& run : r.overflow) r.whole.insert(r.whole.end(), run.begin(), run.end());
-    r.overflow.clear();
-    r.runs.clear();
-    out.bars.push_back(std::move(r.whole));
-  }
-  return out;
+  return Result{std::move(m_summaries), m_sha256};
 }
 
 }  // namespace aiots

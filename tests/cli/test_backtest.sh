@@ -64,6 +64,16 @@ for f in j t e o; do
   cmp -s "$WORK/${f}1."* "$WORK/${f}2."* || fail "output $f differs between identical runs"
 done
 
+# A run keeps its whole equity curve and order log only for --equity and --orders; without them
+# it keeps the last of each day and the recent points: the summary must be the same bytes, and
+# the equity file still has every bar.
+"$AIOTS" --json backtest "$STRAT/bollinger_breakout.lua" --data TTRC --seed 7 --commission per-share=0.005,min=1 \
+  --slippage bps=3 --no-record > "$WORK/bounded.json"
+checks=$((checks + 2))
+cmp -s "$WORK/bounded.json" "$WORK/j1.json" || fail "the bounded run's --json differs from the full-curve run's"
+[[ $(($(wc -l < "$WORK/e1.csv") - 1)) -eq $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["data"]["bars"])' "$WORK/j1.json") ]] ||
+  fail "--equity does not have one row per bar"
+
 # Costs: per-share 0.01 with a minimum of 1 on 100 shares is exactly 1 per fill.
 expect_exit 0 "$AIOTS" --json backtest "$STRAT/sma_crossover.lua" --data MSFT --commission per-share=0.01,min=1 --no-record
 expect_eq "commissions" "$(python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["metrics"]["commissions"], j["counts"]["fills"])' <<<"$OUT")" "6.0 6"

@@ -3,18 +3,13 @@
 #include <unistd.h>
 
 #include "store/market_store.hpp"
+#include "temp_store.hpp"
 #include "store/schema.hpp"
 
 using namespace aiots;
+using aiots::test::TempStore;
 
 namespace {
-
-struct TempStore {
-  std::string dir = std::filesystem::temp_directory_path() / ("aiots-test-" + std::to_string(getpid()) + "-" +
-                                                              std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-  std::string path = dir + "/sub/aiots.db";
-  ~TempStore() { std::filesystem::remove_all(dir); }
-};
 
 std::vector<Bar> daily_bars(int count, double base) {
   std::vector<Bar> bars;

@@ -24,6 +24,7 @@ Engine::Engine(EngineConfig config, Strategy& strategy)
   for (std::size_t s = 0; s < m_config.instruments.size(); ++s) {
     m_history.emplace_back(k_history);
   }
+  m_equity = EquityHistory(m_config.keep_equity_curve, m_config.equity_recent);
 }
 
 Engine::~Engine() { m_account->leave(m_seat); }
@@ -150,15 +151,14 @@ void Engine::process(std::span<const SymbolBar> bars) {
   if (!equity) {
     fail(Error{ErrorKind::Data, "VALUE_OVERFLOW: the equity is beyond the range money represents"});
   }
-  m_equity.push_back(EquityPoint{m_now, equity ? *equity : m_portfolio.equity()});
-  m_invested.push_back(invested);
-  m_invested_bars += invested ? 1 : 0;
+  const Money now_equity = equity ? *equity : m_portfolio.equity();
+  m_equity.add(EquityPoint{m_now, now_equity}, invested);
   ++m_bars;
   if (m_account->ever_shared()) {
     m_account->record_equity(m_now);
   }
   if (!m_failure) {
-    for (risk::RiskEvent& e : m_risk.on_equity(m_now, m_equity.back().equity, invested, account_is_ledger())) {
+    for (risk::RiskEvent& e : m_risk.on_equity(m_now, now_equity, invested, account_is_ledger())) {
       apply_risk_event(std::move(e));
     }
     if (!m_rules.empty()) {
@@ -444,8 +444,7 @@ std::vector<double> Engine::recent_closes(SymbolId symbol, std::size_t n) const 
 }
 
 void Engine::reserve(std::size_t bars) {
-  reserve_hint(m_equity, bars);  // `bars` may come from a store's row count
-  reserve_hint(m_invested, bars);
+  m_equity.reserve(bars);
 }
 
 void Engine::finish() {
@@ -542,7 +541,10 @@ void Engine::log(std::string_view message) {
 }
 
 void Engine::on_order_event(const OrderEvent& event, const Order& order) {
-  m_order_log.push_back(OrderLogEntry{event, order.request.symbol, order.request.side, order.request.type, order.quantity});
+  if (m_config.keep_order_log) {
+    m_order_log.push_back(
+        OrderLogEntry{event, order.request.symbol, order.request.side, order.request.type, order.quantity});
+  }
   if (m_observer != nullptr) {
     m_observer->on_order_event(event, order);
   }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/broker/simulated_broker.hpp"
+#include "engine/core/equity_history.hpp"
 #include "engine/core/strategy.hpp"
 #include "engine/indicators/ring.hpp"
 #include "engine/risk/account.hpp"
@@ -25,17 +26,18 @@ struct EngineConfig {
   risk::RiskLimits risk;  // the account's limits (aiots-risk(1))
   // America/New_York, located by the driver (the engine reads no files): NYSE trading hours.
   std::optional<TimeZone> exchange_zone;
+  // Every point of the equity curve, or (false) only what metrics, the risk report and charts
+  // use: the last of each day, the last `equity_recent`, a few thousand for charts.
+  bool keep_equity_curve = true;
+  std::size_t equity_recent = 1024;
+  // Every order event in order_log() (an --orders export); a long run need not hold them.
+  bool keep_order_log = true;
 };
 
 // One bar of one symbol, as the driver feeds them.
 struct SymbolBar {
   SymbolId symbol = 0;
   Bar bar;
-};
-
-struct EquityPoint {
-  Timestamp ts = 0;
-  Money equity;
 };
 
 // A round trip: from flat to flat (a reversal closes one trade and opens the next).
@@ -164,10 +166,12 @@ public:
 
   const Portfolio& portfolio() const override { return m_portfolio; }
   const SimulatedBroker& broker() const { return m_broker; }
-  const std::vector<EquityPoint>& equity_curve() const { return m_equity; }
+  // The equity curve: every point only with EngineConfig::keep_equity_curve.
+  const EquityHistory& equity_history() const { return m_equity; }
+  std::span<const EquityPoint> equity_curve() const { return m_equity.all(); }
   // Whether any position was open at each equity point (same index).
-  const std::vector<bool>& invested() const { return m_invested; }
-  std::int64_t invested_bars() const { return m_invested_bars; }
+  const std::vector<bool>& invested() const { return m_equity.invested(); }
+  std::int64_t invested_bars() const { return m_equity.invested_points(); }
   // The trades and fills of this run (since the checkpoint it was restored from, if any).
   const std::vector<TradeRecord>& trades() const { return m_trades; }
   const std::vector<Fill>& fills() const { return m_fills; }
@@ -291,9 +295,7 @@ private:
   OptionDesk m_desk;
   std::vector<SymbolBar> m_option_bars;
   std::span<const SymbolBar> m_current_bars;  // while process() runs  // derived from the underlyings' bars, reused
-  std::vector<EquityPoint> m_equity;
-  std::vector<bool> m_invested;
-  std::int64_t m_invested_bars = 0;
+  EquityHistory m_equity;
   std::vector<TradeRecord> m_trades;
   std::vector<Fill> m_fills;
   std::size_t m_fills_before = 0;   // restored from a checkpoint: counted, not held

@@ -6,15 +6,7 @@ namespace aiots {
 
 DailySeries daily_series(std::span<const EquityPoint> curve) {
   DailySeries d;
-  for (const EquityPoint& p : curve) {
-    if (!d.ts.empty() && day_number(d.ts.back()) == day_number(p.ts)) {
-      d.ts.back() = p.ts;
-      d.value.back() = p.equity.value();
-    } else {
-      d.ts.push_back(p.ts);
-      d.value.push_back(p.equity.value());
-    }
-  }
+  for (const EquityPoint& p : curve) d.add(p.ts, p.equity.value());
   return d;
 }
 
@@ -100,16 +92,17 @@ void compute_return_metrics(const DailySeries& daily, PerformanceMetrics& m) {
 }
 
 PerformanceMetrics compute_metrics(const Engine& engine) {
-  return compute_metrics(RunRecord{engine.equity_curve(), engine.invested_bars(), engine.bars_processed(), engine.trades(),
+  const EquityHistory& equity = engine.equity_history();
+  return compute_metrics(RunRecord{equity.daily(), equity.size(), equity.invested_points(), engine.bars_processed(), engine.trades(),
                                    engine.portfolio().commissions().value(), engine.broker().rejected_count(),
                                    engine.signals().size()});
 }
 
 PerformanceMetrics compute_metrics(const RunRecord& run) {
   PerformanceMetrics m;
-  compute_return_metrics(daily_series(run.curve), m);
+  compute_return_metrics(run.daily, m);
   m.bars = run.bars;
-  m.exposure = run.curve.empty() ? 0.0 : static_cast<double>(run.invested_points) / static_cast<double>(run.curve.size());
+  m.exposure = run.points == 0 ? 0.0 : static_cast<double>(run.invested_points) / static_cast<double>(run.points);
   const auto& trades = run.trades;
   m.trades = trades.size();
   double wins = 0;

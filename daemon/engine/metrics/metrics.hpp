@@ -55,11 +55,7 @@ struct PerformanceMetrics {
   std::size_t signals = 0;
 };
 
-// Daily points: the last (ts, value) of each UTC day of `curve`.
-struct DailySeries {
-  std::vector<Timestamp> ts;
-  std::vector<double> value;
-};
+// The last (ts, value) of each UTC day of `curve`.
 DailySeries daily_series(std::span<const EquityPoint> curve);
 
 // Returns the drawdown of `values` by the conventions above.
@@ -68,10 +64,11 @@ DrawdownInfo max_drawdown(std::span<const double> values);
 // Fills the return-based metrics (everything but trades, exposure and counts) from `daily`.
 void compute_return_metrics(const DailySeries& daily, PerformanceMetrics& m);
 
-// What a finished run's metrics are computed from: its equity curve and whether anything was
-// held at each point, its round trips, and its counts.
+// What a finished run's metrics are computed from: its equity at the end of each day, how many
+// equity points it had and at how many anything was held, its round trips, and its counts.
 struct RunRecord {
-  std::span<const EquityPoint> curve;
+  const DailySeries& daily;
+  std::size_t points = 0;
   std::int64_t invested_points = 0;
   std::int64_t bars = 0;
   std::span<const TradeRecord> trades;
