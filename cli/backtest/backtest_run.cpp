@@ -39,6 +39,10 @@ struct LoadedData {
 // (scenarios shock them in place; option chains are priced from the underlying's path).
 bool can_stream(const BacktestSpec& spec) { return spec.scenarios.empty() && spec.chains == "none"; }
 
+tl::unexpected<Error> no_bars(const std::string& symbol) {
+  return data_error("no bars for " + symbol + " in the given range");
+}
+
 // How many closes and equity points a run keeps at hand for the risk report: its look-back and
 // one (kept as they come: a look-back of 1e12 reserves nothing).
 std::size_t recent_points(const BacktestSpec& spec) {
@@ -84,7 +88,7 @@ Expected<LoadedData> load_data(const Context& ctx, const BacktestSpec& spec, con
       out.timeframe = series.timeframe;
       if (can_stream(spec)) {
         AIOTS_TRY_ASSIGN(any, store.has_bars(series.id, range));
-        if (!any) return data_error("no bars for " + series.symbol + " in the given range");
+        if (!any) return no_bars(series.symbol);
         // The row count is a summary a user can edit: bounded by what the store's size allows.
         const auto rows = static_cast<std::size_t>(std::max<std::int64_t>(series.rows, 0));
         streamed.push_back({series.symbol, series.id, std::min(rows, store.rows_at_most())});
@@ -100,7 +104,7 @@ Expected<LoadedData> load_data(const Context& ctx, const BacktestSpec& spec, con
   }
   for (std::size_t i = 0; i < out.bars.size(); ++i) {
     if (out.bars[i].empty()) {
-      return data_error("no bars for " + out.symbols[i] + " in the given range");
+      return no_bars(out.symbols[i]);
     }
   }
   return out;
@@ -673,7 +677,7 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
     bars_hash = std::move(read.sha256);
     for (std::size_t i = 0; i < data.summaries.size(); ++i) {
       // Checked before the run too; a concurrent `data rm` can empty the range in between.
-      if (data.summaries[i].empty()) return data_error("no bars for " + data.symbols[i] + " in the given range");
+      if (data.summaries[i].empty()) return no_bars(data.symbols[i]);
     }
   } else {
     bars_hash = bars_hash_job.get();
