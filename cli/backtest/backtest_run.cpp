@@ -4,8 +4,10 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <future>
 
+#include "marketdata/csv_bar_stream.hpp"
 #include "store/store_bar_stream.hpp"
 #include "engine/core/bar_feed.hpp"
 #include "engine/options/synthetic_chains.hpp"
@@ -26,18 +28,28 @@ bool is_file(const std::string& s) {
   return s.find('/') != std::string::npos || s.ends_with(".csv") || s.ends_with(".gz");
 }
 
+// What a stream read, once it is done: a summary of each series and the manifest's hash.
+struct StreamResult {
+  std::vector<BarSummary> summaries;
+  std::string sha256;
+};
+
 struct LoadedData {
   std::vector<std::string> symbols;
   std::vector<std::vector<Bar>> bars;  // empty while `stream` reads them
   std::vector<BarSummary> summaries;   // set once they are read
   Timeframe timeframe;
   std::string source;
-  std::unique_ptr<StoreBarStream> stream;
+  std::unique_ptr<BarSource> stream;   // bars read while the run goes (from the store or a file)
+  std::function<Expected<StreamResult>()> finish_stream;
 };
 
-// Stored bars can be read while the run goes, unless something needs them all before it starts
-// (scenarios shock them in place; option chains are priced from the underlying's path).
-bool can_stream(const BacktestSpec& spec) { return spec.scenarios.empty() && spec.chains == "none"; }
+// Bars can be read while the run goes, unless something needs them all before it starts
+// (scenarios shock them in place; option chains are priced from the underlying's path) or
+// after it (the caller keeps them).
+bool can_stream(const BacktestSpec& spec, const RunOptions& options) {
+  return spec.scenarios.empty() && spec.chains == "none" && !options.keep_bars;
+}
 
 tl::unexpected<Error> no_bars(const std::string& symbol) {
   return data_error("no bars for " + symbol + " in the given range");
@@ -49,7 +61,8 @@ std::size_t recent_points(const BacktestSpec& spec) {
   return std::min<std::size_t>(spec.var_lookback, SIZE_MAX - 1) + 1;
 }
 
-Expected<LoadedData> load_data(const Context& ctx, const BacktestSpec& spec, const TimeRange& range) {
+Expected<LoadedData> load_data(const Context& ctx, const BacktestSpec& spec, const TimeRange& range,
+                               const RunOptions& run_options) {
   LoadedData out;
   AIOTS_TRY_ASSIGN(tf, parse_timeframe_option(spec.timeframe));
   const auto in_range = [&](const Bar& b) {
@@ -57,10 +70,26 @@ Expected<LoadedData> load_data(const Context& ctx, const BacktestSpec& spec, con
   };
   if (spec.data.size() == 1 && is_file(spec.data[0])) {
     out.source = "file";
-    AIOTS_TRY_ASSIGN(text, read_input(spec.data[0]));
     ImportOptions options;
     options.wide = spec.wide;
     options.timeframe = tf;
+    if (!spec.wide && can_stream(spec, run_options)) {
+      // One series: parsed a block at a time while the run goes.
+      AIOTS_TRY_ASSIGN(stream, CsvBarStream::open(spec.data[0], options, range.from, range.to, recent_points(spec)));
+      out.symbols.push_back(stream->symbol());
+      out.timeframe = stream->timeframe();
+      CsvBarStream* csv = stream.get();
+      out.finish_stream = [csv]() -> Expected<StreamResult> {
+        AIOTS_TRY_ASSIGN(read, csv->finish());
+        StreamResult result;
+        result.summaries.push_back(std::move(read.summary));
+        result.sha256 = std::move(read.sha256);
+        return result;
+      };
+      out.stream = std::move(stream);
+      return out;
+    }
+    AIOTS_TRY_ASSIGN(text, read_input(spec.data[0]));
     AIOTS_TRY_ASSIGN(file, parse_market_csv(text, spec.data[0], options));
     for (ParsedSeries& s : file.series) {
       if (s.kind != SeriesKind::Bars) {
@@ -86,7 +115,7 @@ Expected<LoadedData> load_data(const Context& ctx, const BacktestSpec& spec, con
       }
       out.symbols.push_back(series.symbol);
       out.timeframe = series.timeframe;
-      if (can_stream(spec)) {
+      if (can_stream(spec, run_options)) {
         AIOTS_TRY_ASSIGN(any, store.has_bars(series.id, range));
         if (!any) return no_bars(series.symbol);
         // The row count is a summary a user can edit: bounded by what the store's size allows.
@@ -98,7 +127,13 @@ Expected<LoadedData> load_data(const Context& ctx, const BacktestSpec& spec, con
       out.bars.push_back(std::move(bars));
     }
     if (!streamed.empty()) {
-      out.stream = std::make_unique<StoreBarStream>(ctx.store_path(), std::move(streamed), range, recent_points(spec));
+      auto stream = std::make_unique<StoreBarStream>(ctx.store_path(), std::move(streamed), range, recent_points(spec));
+      StoreBarStream* stored = stream.get();
+      out.finish_stream = [stored]() -> Expected<StreamResult> {
+        AIOTS_TRY_ASSIGN(read, stored->finish());
+        return StreamResult{std::move(read.series), std::move(read.sha256)};
+      };
+      out.stream = std::move(stream);
       return out;
     }
   }
@@ -585,7 +620,7 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
   }
   if (spec.var_lookback < 2) return usage_error("--var-lookback must be at least 2 returns");
   AIOTS_TRY_ASSIGN(range, parse_time_range(spec.from, spec.to));
-  AIOTS_TRY_ASSIGN(data, load_data(ctx, spec, range));
+  AIOTS_TRY_ASSIGN(data, load_data(ctx, spec, range, options));
   AIOTS_TRY_ASSIGN(shock_time, apply_scenarios(spec, data));
   std::optional<MarketStore> chain_store;
   AIOTS_TRY_ASSIGN(chains, make_chain_source(ctx, spec, data, chain_store));
@@ -672,8 +707,8 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
   }
   std::string bars_hash;
   if (data.stream) {
-    AIOTS_TRY_ASSIGN(read, data.stream->finish());
-    data.summaries = std::move(read.series);
+    AIOTS_TRY_ASSIGN(read, data.finish_stream());
+    data.summaries = std::move(read.summaries);
     bars_hash = std::move(read.sha256);
     for (std::size_t i = 0; i < data.summaries.size(); ++i) {
       // Checked before the run too; a concurrent `data rm` can empty the range in between.
@@ -683,19 +718,7 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
     bars_hash = bars_hash_job.get();
   }
   out.series = std::move(data.summaries);
-  if (options.keep_bars) {
-    if (data.stream) {
-      // Asked for every bar: read them again (the stream kept none).
-      AIOTS_TRY_ASSIGN(store, ctx.open_store());
-      for (std::size_t i = 0; i < data.symbols.size(); ++i) {
-        AIOTS_TRY_ASSIGN(series, store.resolve(data.symbols[i], std::optional<Timeframe>(data.timeframe)));
-        AIOTS_TRY_ASSIGN(bars, store.load_bars(series.id, range));
-        out.bars.push_back(std::move(bars));
-      }
-    } else {
-      out.bars = std::move(data.bars);
-    }
-  }
+  if (options.keep_bars) out.bars = std::move(data.bars);  // never streamed
   for (const Instrument& inst : (several ? out.account->portfolio() : out.engine->portfolio()).instruments()) {
     out.instruments.push_back(inst.symbol);
   }

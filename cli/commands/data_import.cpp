@@ -1,4 +1,4 @@
-// aiots data import: CSV files (or stdin) into the store, all or nothing.
+// aiots data import: CSV files (or stdin) into the store, all or nothing, in bounded memory.
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -49,39 +49,80 @@ std::string conflict_message(const ParsedFile& file, const ParsedSeries& s, cons
          format_time(ts, daily) + " differs from the stored row (" + detail + "); pass --replace to overwrite";
 }
 
-Expected<std::vector<ParsedFile>> parse_files(const ImportCommandOptions& o, const ImportOptions& options) {
-  std::vector<ParsedFile> parsed;
+// A series as its batches are written: its id once it has rows, and what was written.
+struct SeriesWrite {
+  std::optional<std::int64_t> id;
+  WriteStats stats;
+  std::size_t rows = 0;
+  Timestamp first = 0;
+  Timestamp last = 0;
+};
+
+// Writes one batch of a series. With --replace, a batch replaces the stored rows from the end of
+// the one before (exclusive) to its own last time: together the batches replace the file's span.
+Expected<void> write_batch(MarketStore& store, const ParsedFile& file, const ParsedSeries& s, SeriesWrite& w, bool replace) {
+  if (s.lines.empty()) return {};
+  const bool quotes = s.kind == SeriesKind::Quotes;
+  const Timestamp first = quotes ? s.quotes.front().ts : s.bars.front().ts;
+  const Timestamp last = quotes ? s.quotes.back().ts : s.bars.back().ts;
+  if (!w.id) {
+    AIOTS_TRY_ASSIGN(id, store.ensure_series(s.symbol, s.timeframe, s.kind));
+    w.id = id;
+    w.first = first;
+  } else if (replace && first > w.last + 1) {
+    AIOTS_TRY_ASSIGN(between, store.delete_rows(*w.id, s.kind, TimeRange{w.last + 1, first - 1}));
+    w.stats.replaced += between;
+  }
+  AIOTS_TRY_ASSIGN(stats, quotes ? store.write_quotes(*w.id, s.quotes, replace, {}, false)
+                                 : store.write_bars(*w.id, s.bars, replace, {}, false));
+  if (stats.conflict) return data_error(conflict_message(file, s, stats));
+  w.stats.inserted += stats.inserted;
+  w.stats.unchanged += stats.unchanged;
+  w.stats.replaced += stats.replaced;
+  w.rows += s.lines.size();
+  w.last = last;
+  return {};
+}
+
+// Parses every file a block at a time and writes each block's rows as it goes, all in one
+// transaction: memory stays bounded by the block whatever the file's size, and a bad row or a
+// conflict anywhere leaves the store as it was.
+Expected<std::vector<SeriesOutcome>> import_all(const Context& ctx, MarketStore& store, const ImportCommandOptions& o,
+                                                const ImportOptions& options, std::vector<ParsedFile>& files) {
+  std::vector<SeriesOutcome> outcomes;
+  Transaction tx(store.db());
+  AIOTS_TRY(tx.begin());
   for (const std::string& path : o.files) {
     if (path == "-" && !options.symbol && !options.wide) {
       return usage_error("reading stdin needs --symbol");
     }
-    AIOTS_TRY_ASSIGN(text, read_input(path));
-    AIOTS_TRY_ASSIGN(file, parse_market_csv(text, path == "-" ? "<stdin>" : path, options));
-    parsed.push_back(std::move(file));
-  }
-  return parsed;
-}
-
-Expected<std::vector<SeriesOutcome>> write_all(const Context& ctx, MarketStore& store,
-                                               const std::vector<ParsedFile>& files, bool replace) {
-  std::vector<SeriesOutcome> outcomes;
-  Transaction tx(store.db());
-  AIOTS_TRY(tx.begin());
-  for (const ParsedFile& file : files) {
-    for (const ParsedSeries& s : file.series) {
-      AIOTS_TRY_ASSIGN(id, store.ensure_series(s.symbol, s.timeframe, s.kind));
-      ProgressBar bar("importing " + s.symbol, ctx.stderr_is_tty() && !ctx.options.quiet);
-      const ProgressFn progress = [&bar](std::size_t done, std::size_t total) { bar.update(done, total); };
-      AIOTS_TRY_ASSIGN(stats, s.kind == SeriesKind::Bars ? store.write_bars(id, s.bars, replace, progress)
-                                                         : store.write_quotes(id, s.quotes, replace, progress));
-      if (stats.conflict) {
-        return data_error(conflict_message(file, s, stats));
+    AIOTS_TRY_ASSIGN(stream, MarketCsvStream::open(path, path == "-" ? "<stdin>" : path, options));
+    ProgressBar bar("importing " + (path == "-" ? std::string("<stdin>") : path), ctx.stderr_is_tty() && !ctx.options.quiet);
+    std::vector<SeriesWrite> writes;
+    std::vector<ParsedSeries> batch;
+    std::vector<ParsedSeries> kinds;  // each series' symbol, timeframe and kind
+    bool more = true;
+    while (more) {
+      AIOTS_TRY_ASSIGN(again, stream.next(batch));
+      more = again;
+      writes.resize(batch.size());
+      for (std::size_t i = kinds.size(); i < batch.size(); ++i) {
+        kinds.push_back(ParsedSeries{batch[i].symbol, batch[i].timeframe, batch[i].kind, {}, {}, {}});
       }
-      const bool quotes = s.kind == SeriesKind::Quotes;
-      outcomes.push_back({file.source, s.symbol, s.timeframe.to_string(), s.kind, s.lines.size(), stats,
-                          quotes ? s.quotes.front().ts : s.bars.front().ts,
-                          quotes ? s.quotes.back().ts : s.bars.back().ts, s.timeframe.is_daily_or_longer()});
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        AIOTS_TRY(write_batch(store, stream.file(), batch[i], writes[i], o.replace));
+      }
+      bar.update(static_cast<std::size_t>(stream.fraction_read() * 1000), 1000);
     }
+    bar.update(1000, 1000);
+    for (std::size_t i = 0; i < writes.size(); ++i) {
+      const SeriesWrite& w = writes[i];
+      if (!w.id) continue;  // no rows (a --wide column that is all NA)
+      AIOTS_TRY(store.refresh_summary(*w.id));
+      outcomes.push_back({stream.file().source, kinds[i].symbol, kinds[i].timeframe.to_string(), kinds[i].kind, w.rows,
+                          w.stats, w.first, w.last, kinds[i].timeframe.is_daily_or_longer()});
+    }
+    files.push_back(stream.file());
   }
   AIOTS_TRY(tx.commit());
   return outcomes;
@@ -162,9 +203,9 @@ Expected<void> run_import(const Context& ctx, const ImportCommandOptions& o) {
   options.wide = o.wide;
   options.adjusted = o.adjusted;
   AIOTS_TRY_ASSIGN(format, ctx.format());
-  AIOTS_TRY_ASSIGN(files, parse_files(o, options));
   AIOTS_TRY_ASSIGN(store, ctx.open_store());
-  AIOTS_TRY_ASSIGN(outcomes, write_all(ctx, store, files, o.replace));
+  std::vector<ParsedFile> files;
+  AIOTS_TRY_ASSIGN(outcomes, import_all(ctx, store, o, options, files));
   if (format == OutputFormat::Json) {
     std::cout << to_json(files, outcomes, ctx.store_path()).dump(2) << '\n';
   } else if (format == OutputFormat::Csv && !ctx.options.format.empty()) {

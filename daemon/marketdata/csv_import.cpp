@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "marketdata/csv_reader.hpp"
+#include "marketdata/input_blocks.hpp"
 #include "util/parse_number.hpp"
 #include "util/quote_value.hpp"
 
@@ -265,7 +266,8 @@ public:
 
   Expected<void> parse(CsvReader& reader, const Layout& layout, std::vector<std::string_view>& fields, std::size_t line,
                        bool have_record, std::size_t rows_hint = 0) {
-    setup_series(layout);
+    if (!m_set_up) setup_series(layout);  // once: a stream parses block after block
+    m_set_up = true;
     if (!m_opt.wide) {
       // Room for every row at once: no copying while the vectors grow.
       ParsedSeries& s = m_out.series[0];
@@ -375,6 +377,7 @@ private:
   const std::string& m_source;
   const ImportOptions& m_opt;
   ParsedFile& m_out;
+  bool m_set_up = false;
   bool m_has_last = false;
   Timestamp m_last_ts = 0;
   std::size_t m_last_line = 0;
@@ -435,6 +438,44 @@ namespace {
 constexpr std::size_t k_split_bytes = std::size_t{4} << 20;
 
 std::size_t count_lines(std::string_view text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+
+struct Header {
+  Layout layout;
+  bool have_record = false;  // `fields` holds the first data record
+};
+
+// Reads the first record: a header (or the first row of a file without one), and the layout.
+Expected<Header> read_header(CsvReader& reader, std::vector<std::string_view>& fields, std::size_t& line,
+                             const std::string& source, const ImportOptions& opt, ParsedFile& file) {
+  if (!reader.next(fields, line)) {
+    return data_error(source + ": the file is empty");
+  }
+  // A first field that is a time (even one out of range, reported later with its line) is data.
+  const auto first_time = parse_time(trim(fields[0]));
+  const bool has_header = !first_time && !is_out_of_range(first_time.error());
+  Header h;
+  if (has_header) {
+    AIOTS_TRY_ASSIGN(l, layout_from_header(fields, source, opt, file.ignored_columns));
+    h.layout = std::move(l);
+  } else {
+    if (opt.wide) {
+      return data_error(source + ":1: --wide files need a header naming the symbols");
+    }
+    AIOTS_TRY_ASSIGN(l, layout_without_header(fields.size(), source));
+    h.layout = std::move(l);
+  }
+  if (opt.adjusted && h.layout.adj < 0) {
+    return usage_error(source + ": --adjusted needs an 'adj close' column");
+  }
+  // The adjusted close replaces the close, so it is not "ignored".
+  h.have_record = has_header ? reader.next(fields, line) : true;
+  return h;
+}
+
+tl::unexpected<Error> no_valid_rows(const ParsedFile& file) {
+  return data_error(file.source + ": no valid rows" +
+                    (file.skipped.total() > 0 ? " (" + std::to_string(file.skipped.total()) + " skipped)" : ""));
+}
 
 // The rows after the header, with `fields` (line `line`) the first when `have_record`. A large
 // file is parsed as two halves on two threads (each half's rows in order, then joined), with the
@@ -510,36 +551,121 @@ Expected<ParsedFile> parse_market_csv(std::string_view text, const std::string& 
   CsvReader reader(text, CsvReader::detect_delimiter(first_line));
   std::vector<std::string_view> fields;
   std::size_t line = 0;
-  if (!reader.next(fields, line)) {
-    return data_error(source + ": the file is empty");
-  }
-  // A first field that is a time (even one out of range, reported later with its line) is data.
-  const auto first_time = parse_time(trim(fields[0]));
-  const bool has_header = !first_time && !is_out_of_range(first_time.error());
-  Layout layout;
-  if (has_header) {
-    AIOTS_TRY_ASSIGN(l, layout_from_header(fields, source, opt, file.ignored_columns));
-    layout = std::move(l);
-  } else {
-    if (opt.wide) {
-      return data_error(source + ":1: --wide files need a header naming the symbols");
-    }
-    AIOTS_TRY_ASSIGN(l, layout_without_header(fields.size(), source));
-    layout = std::move(l);
-  }
-  if (opt.adjusted && layout.adj < 0) {
-    return usage_error(source + ": --adjusted needs an 'adj close' column");
-  }
-  // The adjusted close replaces the close, so it is not "ignored".
-  const bool have_record = has_header ? reader.next(fields, line) : true;
-  AIOTS_TRY(parse_rows(text, reader.delimiter(), reader, layout, fields, line, have_record, source, opt, file));
+  AIOTS_TRY_ASSIGN(header, read_header(reader, fields, line, source, opt, file));
+  AIOTS_TRY(parse_rows(text, reader.delimiter(), reader, header.layout, fields, line, header.have_record, source, opt, file));
   std::erase_if(file.series, [](const ParsedSeries& s) { return s.bars.empty() && s.quotes.empty(); });
-  if (file.series.empty()) {
-    return data_error(source + ": no valid rows" +
-                      (file.skipped.total() > 0 ? " (" + std::to_string(file.skipped.total()) + " skipped)" : ""));
-  }
+  if (file.series.empty()) return no_valid_rows(file);
   AIOTS_TRY(assign_timeframes(file, opt));
   return file;
+}
+
+// The stream's state: the input's blocks, the layout, and a parser whose rows go to `parsed`
+// until handed out.
+struct MarketCsvStream::State {
+  InputBlocks input;
+  ImportOptions options;
+  ParsedFile parsed;  // rows parsed and not yet handed out; totals
+  Layout layout;
+  char delimiter = ',';
+  std::unique_ptr<FileParser> parser;
+  std::vector<std::size_t> rows_out;  // rows handed out, per series
+  bool timeframes_known = false;
+  bool ended = false;
+};
+
+MarketCsvStream::MarketCsvStream(std::unique_ptr<State> state) : m_state(std::move(state)) {}
+MarketCsvStream::MarketCsvStream(MarketCsvStream&&) noexcept = default;
+MarketCsvStream& MarketCsvStream::operator=(MarketCsvStream&&) noexcept = default;
+MarketCsvStream::~MarketCsvStream() = default;
+const ParsedFile& MarketCsvStream::file() const { return m_state->parsed; }
+
+Expected<MarketCsvStream> MarketCsvStream::open(const std::string& path, const std::string& source,
+                                                const ImportOptions& options, std::size_t block_bytes) {
+  AIOTS_TRY_ASSIGN(input, InputBlocks::open(path, block_bytes));
+  auto state = std::make_unique<State>(State{std::move(input), options, {}, {}, ',', nullptr, {}, false, false});
+  State& st = *state;
+  st.parsed.source = source;
+  AIOTS_TRY_ASSIGN(block, st.input.next());
+  CsvReader reader(block, CsvReader::detect_delimiter(block.substr(0, block.find('\n'))));
+  std::vector<std::string_view> fields;
+  std::size_t line = 0;
+  AIOTS_TRY_ASSIGN(header, read_header(reader, fields, line, source, st.options, st.parsed));
+  st.layout = std::move(header.layout);
+  st.delimiter = reader.delimiter();
+  st.parser = std::make_unique<FileParser>(st.parsed.source, st.options, st.parsed);
+  AIOTS_TRY(st.parser->parse(reader, st.layout, fields, line, header.have_record));
+  st.rows_out.assign(st.parsed.series.size(), 0);
+  return MarketCsvStream(std::move(state));
+}
+
+Expected<bool> MarketCsvStream::parse_block() {
+  State& st = *m_state;
+  AIOTS_TRY_ASSIGN(block, st.input.next());
+  if (block.empty()) {
+    st.ended = true;
+    return false;
+  }
+  CsvReader reader(block, st.delimiter, st.input.lines_before());
+  std::vector<std::string_view> fields;
+  std::size_t line = 0;
+  const bool any = reader.next(fields, line);
+  AIOTS_TRY(st.parser->parse(reader, st.layout, fields, line, any));
+  return true;
+}
+
+Expected<bool> MarketCsvStream::next(std::vector<ParsedSeries>& rows) {
+  State& st = *m_state;
+  rows.clear();
+  if (!st.timeframes_known) {
+    // The timeframe is inferred from a series' first 4097 rows, as a whole-file parse infers it:
+    // parse on until every series has them, or the file ends.
+    const auto enough = [&] {
+      for (const ParsedSeries& s : st.parsed.series) {
+        if (s.kind == SeriesKind::Bars && s.bars.size() < 4097) return false;
+      }
+      return true;
+    };
+    while (!st.ended && !(st.options.timeframe || enough())) AIOTS_TRY(parse_block());
+    std::size_t total = 0;
+    for (const ParsedSeries& s : st.parsed.series) total += s.lines.size();
+    if (st.ended && total == 0) return no_valid_rows(st.parsed);
+    // Series without rows (a wide column that is all NA) are left out, as by a whole-file parse.
+    ParsedFile with_rows = st.parsed;  // names and kinds; the rows are few here
+    std::erase_if(with_rows.series, [](const ParsedSeries& s) { return s.lines.empty(); });
+    AIOTS_TRY(assign_timeframes(with_rows, st.options));
+    for (ParsedSeries& s : st.parsed.series) {
+      for (const ParsedSeries& known : with_rows.series) {
+        if (known.symbol == s.symbol) s.timeframe = known.timeframe;
+      }
+    }
+    st.timeframes_known = true;
+  } else if (!st.ended) {
+    AIOTS_TRY(parse_block());
+  }
+  for (std::size_t i = 0; i < st.parsed.series.size(); ++i) {
+    ParsedSeries& s = st.parsed.series[i];
+    ParsedSeries out;
+    out.symbol = s.symbol;
+    out.timeframe = s.timeframe;
+    out.kind = s.kind;
+    out.bars.swap(s.bars);
+    out.quotes.swap(s.quotes);
+    out.lines.swap(s.lines);
+    st.rows_out[i] += out.lines.size();
+    rows.push_back(std::move(out));
+  }
+  if (st.ended) {
+    std::size_t total = 0;
+    for (std::size_t n : st.rows_out) total += n;
+    if (total == 0) return no_valid_rows(st.parsed);
+  }
+  return !st.ended;
+}
+
+std::size_t MarketCsvStream::rows_of(std::size_t series) const { return m_state->rows_out[series]; }
+double MarketCsvStream::fraction_read() const {
+  const InputBlocks& in = m_state->input;
+  return in.size() > 0 ? static_cast<double>(in.bytes_read()) / static_cast<double>(in.size()) : 0.0;
 }
 
 }  // namespace aiots

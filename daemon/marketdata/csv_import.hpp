@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,6 +60,37 @@ struct ParsedFile {
 // Parses `text` read from `source` (used in messages as source:line). Any bad row is a data
 // error `source:line: column 'high': 10.5 is below low 11.0` unless options.skip_invalid.
 Expected<ParsedFile> parse_market_csv(std::string_view text, const std::string& source, const ImportOptions& options);
+
+// A file parsed a block at a time, for files of any size: the same rows, line numbers, skip
+// report, first error and timeframes as parse_market_csv, in memory bounded by the block (rows
+// are handed out as they are parsed). The timeframe of a series is inferred from its first rows
+// as a whole-file parse does, so rows are held until every series has those (a --wide column
+// that starts late holds the others' rows until then).
+class MarketCsvStream {
+public:
+  static Expected<MarketCsvStream> open(const std::string& path, const std::string& source, const ImportOptions& options,
+                                        std::size_t block_bytes = std::size_t{8} << 20);
+  MarketCsvStream(MarketCsvStream&&) noexcept;
+  MarketCsvStream& operator=(MarketCsvStream&&) noexcept;
+  ~MarketCsvStream();
+
+  // Each series' rows since the last call (series in file().series order, with their symbol,
+  // kind and timeframe; a series may have none this time); false once the file is read. A bad
+  // row is an error (source:line) unless options.skip_invalid; a file without a valid row too.
+  Expected<bool> next(std::vector<ParsedSeries>& rows);
+  // The file's totals so far: source, rows read, ignored columns, skip report, series names.
+  const ParsedFile& file() const;
+  // Rows handed out of `series` so far.
+  std::size_t rows_of(std::size_t series) const;
+  // How much of the file is read, 0 to 1 (0 when its size is unknown).
+  double fraction_read() const;
+
+private:
+  struct State;
+  explicit MarketCsvStream(std::unique_ptr<State> state);
+  Expected<bool> parse_block();
+  std::unique_ptr<State> m_state;
+};
 
 // Returns the symbol a file name implies: "data/msft.csv.gz" -> "MSFT".
 std::string symbol_from_path(std::string_view path);

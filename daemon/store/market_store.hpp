@@ -69,11 +69,12 @@ public:
 
   // Writes ascending `bars`. Identical rows already stored are left alone; a differing row is a
   // conflict (nothing written) unless `replace`, which first deletes the stored rows in the
-  // batch's time span. Call inside a transaction; refreshes the series summary.
+  // batch's time span. Call inside a transaction; refreshes the series summary unless told not
+  // to (a write in several batches refreshes it once, after the last).
   Expected<WriteStats> write_bars(std::int64_t series_id, std::span<const Bar> bars, bool replace,
-                                  const ProgressFn& progress = {});
+                                  const ProgressFn& progress = {}, bool refresh = true);
   Expected<WriteStats> write_quotes(std::int64_t series_id, std::span<const Quote> quotes, bool replace,
-                                    const ProgressFn& progress = {});
+                                    const ProgressFn& progress = {}, bool refresh = true);
 
   Expected<std::vector<Bar>> load_bars(std::int64_t series_id, TimeRange range = {});
   // A series' bars of `range` in time order, read a batch at a time. Several cursors may be open
@@ -94,6 +95,8 @@ public:
   Expected<bool> has_bars(std::int64_t series_id, TimeRange range);
   Expected<std::vector<Quote>> load_quotes(std::int64_t series_id, TimeRange range = {});
 
+  // Deletes the rows of a series in `range` and nothing else (its summary is left to refresh).
+  Expected<std::int64_t> delete_rows(std::int64_t series_id, SeriesKind kind, TimeRange range);
   // Deletes the rows of a series in `range` (the whole series and its entry when unbounded);
   // returns how many rows went.
   Expected<std::int64_t> remove(const SeriesInfo& series, TimeRange range);

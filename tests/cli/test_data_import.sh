@@ -93,4 +93,39 @@ printf 'when,close\nx,1\n' > "$WORK/nohead.csv"
 expect_exit 3 "$AIOTS" data import "$WORK/nohead.csv"
 expect_contains "no time column" "$ERR" "nohead.csv:1: no time column"
 
+# Files larger than a block (8 MiB) are written block by block in one transaction: a conflict in
+# the last block leaves nothing of the first; --replace replaces the whole span of the file,
+# stored rows between two blocks' rows included.
+python3 - "$WORK" <<'PY'
+import sys
+def write(path, step, bump, conflict_at=None):
+    # An ignored note column keeps the sparse file over two blocks too.
+    with open(path, "w") as f:
+        f.write("time,open,high,low,close,volume,note\n")
+        for i in range(0, 300_000, step):
+            close = 100 + (i % 50) / 100 + bump + (1 if i == conflict_at else 0)
+            f.write(f"{1_600_000_000 + 60 * i},100.25,102.5,99.5,{close:.2f},{1000 + i},{'x' * (40 * step - 40)}\n")
+write(sys.argv[1] + "/big.csv", 1, 0)
+write(sys.argv[1] + "/big_conflict.csv", 1, 0, 290_000)
+write(sys.argv[1] + "/big_sparse.csv", 2, 0.5)
+PY
+checks=$((checks + 1))
+[[ $(stat -c %s "$WORK/big.csv") -gt $((9 << 20)) && $(stat -c %s "$WORK/big_sparse.csv") -gt $((9 << 20)) ]] ||
+  fail "a big file is smaller than two blocks"
+expect_exit 0 "$AIOTS" -q data import "$WORK/big.csv" --symbol BIG
+expect_eq "big file rows" "$(sql "SELECT row_count FROM series WHERE symbol = 'BIG'")" "300000"
+expect_exit 3 "$AIOTS" data import "$WORK/big_conflict.csv" --symbol BIG
+expect_contains "conflict in the last block" "$ERR" "big_conflict.csv:290002: BIG 1m at"
+expect_exit 0 "$AIOTS" -q data import "$WORK/big_conflict.csv" --symbol BIG2
+expect_exit 3 "$AIOTS" data import "$WORK/big_sparse.csv" "$WORK/big.csv" --symbol BIG2 --timeframe 1m
+expect_eq "a conflict in the last file and block leaves the store as it was" \
+  "$(sql "SELECT s.timeframe, count(*), sum(b.close) FROM bars b JOIN series s ON s.id = b.series_id WHERE symbol = 'BIG2' GROUP BY s.id")" \
+  "60|300000|30073501.0"
+expect_exit 0 "$AIOTS" --json data import "$WORK/big_sparse.csv" --symbol BIG --timeframe 1m --replace
+expect_eq "replace counts" "$(python3 -c 'import json,sys; s=json.load(sys.stdin)["files"][0]["series"][0]; print(s["rows"], s["inserted"], s["replaced"])' <<<"$OUT")" "150000 150000 299999"
+# The file's rows, plus the stored row after its last (outside its span: kept).
+expect_eq "replace leaves exactly the file's rows in its span, and the summary says so" \
+  "$(sql "SELECT count(*), sum(((b.ts / 1000000000 - 1600000000) / 60) % 2), max(b.volume), s.row_count FROM bars b JOIN series s ON s.id = b.series_id WHERE symbol = 'BIG'")" \
+  "150001|1|300999.0|150001"
+
 finish

@@ -1,7 +1,12 @@
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <unistd.h>
 
+#include "marketdata/csv_bar_stream.hpp"
 #include "marketdata/csv_import.hpp"
+#include "store/bars_digest.hpp"
 
 using namespace aiots;
 
@@ -238,4 +243,165 @@ TEST_CASE("Large files parse on two threads with exactly the results of one pass
     same_as_one_pass(back, false);
     same_as_one_pass(back, true);
   }
+}
+
+namespace {
+
+// Every batch of a stream over `text` (written to a file) joined, as one parse would give it.
+Expected<ParsedFile> stream_all(const std::string& text, const ImportOptions& opt, std::size_t block_bytes) {
+  const std::string path = std::filesystem::temp_directory_path() /
+                           ("aiots-csv-stream-" + std::to_string(::getpid()) + ".csv");
+  std::ofstream(path, std::ios::binary) << text;
+  auto stream = MarketCsvStream::open(path, "t.csv", opt, block_bytes);
+  std::filesystem::remove(path);  // the open file stays readable
+  if (!stream) return tl::unexpected(stream.error());
+  ParsedFile out;
+  std::vector<ParsedSeries> batch;
+  for (bool more = true; more;) {
+    auto next = stream->next(batch);
+    if (!next) return tl::unexpected(next.error());
+    more = *next;
+    out.series.resize(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      ParsedSeries& s = out.series[i];
+      s.symbol = batch[i].symbol;
+      s.timeframe = batch[i].timeframe;
+      s.kind = batch[i].kind;
+      s.bars.insert(s.bars.end(), batch[i].bars.begin(), batch[i].bars.end());
+      s.quotes.insert(s.quotes.end(), batch[i].quotes.begin(), batch[i].quotes.end());
+      s.lines.insert(s.lines.end(), batch[i].lines.begin(), batch[i].lines.end());
+      CHECK(stream->rows_of(i) == s.lines.size());
+    }
+  }
+  std::erase_if(out.series, [](const ParsedSeries& s) { return s.lines.empty(); });
+  out.source = stream->file().source;
+  out.rows_read = stream->file().rows_read;
+  out.ignored_columns = stream->file().ignored_columns;
+  out.skipped = stream->file().skipped;
+  return out;
+}
+
+void stream_same_as_whole(const std::string& text, ImportOptions opt = {}) {
+  const auto whole = parse(text, opt);
+  for (std::size_t block : {std::size_t{1}, std::size_t{700}, std::size_t{4096}, std::size_t{8} << 20}) {
+    INFO("blocks of " << block << " bytes");
+    const auto streamed = stream_all(text, opt, block);
+    REQUIRE(static_cast<bool>(streamed) == static_cast<bool>(whole));
+    if (!whole) {
+      CHECK(streamed.error().message == whole.error().message);
+      continue;
+    }
+    REQUIRE(streamed->series.size() == whole->series.size());
+    for (std::size_t i = 0; i < whole->series.size(); ++i) {
+      CHECK(streamed->series[i].symbol == whole->series[i].symbol);
+      CHECK(streamed->series[i].timeframe == whole->series[i].timeframe);
+      CHECK(streamed->series[i].kind == whole->series[i].kind);
+      CHECK(streamed->series[i].bars == whole->series[i].bars);
+      CHECK(streamed->series[i].quotes.size() == whole->series[i].quotes.size());
+      CHECK(streamed->series[i].lines == whole->series[i].lines);
+    }
+    CHECK(streamed->rows_read == whole->rows_read);
+    CHECK(streamed->ignored_columns == whole->ignored_columns);
+    CHECK(streamed->skipped.counts == whole->skipped.counts);
+    CHECK(streamed->skipped.first_message == whole->skipped.first_message);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("A file parsed block by block gives exactly what a whole-file parse gives", "[marketdata][csv][stream]") {
+  const auto none = [](std::size_t, std::string&) {};
+  const std::size_t rows = 6000;  // the timeframe is inferred from 4097 rows, over many blocks
+  stream_same_as_whole(minute_file(rows, none));
+  for (const std::size_t at : {std::size_t{0}, std::size_t{11}, std::size_t{4096}, std::size_t{4097}, rows - 1}) {
+    INFO("bad row " << at);
+    const std::string bad = minute_file(rows, [&](std::size_t i, std::string& row) {
+      if (i == at || i == rows - 3) row += "x";
+    });
+    stream_same_as_whole(bad);
+    ImportOptions skip;
+    skip.skip_invalid = true;
+    stream_same_as_whole(bad, skip);
+    const std::string back = minute_file(rows, [&](std::size_t i, std::string& row) {
+      if (i == at) row = std::to_string(1'600'000'000 + 60 * static_cast<std::int64_t>(i) - 600) + ",1,2,0.5,1.5,10";
+    });
+    stream_same_as_whole(back);
+    stream_same_as_whole(back, skip);
+  }
+  ImportOptions hourly;
+  hourly.timeframe = Timeframe{3600};
+  stream_same_as_whole(minute_file(rows, none), hourly);
+  // Layouts: CRLF, comments and blank lines, no final newline, quotes, no header.
+  stream_same_as_whole("date,open,high,low,close\r\n# note\r\n\r\n2001-01-02,1,2,0.5,1.5\r\n2001-01-03,1,2,0.5,1.5");
+  stream_same_as_whole("time,price\n1600000000,10\n1600000001,10.5\n1600000003,10.25\n");
+  stream_same_as_whole("1600000000,1,2,0.5,1.5\n1600000060,1,2,0.5,1.5\n1600000120,1,2,0.5,1.5\n");
+  // Wide: a column that is NA until late still gets its timeframe from its own first rows.
+  std::string wide = "date,AAA,BBB,CCC\n";
+  for (int d = 0; d < 5000; ++d) {
+    wide += std::to_string(11'000 * 86'400 + d * 86'400) + "," + std::to_string(10 + d % 7) + "," +
+            (d < 4500 ? std::string("NA") : std::to_string(20 + d % 3)) + ",NA\n";
+  }
+  ImportOptions wide_opt;
+  wide_opt.wide = true;
+  stream_same_as_whole(wide, wide_opt);
+  // Unusable files.
+  stream_same_as_whole("");
+  stream_same_as_whole("date,open,high,low,close\n");
+  stream_same_as_whole("date,open,high,low,close\n2001-01-02,x,2,0.5,1.5\n", ImportOptions{.skip_invalid = true});
+}
+
+TEST_CASE("A CSV file streamed into a backtest hands over every bar in the range, hashed as a whole parse is",
+          "[marketdata][csv][stream]") {
+  const auto none = [](std::size_t, std::string&) {};
+  const std::size_t rows = 120'000;  // several 2 MiB blocks
+  const std::string path = std::filesystem::temp_directory_path() / ("aiots-csv-bars-" + std::to_string(::getpid()) + ".csv");
+  const auto whole_of = [&](const std::string& text) {
+    auto parsed = parse_market_csv(text, path, {});
+    REQUIRE(parsed);
+    return parsed->series[0].bars;
+  };
+  const auto hash_of = [&](const std::string& symbol, const std::vector<Bar>& bars) {
+    BarsDigest digest;
+    digest.begin_series(symbol);
+    digest.add(bars);
+    return digest.hex();
+  };
+  SECTION("every bar, or a range, taken whole or not at all") {
+    const std::string text = minute_file(rows, none);
+    std::ofstream(path) << text;
+    const std::vector<Bar> all = whole_of(text);
+    const Timestamp from = all[1000].ts, to = all[100'000].ts;
+    for (const bool take : {true, false}) {
+      for (const bool ranged : {false, true}) {
+        INFO("take " << take << ", ranged " << ranged);
+        std::vector<Bar> expected = all;
+        if (ranged) std::erase_if(expected, [&](const Bar& b) { return b.ts < from || b.ts > to; });
+        auto stream = CsvBarStream::open(path, {}, ranged ? std::optional(from) : std::nullopt,
+                                         ranged ? std::optional(to) : std::nullopt, 251);
+        REQUIRE(stream);
+        std::vector<Bar> got;
+        if (take) {
+          for (auto run = (*stream)->next(0); !run.empty(); run = (*stream)->next(0)) got.insert(got.end(), run.begin(), run.end());
+          CHECK(got == expected);
+        }
+        auto result = (*stream)->finish();
+        REQUIRE(result);
+        CHECK(result->summary.count() == expected.size());
+        CHECK(result->summary.last() == expected.back().ts);
+        CHECK(result->sha256 == hash_of((*stream)->symbol(), expected));
+      }
+    }
+  }
+  SECTION("a bad row after the first block is the stream's error, with its line") {
+    std::ofstream(path) << minute_file(rows, [&](std::size_t i, std::string& row) {
+      if (i == rows - 10) row += "x";
+    });
+    auto stream = CsvBarStream::open(path, {}, std::nullopt, std::nullopt, 10);
+    REQUIRE(stream);
+    CHECK_FALSE((*stream)->next(0).empty());
+    auto result = (*stream)->finish();
+    REQUIRE_FALSE(result);
+    CHECK(result.error().message.find(":" + std::to_string(rows - 10 + 2) + ": ") != std::string::npos);
+  }
+  std::filesystem::remove(path);
 }

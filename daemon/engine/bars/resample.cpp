@@ -84,30 +84,22 @@ std::vector<Bar> resample_quotes(std::span<const Quote> quotes, Timeframe to, co
       [](const Quote&) { return 1.0; });
 }
 
+bool is_gap(Timestamp a, Timestamp b, Timeframe tf) {
+  if (tf.is_tick()) return false;
+  const Timestamp step = time_between(a, b);
+  if (step <= tf.ns()) return false;
+  const std::int64_t d0 = day_number(a);
+  const std::int64_t d1 = day_number(b);
+  if (tf.seconds >= k_week_seconds) return true;
+  for (std::int64_t d = d0 + 1; d < d1; ++d) {
+    if (calendar::is_trading_day(d)) return true;
+  }
+  return !tf.is_daily_or_longer() && d0 == d1;
+}
+
 std::size_t count_gaps(std::span<const Timestamp> times, Timeframe tf) {
-  if (tf.is_tick() || times.size() < 2) {
-    return 0;
-  }
   std::size_t gaps = 0;
-  for (std::size_t i = 1; i < times.size(); ++i) {
-    const Timestamp step = time_between(times[i - 1], times[i]);
-    if (step <= tf.ns()) {
-      continue;
-    }
-    const std::int64_t d0 = day_number(times[i - 1]);
-    const std::int64_t d1 = day_number(times[i]);
-    if (tf.seconds >= k_week_seconds) {
-      ++gaps;
-      continue;
-    }
-    bool trading_day_missing = false;
-    for (std::int64_t d = d0 + 1; d < d1 && !trading_day_missing; ++d) {
-      trading_day_missing = calendar::is_trading_day(d);
-    }
-    if (trading_day_missing || (!tf.is_daily_or_longer() && d0 == d1)) {
-      ++gaps;
-    }
-  }
+  for (std::size_t i = 1; i < times.size(); ++i) gaps += is_gap(times[i - 1], times[i], tf) ? 1 : 0;
   return gaps;
 }
 

@@ -31,5 +31,7 @@ std::vector<Bar> resample_quotes(std::span<const Quote> quotes, Timeframe to, co
 // intraday bars are expected back to back within a UTC day and on every NYSE trading day; quote
 // streams have no gaps.
 std::size_t count_gaps(std::span<const Timestamp> times, Timeframe tf);
+// Whether an expected bar is missing between consecutive times `a` < `b` (the same rule).
+bool is_gap(Timestamp a, Timestamp b, Timeframe tf);
 
 }  // namespace aiots
