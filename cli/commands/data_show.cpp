@@ -1,4 +1,6 @@
 // aiots data show / data export: the rows of one series, on stdout or into a file.
+#include <cstdint>
+#include <deque>
 #include <iostream>
 
 #include "commands/commands.hpp"
@@ -39,10 +41,27 @@ Expected<void> write_rows(MarketStore& store, const SeriesInfo& series, const Ti
       writer.row({format_time(q.ts, false), q.price, q.bid, q.ask});
     }
   } else {
-    AIOTS_TRY_ASSIGN(bars, store.load_bars(series.id, range));
-    for (const Bar& b : limit(bars, o)) {
-      writer.row(bar_cells(b, daily));
+    // Bars stream from the store: a whole series is never held (with --tail, its last N).
+    AIOTS_TRY_ASSIGN(cursor, store.open_bars(series.id, range));
+    std::vector<Bar> chunk;
+    std::deque<Bar> last;
+    std::size_t taken = 0;
+    const std::size_t head = o.head > 0 ? o.head : SIZE_MAX;
+    while (taken < head) {
+      chunk.clear();
+      AIOTS_TRY_ASSIGN(n, cursor.read(chunk, std::min<std::size_t>(65536, head - taken)));
+      if (n == 0) break;
+      taken += n;
+      for (const Bar& b : chunk) {
+        if (o.tail == 0) {
+          writer.row(bar_cells(b, daily));
+          continue;
+        }
+        last.push_back(b);
+        if (last.size() > o.tail) last.pop_front();
+      }
     }
+    for (const Bar& b : last) writer.row(bar_cells(b, daily));
   }
   writer.finish();
   return {};

@@ -1,5 +1,7 @@
 // aiots indicators: bars of a symbol (or a CSV file) with indicator columns appended.
+#include <deque>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include "commands/commands.hpp"
@@ -25,9 +27,12 @@ bool looks_like_file(const std::string& source) {
          source.ends_with(".gz") || std::filesystem::exists(source);
 }
 
-// Loads bars up to the end of the range: indicators warm up on history before --from.
-Expected<std::pair<std::vector<Bar>, Timeframe>> load(const Context& ctx, const IndicatorsOptions& o,
-                                                      const TimeRange& range) {
+// Hands `take` the bars of the source up to the end of the range (indicators warm up on the
+// history before --from), a chunk at a time, with their timeframe. Stored bars stream: memory
+// does not grow with the series. A file is parsed whole first, so that a bad row anywhere is an
+// error before anything is printed.
+Expected<void> each_chunk(const Context& ctx, const IndicatorsOptions& o, const TimeRange& range,
+                          const std::function<void(std::span<const Bar>, Timeframe)>& take) {
   AIOTS_TRY_ASSIGN(tf, parse_timeframe_option(o.timeframe));
   if (looks_like_file(o.source)) {
     AIOTS_TRY_ASSIGN(text, read_input(o.source));
@@ -40,9 +45,10 @@ Expected<std::pair<std::vector<Bar>, Timeframe>> load(const Context& ctx, const 
     if (file.series.size() != 1 || file.series[0].kind != SeriesKind::Bars) {
       return data_error(o.source + ": indicators need a single series of bars");
     }
-    std::vector<Bar> bars = std::move(file.series[0].bars);
+    std::vector<Bar>& bars = file.series[0].bars;
     std::erase_if(bars, [&](const Bar& b) { return range.to && b.ts > *range.to; });
-    return std::pair{std::move(bars), file.series[0].timeframe};
+    take(bars, file.series[0].timeframe);
+    return {};
   }
   AIOTS_TRY_ASSIGN(store, ctx.open_store());
   AIOTS_TRY_ASSIGN(series, store.resolve(normalize_symbol(o.source), tf));
@@ -50,8 +56,15 @@ Expected<std::pair<std::vector<Bar>, Timeframe>> load(const Context& ctx, const 
     return data_error(series.symbol + " holds quotes; resample it to bars first (aiots data resample " +
                       series.symbol + " --to 1m)");
   }
-  AIOTS_TRY_ASSIGN(bars, store.load_bars(series.id, TimeRange{std::nullopt, range.to}));
-  return std::pair{std::move(bars), series.timeframe};
+  AIOTS_TRY_ASSIGN(cursor, store.open_bars(series.id, TimeRange{std::nullopt, range.to}));
+  std::vector<Bar> chunk;
+  while (true) {
+    chunk.clear();
+    AIOTS_TRY_ASSIGN(n, cursor.read(chunk, 65536));
+    if (n == 0) break;
+    take(chunk, series.timeframe);
+  }
+  return {};
 }
 
 Expected<void> run_list(const Context& ctx) {
@@ -72,39 +85,53 @@ Expected<void> run_indicators(const Context& ctx, const IndicatorsOptions& o) {
   }
   AIOTS_TRY_ASSIGN(specs, parse_indicator_specs(o.spec));
   AIOTS_TRY_ASSIGN(range, parse_time_range(o.from, o.to));
-  AIOTS_TRY_ASSIGN(loaded, load(ctx, o, range));
-  auto& [bars, timeframe] = loaded;
   std::vector<std::unique_ptr<Indicator>> indicators;
   std::vector<std::string> columns = bar_columns();
   for (const IndicatorSpec& spec : specs) {
     indicators.push_back(make_indicator(spec));
     columns.insert(columns.end(), indicators.back()->columns().begin(), indicators.back()->columns().end());
   }
-  std::size_t first_out = 0;
-  while (range.from && first_out < bars.size() && bars[first_out].ts < *range.from) {
-    ++first_out;
-  }
-  if (o.tail > 0 && bars.size() - first_out > o.tail) {
-    first_out = bars.size() - o.tail;
-  }
-  if (first_out == bars.size()) {
-    return data_error("no bars in the given range");
-  }
-  AIOTS_TRY_ASSIGN(writer, ctx.writer(columns));
-  const bool daily = timeframe.is_daily_or_longer();
-  for (std::size_t i = 0; i < bars.size(); ++i) {
-    for (auto& ind : indicators) {
-      ind->update(bars[i]);
+  // Rows are printed as they are computed (the writer starts with the first, so that an empty
+  // range prints nothing); with --tail only the last N are held, and printed at the end.
+  std::unique_ptr<RowWriter> writer;
+  std::deque<std::vector<Cell>> tail;
+  Expected<void> failed;
+  const auto emit = [&](std::vector<Cell> cells) {
+    if (o.tail > 0) {
+      tail.push_back(std::move(cells));
+      if (tail.size() > o.tail) tail.pop_front();
+      return;
     }
-    if (i < first_out) {
-      continue;
-    }
-    std::vector<Cell> cells = bar_cells(bars[i], daily);
-    for (const auto& ind : indicators) {
-      cells.insert(cells.end(), ind->values().begin(), ind->values().end());
+    if (!writer) {
+      auto made = ctx.writer(columns);
+      if (!made) {
+        failed = tl::unexpected(made.error());
+        return;
+      }
+      writer = std::move(*made);
     }
     writer->row(cells);
+  };
+  const auto take = [&](std::span<const Bar> bars, Timeframe timeframe) {
+    const bool daily = timeframe.is_daily_or_longer();
+    for (const Bar& b : bars) {
+      for (auto& ind : indicators) ind->update(b);
+      if (range.from && b.ts < *range.from) continue;
+      if (failed) {  // no writer error yet
+        std::vector<Cell> cells = bar_cells(b, daily);
+        for (const auto& ind : indicators) cells.insert(cells.end(), ind->values().begin(), ind->values().end());
+        emit(std::move(cells));
+      }
+    }
+  };
+  AIOTS_TRY(each_chunk(ctx, o, range, take));
+  AIOTS_TRY(failed);
+  if (o.tail > 0 && !tail.empty()) {
+    AIOTS_TRY_ASSIGN(made, ctx.writer(columns));
+    writer = std::move(made);
+    for (const auto& cells : tail) writer->row(cells);
   }
+  if (!writer) return data_error("no bars in the given range");
   writer->finish();
   return {};
 }
