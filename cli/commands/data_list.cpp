@@ -4,7 +4,7 @@
 namespace aiots::cli {
 namespace {
 
-Expected<void> run_list(const Context& ctx) {
+Expected<void> run_data_list(const Context& ctx) {
   AIOTS_TRY_ASSIGN(store, ctx.open_store());
   AIOTS_TRY_ASSIGN(series, store.list());
   AIOTS_TRY_ASSIGN(writer, ctx.writer({"symbol", "timeframe", "kind", "first", "last", "rows", "gaps"}));
@@ -24,7 +24,7 @@ void setup_data_list(CLI::App& data, Context& ctx) {
   CLI::App* cmd = data.add_subcommand("list", "List stored series: symbol, timeframe, first/last time, rows, gaps");
   cmd->callback([&ctx] {
     ctx.command_name = "data list";
-    ctx.action = [&ctx] { return run_list(ctx); };
+    ctx.action = [&ctx] { return run_data_list(ctx); };
   });
 }
 

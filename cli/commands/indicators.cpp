@@ -67,7 +67,7 @@ Expected<void> each_chunk(const Context& ctx, const IndicatorsOptions& o, const 
   return {};
 }
 
-Expected<void> run_list(const Context& ctx) {
+Expected<void> run_indicator_list(const Context& ctx) {
   AIOTS_TRY_ASSIGN(writer, ctx.writer({"name", "usage", "summary"}));
   for (const IndicatorInfo& info : indicator_catalogue()) {
     writer->row({std::string(info.name), std::string(info.usage), std::string(info.summary)});
@@ -78,7 +78,7 @@ Expected<void> run_list(const Context& ctx) {
 
 Expected<void> run_indicators(const Context& ctx, const IndicatorsOptions& o) {
   if (o.list) {
-    return run_list(ctx);
+    return run_indicator_list(ctx);
   }
   if (o.source.empty() || o.spec.empty()) {
     return usage_error("need a SYMBOL or FILE and --ind (see aiots indicators --list)");

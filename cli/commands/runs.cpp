@@ -23,7 +23,7 @@ double metric(const nlohmann::json& result, const char* key) {
   return v.is_number() ? v.get<double>() : std::nan("");
 }
 
-Expected<void> run_list(const Context& ctx) {
+Expected<void> run_runs_list(const Context& ctx) {
   AIOTS_TRY_ASSIGN(store, ctx.open_store());
   AIOTS_TRY_ASSIGN(runs, list_runs(store.db()));
   AIOTS_TRY_ASSIGN(format, ctx.format());
@@ -188,7 +188,7 @@ void setup_runs(CLI::App& app, Context& ctx) {
       ctx.action = [&ctx, o, fn] { return fn(ctx, *o); };
     });
   };
-  add("list", "List recorded runs, newest first", false, [](const Context& c, const RunsOptions&) { return run_list(c); });
+  add("list", "List recorded runs, newest first", false, [](const Context& c, const RunsOptions&) { return run_runs_list(c); });
   add("show", "Show a run's summary and trades", false,
       [](const Context& c, const RunsOptions& r) { return run_show(c, r.ids.front()); });
   add("compare", "Compare the metrics of runs side by side", true,

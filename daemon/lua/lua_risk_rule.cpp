@@ -10,7 +10,7 @@
 namespace aiots::lua {
 namespace {
 
-LuaRiskRule* self(lua_State* L) { return static_cast<LuaRiskRule*>(lua_touserdata(L, lua_upvalueindex(1))); }
+LuaRiskRule* rule_of(lua_State* L) { return static_cast<LuaRiskRule*>(lua_touserdata(L, lua_upvalueindex(1))); }
 
 // The actions only record what was asked (strings copied before anything can longjmp); the
 // engine carries them out after the callback returns.
@@ -21,7 +21,7 @@ int record_action(lua_State* L, risk::RuleActionKind kind, const char* strategy,
   try {
     std::string text(reason);
     if (text.size() > 200) text.resize(200);
-    status = self(L)->add_action(risk::RuleAction{kind, strategy, std::move(text)}) ? 0 : 1;
+    status = rule_of(L)->add_action(risk::RuleAction{kind, strategy, std::move(text)}) ? 0 : 1;
   } catch (...) {
     status = 2;
   }
@@ -50,7 +50,7 @@ int rule_print(lua_State* L) {
   const std::string_view text = join_print_args(L);
   bool ok = true;
   try {
-    self(L)->add_log(std::string(text));
+    rule_of(L)->add_log(std::string(text));
   } catch (...) {
     ok = false;
   }
@@ -185,7 +185,7 @@ void LuaRiskRule::push_position(lua_State* L, std::size_t i) const {
 }
 
 int LuaRiskRule::positions_index(lua_State* L) {
-  const LuaRiskRule* rule = self(L);
+  const LuaRiskRule* rule = rule_of(L);
   if (rule->m_portfolio == nullptr || lua_type(L, 2) != LUA_TSTRING) return 0;
   const char* key = lua_tostring(L, 2);
   const auto& instruments = rule->m_portfolio->instruments();
@@ -202,7 +202,7 @@ int LuaRiskRule::positions_index(lua_State* L) {
 }
 
 int LuaRiskRule::positions_pairs(lua_State* L) {
-  const LuaRiskRule* rule = self(L);
+  const LuaRiskRule* rule = rule_of(L);
   if (rule->m_portfolio != nullptr) {
     const auto& instruments = rule->m_portfolio->instruments();
     for (std::size_t i = 0; i < instruments.size() && i < rule->m_listed.size(); ++i) {

@@ -10,7 +10,7 @@
 namespace aiots {
 namespace {
 
-std::string_view trim(std::string_view s) {
+std::string_view trim_blanks(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
@@ -37,7 +37,7 @@ Expected<CsvTable> CsvTable::open(std::string_view text, std::string source) {
     return data_error(table.m_source + ": empty file (expected a header line)");
   }
   for (std::string_view f : fields) {
-    table.m_headers.emplace_back(trim(f));
+    table.m_headers.emplace_back(trim_blanks(f));
     table.m_normalised.push_back(normalise_header(f));
   }
   return table;
@@ -66,7 +66,7 @@ std::string CsvTable::where() const { return m_source + ":" + std::to_string(m_l
 
 std::string_view CsvTable::text(int column) const {
   if (column < 0 || static_cast<std::size_t>(column) >= m_fields.size()) return {};
-  return trim(m_fields[static_cast<std::size_t>(column)]);
+  return trim_blanks(m_fields[static_cast<std::size_t>(column)]);
 }
 
 bool CsvTable::missing(int column) const {

@@ -9,6 +9,7 @@
 #include "engine/calendar/nyse_calendar.hpp"
 #include "engine/risk/risk_codes.hpp"
 #include "engine/risk/risk_engine.hpp"
+#include "engine/risk/risk_text.hpp"
 #include "util/format_number.hpp"
 
 namespace aiots::risk {
@@ -17,9 +18,6 @@ namespace {
 bool positive(double v) { return v > 0 && std::isfinite(v); }
 
 std::string num(double v) { return format_number(v); }
-// Money amounts and percentages rounded for messages (the decision uses the exact values).
-std::string cents(double v) { return format_number(std::round(v * 100) / 100); }
-std::string money(double v) { return format_fixed(v, 2); }
 
 std::int64_t signed_quantity(Side side, std::int64_t q) { return side == Side::Buy ? q : -q; }
 

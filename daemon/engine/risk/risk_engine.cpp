@@ -4,15 +4,10 @@
 #include <cmath>
 
 #include "engine/risk/risk_codes.hpp"
+#include "engine/risk/risk_text.hpp"
 #include "util/format_number.hpp"
 
 namespace aiots::risk {
-namespace {
-
-std::string cents(double v) { return format_number(std::round(v * 100) / 100); }
-std::string money(double v) { return format_fixed(v, 2); }
-
-}  // namespace
 
 RiskEngine::RiskEngine(RiskLimits limits) : m_limits(std::move(limits)) {}
 
