@@ -70,6 +70,9 @@ std::string run_strategy_label(const BacktestOutcome& out) {
 // Writes the outputs a run asked for and records it; shared with `runs rerun`.
 Expected<std::int64_t> record_run(const Context& ctx, const BacktestOutcome& out) {
   AIOTS_TRY_ASSIGN(store, ctx.open_store());
+  // A run's rows are appended once: a few MiB of page cache do, not the store's 64 MiB (a run of
+  // a hundred thousand trades would otherwise hold them all in memory until it exits).
+  AIOTS_TRY(store.db().exec("PRAGMA cache_size=-4096"));
   Transaction tx(store.db());
   AIOTS_TRY(tx.begin());
   std::string symbols;

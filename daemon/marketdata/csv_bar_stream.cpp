@@ -3,9 +3,9 @@
 namespace aiots {
 namespace {
 
-// Parsed blocks waiting for the engine, and the text of each: about 1.8 MB of bars a block.
+// Parsed blocks waiting for the engine, and the text of each: about 0.9 MB of bars a block.
 constexpr std::size_t k_blocks_ahead = 2;
-constexpr std::size_t k_block_bytes = std::size_t{2} << 20;
+constexpr std::size_t k_block_bytes = std::size_t{1} << 20;
 
 }  // namespace
 
