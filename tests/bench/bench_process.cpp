@@ -65,6 +65,19 @@ struct Series {
 };
 
 // A deterministic random walk of one-minute bars, written as CSV (and kept in memory).
+// The fastest of `runs` runs (the largest peak RSS of them): a single sub-second process is at
+// the mercy of this noisy machine; each backtest records a run, as users' do.
+ProcessRun best_of(int runs, const std::vector<std::string>& argv, const std::vector<std::string>& env_extra) {
+  ProcessRun best = run_process(argv, env_extra);
+  for (int i = 1; i < runs && best.seconds > 0; ++i) {
+    const ProcessRun again = run_process(argv, env_extra);
+    if (again.seconds < 0) return again;
+    best.seconds = std::min(best.seconds, again.seconds);
+    best.peak_mb = std::max(best.peak_mb, again.peak_mb);
+  }
+  return best;
+}
+
 Series write_csv(const fs::path& file, std::size_t rows) {
   std::mt19937_64 rng(42);
   std::normal_distribution<double> step(0.0, 0.0008);
@@ -150,7 +163,14 @@ with open(sys.argv[1]) as f:
 print(broker.cash)
 )PY";
 
-void whole_process(const fs::path& dir, std::size_t rows, const std::string& label) {
+// Bars per second of the two backtests of one size (0 when a run failed).
+struct BacktestRates {
+  double store = 0;
+  double csv = 0;
+};
+
+BacktestRates whole_process(const fs::path& dir, std::size_t rows, const std::string& label) {
+  BacktestRates rates;
   const fs::path csv = dir / ("bars" + label + ".csv");
   const fs::path store = dir / ("store" + label + ".db");
   Series series;
@@ -170,19 +190,22 @@ void whole_process(const fs::path& dir, std::size_t rows, const std::string& lab
   const ProcessRun import = run_process({aiots, "-q", "data", "import", csv.string(), "--symbol", "BENCH"}, env);
   if (import.seconds < 0) {
     std::printf("  aiots data import failed\n");
-    return;
+    return rates;
   }
   figure("`data import` " + label, n / import.seconds, "rows/s", 0, "");
   figure("`data import` " + label + " peak RSS", import.peak_mb, "MB", 0, "", 200, true);
 
-  const ProcessRun from_store = run_process({aiots, "-q", "--json", "backtest", strategy, "--data", "BENCH"}, env);
-  const ProcessRun from_csv = run_process({aiots, "-q", "--json", "backtest", strategy, "--data", csv.string()}, env);
+  const int runs = rows <= 1'000'000 ? 3 : 2;
+  const ProcessRun from_store = best_of(runs, {aiots, "-q", "--json", "backtest", strategy, "--data", "BENCH"}, env);
+  const ProcessRun from_csv = best_of(runs, {aiots, "-q", "--json", "backtest", strategy, "--data", csv.string()}, env);
   if (from_store.seconds > 0) {
+    rates.store = n / from_store.seconds;
     figure("`backtest` from store " + label, n / from_store.seconds, "bars/s", 0, "", 2'500'000);
     figure("  its time over the plain loop's", from_store.seconds / plain_s, "x", 0, "");
     figure("`backtest` from store " + label + " peak RSS", from_store.peak_mb, "MB", 0, "", 150, true);
   }
   if (from_csv.seconds > 0) {
+    rates.csv = n / from_csv.seconds;
     figure("`backtest` from CSV " + label, n / from_csv.seconds, "bars/s", 0, "", 2'000'000);
     figure("  its time over the plain loop's", from_csv.seconds / plain_s, "x", 0, "");
     figure("`backtest` from CSV " + label + " peak RSS", from_csv.peak_mb, "MB", 0, "", 150, true);
@@ -203,16 +226,24 @@ void whole_process(const fs::path& dir, std::size_t rows, const std::string& lab
   }
   fs::remove(csv);
   fs::remove(store);
+  return rates;
 }
 
 }  // namespace
 
 void run_process_benchmarks() {
-  section("whole process (spawn to exit, peak RSS): import, backtest from store and CSV, indicators");
+  section("whole process (spawn to exit, peak RSS): import, backtest from store and CSV (best of 3 at 1M, of 2 at 10M), indicators");
   const fs::path dir = fs::temp_directory_path() / ("aiots-bench-process-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  whole_process(dir, 1'000'000, "1M");
-  whole_process(dir, 10'000'000, "10M");
+  const BacktestRates small = whole_process(dir, 1'000'000, "1M");
+  const BacktestRates large = whole_process(dir, 10'000'000, "10M");
+  // Memory bounded by design also means no slowdown with length: 10M within 10% of 1M.
+  if (small.store > 0 && large.store > 0) {
+    figure("`backtest` from store, 10M over 1M bars/s", large.store / small.store, "x", 0, "", 0.90);
+  }
+  if (small.csv > 0 && large.csv > 0) {
+    figure("`backtest` from CSV, 10M over 1M bars/s", large.csv / small.csv, "x", 0, "", 0.90);
+  }
   fs::remove_all(dir);
 }
 
