@@ -100,21 +100,18 @@ Expected<std::vector<SeriesOutcome>> import_all(const Context& ctx, MarketStore&
     ProgressBar bar("importing " + (path == "-" ? std::string("<stdin>") : path), ctx.stderr_is_tty() && !ctx.options.quiet);
     std::vector<SeriesWrite> writes;
     std::vector<ParsedSeries> batch;
-    std::vector<ParsedSeries> kinds;  // each series' symbol, timeframe and kind
     bool more = true;
     while (more) {
       AIOTS_TRY_ASSIGN(again, stream.next(batch));
       more = again;
       writes.resize(batch.size());
-      for (std::size_t i = kinds.size(); i < batch.size(); ++i) {
-        kinds.push_back(ParsedSeries{batch[i].symbol, batch[i].timeframe, batch[i].kind, {}, {}, {}});
-      }
       for (std::size_t i = 0; i < batch.size(); ++i) {
         AIOTS_TRY(write_batch(store, stream.file(), batch[i], writes[i], o.replace));
       }
       bar.update(static_cast<std::size_t>(stream.fraction_read() * 1000), 1000);
     }
     bar.update(1000, 1000);
+    const std::vector<ParsedSeries>& kinds = stream.file().series;  // symbol, timeframe, kind
     for (std::size_t i = 0; i < writes.size(); ++i) {
       const SeriesWrite& w = writes[i];
       if (!w.id) continue;  // no rows (a --wide column that is all NA)

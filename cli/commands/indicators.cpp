@@ -95,7 +95,7 @@ Expected<void> run_indicators(const Context& ctx, const IndicatorsOptions& o) {
   // range prints nothing); with --tail only the last N are held, and printed at the end.
   std::unique_ptr<RowWriter> writer;
   std::deque<std::vector<Cell>> tail;
-  Expected<void> failed;
+  Expected<void> writing;  // an error once the writer could not start
   const auto emit = [&](std::vector<Cell> cells) {
     if (o.tail > 0) {
       tail.push_back(std::move(cells));
@@ -105,7 +105,7 @@ Expected<void> run_indicators(const Context& ctx, const IndicatorsOptions& o) {
     if (!writer) {
       auto made = ctx.writer(columns);
       if (!made) {
-        failed = tl::unexpected(made.error());
+        writing = tl::unexpected(made.error());
         return;
       }
       writer = std::move(*made);
@@ -117,7 +117,7 @@ Expected<void> run_indicators(const Context& ctx, const IndicatorsOptions& o) {
     for (const Bar& b : bars) {
       for (auto& ind : indicators) ind->update(b);
       if (range.from && b.ts < *range.from) continue;
-      if (failed) {  // no writer error yet
+      if (writing) {
         std::vector<Cell> cells = bar_cells(b, daily);
         for (const auto& ind : indicators) cells.insert(cells.end(), ind->values().begin(), ind->values().end());
         emit(std::move(cells));
@@ -125,7 +125,7 @@ Expected<void> run_indicators(const Context& ctx, const IndicatorsOptions& o) {
     }
   };
   AIOTS_TRY(each_chunk(ctx, o, range, take));
-  AIOTS_TRY(failed);
+  AIOTS_TRY(writing);
   if (o.tail > 0 && !tail.empty()) {
     AIOTS_TRY_ASSIGN(made, ctx.writer(columns));
     writer = std::move(made);

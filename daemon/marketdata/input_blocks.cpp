@@ -32,13 +32,10 @@ Expected<InputBlocks> InputBlocks::open(const std::string& path, std::size_t blo
     return data_error(name + ": cannot open: " + std::strerror(errno));
   }
   gzbuffer(in->file, 1 << 18);
-  std::size_t size = 0;
+  // The size of a plain file tells how far reading has come; a compressed one's says little.
   struct stat st {};
-  if (!is_stdin && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && gzdirect(in->file) == 0) {
-    size = 0;  // compressed: its size on disk says little about the text
-  } else if (!is_stdin && S_ISREG(st.st_mode)) {
-    size = static_cast<std::size_t>(st.st_size);
-  }
+  const bool plain_file = !is_stdin && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && gzdirect(in->file) == 1;
+  const std::size_t size = plain_file ? static_cast<std::size_t>(st.st_size) : 0;
   return InputBlocks(std::move(in), name, block_bytes, size);
 }
 

@@ -24,11 +24,11 @@ void EquityHistory::add(EquityPoint point, bool invested) {
   ++m_count;
   m_invested_points += invested ? 1 : 0;
   m_daily.add(point.ts, point.equity.value());
-  m_recent.push(point.equity.value());
   if (m_keep_all) {
-    m_all.push_back(point);
+    m_all.push_back(point);  // recent points and the chart are read from here
     m_invested.push_back(invested);
   } else {
+    m_recent.push(point.equity.value());
     m_chart.add(point);
   }
 }
