@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   CLI::App app{"aiots: options-aware algorithmic trading toolkit for the terminal", "aiots"};
   app.set_version_flag("-V,--version", "aiots " AIOTS_VERSION);
   app.footer("Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 data/validation error.\n"
+             "sweep also: 4 no run passed the filter, 5 the same sweep is already running.\n"
              "See aiots(1) and 'aiots help COMMAND'.");
   app.add_option("--db", ctx.options.db, "Store path (default: $AIOTS_DB, else $XDG_DATA_HOME/aiots/aiots.db)");
   app.add_option("--format", ctx.options.format, "Output: table, csv or json (default: table on a terminal, else csv)");
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
   aiots::cli::setup_doctor(app, ctx);
   aiots::cli::setup_backup(app, ctx);
   aiots::cli::setup_diff(app, ctx);
+  aiots::cli::setup_sweep(app, ctx);
   setup_help(app, ctx);
 
   try {

@@ -59,7 +59,7 @@ _aiots() {
   for ((i = 1; i < cword; i++)); do
     w=${words[i]}
     case $w in
-      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--limit|--risk|--risk-param|--scenario|--at|--max-loss|--flat-within|--benchmark|--var-lookback|--lookback|--level|-n|--lines|--topics|--type|--method|--dealer|--view|--expiry|--expiries|--batch|--spot|--strike|--vol|--price|--rate|--div|--now|--steps|--underlying|--date|--strikes|--strike-step|--unusual-ratio|--min-volume|--top|--chains|--settlement|--option-commission|--account|--by)
+      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--limit|--risk|--risk-param|--scenario|--at|--max-loss|--flat-within|--benchmark|--var-lookback|--lookback|--level|-n|--lines|--topics|--type|--method|--dealer|--view|--expiry|--expiries|--batch|--spot|--strike|--vol|--price|--rate|--div|--now|--steps|--underlying|--date|--strikes|--strike-step|--unusual-ratio|--min-volume|--top|--chains|--settlement|--option-commission|--account|--by|-g|--grid|--random|--walk-forward|--rank|--where|-j|--jobs|--progress|--shards|--out|--shard)
         ((i++)); continue ;;
       -*) continue ;;
     esac
@@ -68,8 +68,8 @@ _aiots() {
 
   local opts=""
   case $cmd in
-    "") COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal diff logs doctor config backup restore help $global_opts" -- "$cur")); return ;;
-    help) COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal diff logs doctor config backup restore" -- "$cur")); return ;;
+    "") COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal diff sweep logs doctor config backup restore help $global_opts" -- "$cur")); return ;;
+    help) COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal diff sweep logs doctor config backup restore" -- "$cur")); return ;;
     daemon) [[ -z $sub ]] && COMPREPLY=($(compgen -W "start stop status restart" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     journal)
       if [[ -z $sub ]]; then COMPREPLY=($(compgen -W "verify stats compact" -- "$cur"))
@@ -135,6 +135,32 @@ _aiots() {
     diff)
       if [[ $prev == --archive ]]; then COMPREPLY=($(compgen -f -- "$cur"))
       else COMPREPLY=($(compgen -W "--strategy --from --to --window --archive $global_opts" -- "$cur")); fi
+      return ;;
+    sweep)
+      opts="-d --data --symbols -g --grid --random --seed --walk-forward --rank --where --top -t --timeframe --from --to -p --param --cash --commission --slippage --fill --volume-cap --instructions --memory-mb --limit --risk --risk-param -j --jobs --progress --estimate"
+      if [[ $prev == --rank ]]; then
+        COMPREPLY=($(compgen -W "sharpe sortino calmar return cagr max_drawdown volatility win_rate profit_factor exposure trades final_equity" -- "$cur"))
+      elif [[ $prev == --progress ]]; then
+        COMPREPLY=($(compgen -W "auto bar lines none" -- "$cur"))
+      elif [[ $prev == --out ]]; then
+        COMPREPLY=($(compgen -d -- "$cur"))
+      elif [[ -z $sub && $cur != -* ]]; then
+        COMPREPLY=($(compgen -W "resume list show rm plan run-shard merge" -- "$cur") $(compgen -f -X '!*.lua' -- "$cur") $(compgen -d -- "$cur"))
+      elif [[ $sub == resume || $sub == show || $sub == rm ]]; then
+        if [[ $cur == -* ]]; then
+          COMPREPLY=($(compgen -W "-j --jobs --progress --rank --where --top $global_opts" -- "$cur"))
+        else
+          COMPREPLY=($(compgen -W "$(aiots --format csv sweep list 2>/dev/null | tail -n +2 | cut -d, -f1)" -- "$cur"))
+        fi
+      elif [[ $sub == run-shard || $sub == merge ]]; then
+        if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--shard -j --jobs --progress $global_opts" -- "$cur")); else COMPREPLY=($(compgen -d -- "$cur")); fi
+      elif [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts --shards --out $global_opts" -- "$cur"))
+      elif [[ $prev == --symbols || $prev == -d || $prev == --data ]]; then
+        COMPREPLY=($(compgen -W "$(_aiots_symbols)" -- "$cur"))
+      else
+        COMPREPLY=($(compgen -f -X '!*.lua' -- "$cur") $(compgen -d -- "$cur"))
+      fi
       return ;;
     restore)
       if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "-y --yes $global_opts" -- "$cur")); else COMPREPLY=($(compgen -d -- "$cur")); fi

@@ -54,6 +54,16 @@ step "$AIOTS" stress plugins/strategies/sma_crossover.lua --data MSFT -p qty=150
   --limit daily_loss_pct=0 --scenario gap:-20% --at 2001-05-01 || echo "(exit $?: breached, as expected)"
 
 echo
+echo "--- sweeps: a parameter grid over eight Dow stocks on every core, then walk-forward on TTRC"
+step "$AIOTS" -q data import --wide "$DATA/dowjones30_close.csv"
+step "$AIOTS" data import "$DATA/ttrc.csv"
+step "$AIOTS" sweep plugins/strategies/sma_crossover.lua --symbols MSFT,IBM,KO,GE,HD,AA,AXP,BA \
+  -g fast=5..30:5 -g slow=40..100:20 --where 'max_drawdown<=0.01' --top 5 --format table
+step "$AIOTS" sweep plugins/strategies/sma_crossover.lua --data TTRC -g fast=5..20:5 -g slow=30,50 \
+  --walk-forward train=4y,test=2y --format table
+step "$AIOTS" --format table sweep list
+
+echo
 echo "--- options: pricing, a synthetic MSFT chain and its exposure, options in a backtest"
 step "$AIOTS" --format table options greeks --type put --spot 100 --strike 100 --expiry 2001-09-28 --now '2001-09-28 10:00' --vol 0.45
 step "$AIOTS" options synth-chain MSFT --seed 7 --format table

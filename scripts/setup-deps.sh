@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages aiots needs, by profile:
 #   setup-deps.sh          building and running (make, make demo)
 #   setup-deps.sh --test   that plus the test tools (make test): Catch2, Google Benchmark,
-#                          chromium for the report test, promtool, socat, shells for completions
+#                          chromium for the report test, promtool, socat, shells for completions,
+#                          and Slurm with munge for the sweep-on-Slurm test
 #   setup-deps.sh --fuzz   that plus clang-14 and libFuzzer (make fuzz)
 # Idempotent: when everything is present it only checks (well under a second) and exits 0.
 # Works as root or through sudo. Prints what it installs.
@@ -27,6 +28,8 @@ test=(
   chromium
   # daemon tests: a raw socket client, and promtool to check the metrics exposition
   socat prometheus
+  # the sweep test runs a real single-node Slurm (scripts/slurm/start-local-slurm.sh)
+  slurmctld slurmd slurm-client munge
 )
 fuzz=(clang-14 libfuzzer-14-dev)
 
@@ -61,5 +64,7 @@ fi
 echo "setup-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Waits for another apt run instead of failing on its lock. The packages' postinst may not start
+# daemons here (policy-rc.d); the Slurm test starts its own private ones.
+"${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"
 echo "setup-deps: done"

@@ -7,6 +7,7 @@
 #include <functional>
 #include <future>
 
+#include "backtest/bar_library.hpp"
 #include "marketdata/csv_bar_stream.hpp"
 #include "store/store_bar_stream.hpp"
 #include "engine/core/bar_feed.hpp"
@@ -23,10 +24,6 @@
 
 namespace aiots::cli {
 namespace {
-
-bool is_file(const std::string& s) {
-  return s.find('/') != std::string::npos || s.ends_with(".csv") || s.ends_with(".gz");
-}
 
 // What a stream read, once it is done: a summary of each series and the manifest's hash.
 struct StreamResult {
@@ -61,6 +58,44 @@ std::size_t recent_points(const BacktestSpec& spec) {
   return std::min<std::size_t>(spec.var_lookback, SIZE_MAX - 1) + 1;
 }
 
+// The spec's symbols from a library already in memory, as a source the run reads in place.
+Expected<LoadedData> library_data(const BacktestSpec& spec, const TimeRange& range, const BarLibrary& library) {
+  if (!spec.scenarios.empty() || spec.chains != "none") {
+    return usage_error("runs over shared bars take no scenarios or option chains");
+  }
+  LoadedData out;
+  out.source = "library";
+  std::vector<std::span<const Bar>> spans;
+  std::string hashes;
+  for (const std::string& raw : spec.data) {
+    const LoadedSeries* series = library.find(normalize_symbol(raw));
+    if (series == nullptr) return data_error("no bars for " + normalize_symbol(raw) + " were loaded");
+    if (!out.symbols.empty() && series->timeframe != out.timeframe) {
+      return data_error(series->symbol + " is " + series->timeframe.to_string() + " but " + out.symbols[0] + " is " +
+                        out.timeframe.to_string() + "; pass --timeframe");
+    }
+    spans.push_back(BarLibrary::slice(*series, range.from, range.to));
+    if (spans.back().empty()) return no_bars(series->symbol);
+    out.symbols.push_back(series->symbol);
+    out.timeframe = series->timeframe;
+    hashes += (hashes.empty() ? "" : ",") + series->sha256;
+  }
+  auto source = std::make_unique<SpanBarSource>(std::move(spans));
+  SpanBarSource* given = source.get();
+  const std::size_t closes = recent_points(spec);
+  out.finish_stream = [given, closes, hashes]() -> Expected<StreamResult> {
+    StreamResult result;
+    for (std::span<const Bar> bars : given->series()) {
+      result.summaries.emplace_back(closes);
+      result.summaries.back().add(bars);
+    }
+    result.sha256 = hashes;
+    return result;
+  };
+  out.stream = std::move(source);
+  return out;
+}
+
 Expected<LoadedData> load_data(const Context& ctx, const BacktestSpec& spec, const TimeRange& range,
                                const RunOptions& run_options) {
   LoadedData out;
@@ -68,7 +103,8 @@ Expected<LoadedData> load_data(const Context& ctx, const BacktestSpec& spec, con
   const auto in_range = [&](const Bar& b) {
     return (!range.from || b.ts >= *range.from) && (!range.to || b.ts <= *range.to);
   };
-  if (spec.data.size() == 1 && is_file(spec.data[0])) {
+  if (run_options.library != nullptr) return library_data(spec, range, *run_options.library);
+  if (spec.data.size() == 1 && is_data_file(spec.data[0])) {
     out.source = "file";
     ImportOptions options;
     options.wide = spec.wide;

@@ -18,6 +18,8 @@
 
 namespace aiots::cli {
 
+class BarLibrary;
+
 // A strategy of a run beside the first: its file, its name in the run and its parameters.
 struct StrategyEntry {
   std::string path;
@@ -90,6 +92,10 @@ struct RunOptions {
   bool keep_bars = false;          // every bar of every series in `bars`
   bool keep_equity_curve = false;  // every equity point (an --equity export, stress)
   bool keep_order_log = false;     // every order event (an --orders export)
+  // Bars already loaded (a sweep's workers share them): the spec's data names symbols of this
+  // library, nothing is read from the store or files, and the manifest's bars hash is the
+  // library's hash of each whole series (the sweep records it once).
+  const BarLibrary* library = nullptr;
 };
 
 struct BacktestOutcome {

@@ -8,7 +8,7 @@ namespace aiots {
 namespace {
 
 // Migration i takes the schema from version i to i+1. Append only; never edit a shipped one.
-constexpr std::array<std::string_view, 3> k_migrations = {
+constexpr std::array<std::string_view, 4> k_migrations = {
     R"sql(
 CREATE TABLE series (
   id        INTEGER PRIMARY KEY,
@@ -89,6 +89,40 @@ CREATE TABLE option_quotes (
   vendor_iv     REAL,
   vendor_delta  REAL,
   PRIMARY KEY (snapshot_id, expiry, strike, type)
+) WITHOUT ROWID;
+)sql",
+    R"sql(
+CREATE TABLE sweeps (
+  id          INTEGER PRIMARY KEY,
+  created_at  TEXT    NOT NULL,              -- wall-clock UTC, for people; never in sweep output
+  strategy    TEXT    NOT NULL,
+  definition  TEXT    NOT NULL,              -- JSON: everything that defines the sweep (aiots-sweep(1))
+  digest      TEXT    NOT NULL,              -- sha256 of the definition: the lock's name
+  total       INTEGER NOT NULL,              -- runs it has, walk-forward test runs included
+  status      TEXT    NOT NULL               -- running | done
+);
+CREATE TABLE sweep_results (
+  sweep_id      INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+  task          INTEGER NOT NULL,            -- the run's place in the sweep's order
+  fold          INTEGER NOT NULL,            -- walk-forward fold, 0 without
+  phase         TEXT    NOT NULL CHECK (phase IN ('run', 'train', 'test')),
+  symbol        TEXT    NOT NULL,            -- the run's data, comma-separated
+  params        TEXT    NOT NULL,            -- JSON object: the swept parameters' values
+  status        TEXT    NOT NULL,            -- completed | stopped | failed
+  error         TEXT,
+  total_return  REAL,
+  cagr          REAL,
+  sharpe        REAL,
+  sortino       REAL,
+  calmar        REAL,
+  max_drawdown  REAL,
+  volatility    REAL,
+  win_rate      REAL,
+  profit_factor REAL,
+  exposure      REAL,
+  trades        INTEGER,
+  final_equity  REAL,
+  PRIMARY KEY (sweep_id, task)
 ) WITHOUT ROWID;
 )sql",
 };

@@ -8,7 +8,8 @@
 namespace aiots {
 
 // Classifies an error; the value is the process exit code the CLI uses for it.
-enum class ErrorKind { Runtime = 1, Usage = 2, Data = 3 };
+// 4 and 5 belong to sweeps (aiots-sweep(1)): nothing passed the filter; the same sweep is running.
+enum class ErrorKind { Runtime = 1, Usage = 2, Data = 3, NothingPassed = 4, Busy = 5 };
 
 // Carries what went wrong as a message fit for the user, and which kind of failure it is.
 struct Error {

@@ -14,10 +14,11 @@ void run_options_benchmarks();
 void run_risk_benchmarks();
 void run_restart_benchmarks();
 void run_process_benchmarks();
+void run_sweep_benchmarks();
 }  // namespace aiots::bench
 
 // `aiots_bench [SECTION...]` runs only the named sections (backtest, market-data, indicators,
-// process, daemon, options, risk, restart); no argument runs them all.
+// process, sweep, daemon, options, risk, restart); no argument runs them all.
 int main(int argc, char** argv) {
   auto wanted = [&](const char* name) {
     if (argc < 2) return true;
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   std::printf("aiots benchmarks (single thread; figures are per second unless noted)\n");
   // What users see first: whole processes, spawn to exit.
   if (wanted("process")) aiots::bench::run_process_benchmarks();
+  if (wanted("sweep")) aiots::bench::run_sweep_benchmarks();
   if (wanted("backtest")) aiots::bench::run_backtest_benchmarks();
   if (wanted("market-data")) aiots::bench::run_market_data_benchmarks();
   if (wanted("indicators")) aiots::bench::run_indicator_benchmarks();

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "process_run.hpp"
 #include "report.hpp"
 
 extern char** environ;
@@ -25,59 +26,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct ProcessRun {
-  double seconds = -1;  // negative: it failed
-  double peak_mb = 0;
-};
-
-// Runs argv[0] with `argv` and `env_extra` to its exit: wall time and peak RSS (wait4).
-ProcessRun run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env_extra = {}) {
-  std::vector<const char*> args;
-  for (const std::string& a : argv) args.push_back(a.c_str());
-  args.push_back(nullptr);
-  std::vector<const char*> env;
-  for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
-  for (const std::string& e : env_extra) env.push_back(e.c_str());
-  env.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  ProcessRun out;
-  pid_t pid = 0;
-  int status = 0;
-  rusage usage{};
-  const double s = seconds([&] {
-    if (posix_spawnp(&pid, args[0], &actions, nullptr, const_cast<char**>(args.data()), const_cast<char**>(env.data())) == 0) {
-      wait4(pid, &status, 0, &usage);
-    }
-  });
-  posix_spawn_file_actions_destroy(&actions);
-  if (pid != 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    out.seconds = s;
-    out.peak_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;
-  }
-  return out;
-}
-
 struct Series {
   std::vector<double> close;
 };
 
 // A deterministic random walk of one-minute bars, written as CSV (and kept in memory).
-// The fastest of `runs` runs (the largest peak RSS of them): a single sub-second process is at
-// the mercy of this noisy machine; each backtest records a run, as users' do.
-ProcessRun best_of(int runs, const std::vector<std::string>& argv, const std::vector<std::string>& env_extra) {
-  ProcessRun best = run_process(argv, env_extra);
-  for (int i = 1; i < runs && best.seconds > 0; ++i) {
-    const ProcessRun again = run_process(argv, env_extra);
-    if (again.seconds < 0) return again;
-    best.seconds = std::min(best.seconds, again.seconds);
-    best.peak_mb = std::max(best.peak_mb, again.peak_mb);
-  }
-  return best;
-}
-
 Series write_csv(const fs::path& file, std::size_t rows) {
   std::mt19937_64 rng(42);
   std::normal_distribution<double> step(0.0, 0.0008);

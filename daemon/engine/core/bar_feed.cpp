@@ -6,23 +6,6 @@
 namespace aiots {
 namespace {
 
-// Bars already in memory: each series is one run.
-class VectorSource final : public BarSource {
-public:
-  explicit VectorSource(std::span<const std::vector<Bar>> series) : m_series(series), m_given(series.size(), false) {}
-  std::size_t series_count() const override { return m_series.size(); }
-  std::span<const Bar> next(std::size_t series) override {
-    if (m_given[series]) return {};
-    m_given[series] = true;
-    return m_series[series];
-  }
-  std::size_t expected(std::size_t series) const override { return m_series[series].size(); }
-
-private:
-  std::span<const std::vector<Bar>> m_series;
-  std::vector<bool> m_given;
-};
-
 bool any_running(std::span<Engine* const> engines) {
   return std::any_of(engines.begin(), engines.end(), [](const Engine* e) { return e->running(); });
 }
@@ -47,7 +30,7 @@ void feed_bars(Engine& engine, std::span<const std::vector<Bar>> series) {
 }
 
 void feed_bars(std::span<Engine* const> engines, std::span<const std::vector<Bar>> series) {
-  VectorSource source(series);
+  SpanBarSource source(std::vector<std::span<const Bar>>(series.begin(), series.end()));
   feed_bars(engines, source);
 }
 

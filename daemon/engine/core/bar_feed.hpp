@@ -24,6 +24,25 @@ public:
   virtual std::size_t expected(std::size_t series) const = 0;
 };
 
+// Bars already in memory (a run's vectors, or slices of a sweep's shared series): each series
+// is handed out whole at the first call.
+class SpanBarSource final : public BarSource {
+public:
+  explicit SpanBarSource(std::vector<std::span<const Bar>> series) : m_series(std::move(series)), m_given(m_series.size()) {}
+  std::size_t series_count() const override { return m_series.size(); }
+  std::span<const Bar> next(std::size_t series) override {
+    if (m_given[series]) return {};
+    m_given[series] = true;
+    return m_series[series];
+  }
+  std::size_t expected(std::size_t series) const override { return m_series[series].size(); }
+  const std::vector<std::span<const Bar>>& series() const { return m_series; }
+
+private:
+  std::vector<std::span<const Bar>> m_series;
+  std::vector<bool> m_given;
+};
+
 // Runs `engine` over `series` (one ascending bar vector per symbol id), grouping bars that
 // share a timestamp, until the data ends or the strategy fails.
 void feed_bars(Engine& engine, std::span<const std::vector<Bar>> series);
