@@ -137,7 +137,7 @@ _aiots() {
       else COMPREPLY=($(compgen -W "--strategy --from --to --window --archive $global_opts" -- "$cur")); fi
       return ;;
     sweep)
-      opts="-d --data --symbols -g --grid --random --seed --walk-forward --rank --where --top -t --timeframe --from --to -p --param --cash --commission --slippage --fill --volume-cap --instructions --memory-mb --limit --risk --risk-param -j --jobs --progress --estimate"
+      opts="-d --data --wide --symbols -g --grid --random --seed --walk-forward --rank --where --top -t --timeframe --from --to -p --param --cash --commission --slippage --fill --volume-cap --instructions --memory-mb --limit --risk --risk-param -j --jobs --progress --estimate"
       if [[ $prev == --rank ]]; then
         COMPREPLY=($(compgen -W "sharpe sortino calmar return cagr max_drawdown volatility win_rate profit_factor exposure trades final_equity" -- "$cur"))
       elif [[ $prev == --progress ]]; then

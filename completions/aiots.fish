@@ -293,4 +293,5 @@ complete -c aiots -n '__fish_seen_subcommand_from sweep' -l progress -x -d 'auto
 complete -c aiots -n '__fish_seen_subcommand_from sweep' -l shards -x -d 'Number of shards'
 complete -c aiots -n '__fish_seen_subcommand_from sweep' -l out -x -d 'Plan directory'
 complete -c aiots -n '__fish_seen_subcommand_from sweep' -l shard -x -d 'Shard number'
+complete -c aiots -n '__fish_seen_subcommand_from sweep' -l wide -d 'One close column per symbol'
 complete -c aiots -n '__fish_seen_subcommand_from sweep' -l estimate -d 'Estimate the time and run nothing'

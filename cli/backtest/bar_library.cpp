@@ -24,10 +24,10 @@ std::string digest_of(const LoadedSeries& s) {
 }  // namespace
 
 Expected<BarLibrary> BarLibrary::load(const Context& ctx, const std::vector<std::string>& data,
-                                      const std::string& timeframe) {
+                                      const std::string& timeframe, bool wide) {
   BarLibrary library;
   if (data.size() == 1 && is_data_file(data[0])) {
-    AIOTS_TRY(library.add_file(data[0], timeframe));
+    AIOTS_TRY(library.add_file(data[0], timeframe, "", wide));
     return library;
   }
   AIOTS_TRY_ASSIGN(tf, parse_timeframe_option(timeframe));
@@ -44,9 +44,11 @@ Expected<BarLibrary> BarLibrary::load(const Context& ctx, const std::vector<std:
   return library;
 }
 
-Expected<void> BarLibrary::add_file(const std::string& path, const std::string& timeframe, const std::string& symbol) {
+Expected<void> BarLibrary::add_file(const std::string& path, const std::string& timeframe, const std::string& symbol,
+                                    bool wide) {
   AIOTS_TRY_ASSIGN(tf, parse_timeframe_option(timeframe));
   ImportOptions options;
+  options.wide = wide;
   options.timeframe = tf;
   if (!symbol.empty()) options.symbol = symbol;
   AIOTS_TRY_ASSIGN(text, read_input(path));

@@ -28,9 +28,11 @@ class BarLibrary {
 public:
   // Loads `data` as a backtest reads it: stored symbols, or one CSV file (each of its series
   // under its symbol). Read-only afterwards, so threads may share it.
-  static Expected<BarLibrary> load(const Context& ctx, const std::vector<std::string>& data, const std::string& timeframe);
+  static Expected<BarLibrary> load(const Context& ctx, const std::vector<std::string>& data, const std::string& timeframe,
+                                   bool wide = false);
   // Adds the series of one CSV file (a plan's exported data: `symbol` names its one series).
-  Expected<void> add_file(const std::string& path, const std::string& timeframe, const std::string& symbol = "");
+  Expected<void> add_file(const std::string& path, const std::string& timeframe, const std::string& symbol = "",
+                          bool wide = false);
 
   // The series of `symbol` (upper case), or null.
   const LoadedSeries* find(const std::string& symbol) const;

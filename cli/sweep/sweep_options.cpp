@@ -9,6 +9,7 @@ void add_definition_options(CLI::App* cmd, SweepOptions& o) {
   cmd->add_option("strategy", o.strategy, "Strategy file (.lua)");
   cmd->add_option("-d,--data", s.data, "Symbols in the store (comma-separated) or one CSV file: every run's data")
       ->delimiter(',');
+  cmd->add_flag("--wide", s.wide, "The --data file has one close column per symbol");
   cmd->add_option("--symbols", o.symbols, "Run each of these symbols alone (comma-separated; from the store or --data)")
       ->delimiter(',');
   cmd->add_option("-g,--grid", o.grid, "Parameter axis NAME=LO..HI[:STEP] or NAME=V1,V2,... (repeatable)");

@@ -129,6 +129,7 @@ std::string SweepDefinition::digest() const {
   nlohmann::json j = to_json();
   j["base"]["strategy_path"] = "";
   j["base"]["data"] = nlohmann::json::array();
+  j["base"]["wide"] = false;
   return sha256_hex(j.dump());
 }
 

@@ -50,7 +50,7 @@ Expected<PreparedSweep> prepare_sweep(const Context& ctx, SweepDefinition d, boo
   if (!given) {
     std::vector<std::string> data = d.base.data;
     if (data.empty()) data = d.symbols;
-    AIOTS_TRY_ASSIGN(loaded, BarLibrary::load(ctx, data, d.base.timeframe));
+    AIOTS_TRY_ASSIGN(loaded, BarLibrary::load(ctx, data, d.base.timeframe, d.base.wide));
     given = std::move(loaded);
     if (!d.base.data.empty() && !(d.base.data.size() == 1 && is_data_file(d.base.data[0]))) {
       for (std::string& s : d.base.data) s = normalize_symbol(s);

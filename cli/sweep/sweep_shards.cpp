@@ -151,6 +151,7 @@ Expected<void> run_plan(const Context& ctx, const ShardOptions& o) {
     d.base.risk_rules[i] = file;
   }
   d.base.data.clear();
+  d.base.wide = false;  // the plan's files hold one series each
   const std::string digest = d.digest();
   const auto now = std::chrono::system_clock::now().time_since_epoch().count();
   const nlohmann::json plan = {{"format", k_plan_format},

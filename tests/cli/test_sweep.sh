@@ -31,6 +31,12 @@ expect_exit 0 "$AIOTS" --json backtest "$SMA" --data TTRC -p fast="$best_fast" -
 expect_eq "the best run equals its backtest" "$(py 'repr(j["metrics"]["sharpe"]), repr(j["metrics"]["total_return"])')" \
   "$best_sharpe $best_return"
 
+# A CSV file as the data, wide or long, loaded once for every run.
+expect_exit 0 "$AIOTS" --json sweep "$SMA" --data "$DATA/dowjones30_close.csv" --wide --symbols MSFT,IBM -g fast=5,10 --top 0
+expect_eq "a wide file's columns as symbols" "$(py 'sorted(set(r["symbol"] for r in j["top"])), j["runs"]')" "['IBM', 'MSFT'] 4"
+expect_exit 0 "$AIOTS" --json sweep "$SMA" --data "$DATA/msft.csv" -g fast=5,10 -g slow=30,50 --top 1
+expect_eq "a long file" "$(py 'j["runs"], j["top"][0]["symbol"]')" "4 MSFT"
+
 # --- The parameter space is checked against the strategy's declarations.
 expect_exit 2 "$AIOTS" sweep "$SMA" --data TTRC -g fsat=5..20
 expect_contains "unknown name lists the declared" "$ERR" "declares no parameter 'fsat'"
@@ -51,7 +57,7 @@ expect_exit 2 "$AIOTS" sweep "$SMA" --data TTRC -g fast=5..9 --random 1000000000
 expect_contains "a sweep too large to hold" "$ERR" "narrow"
 expect_exit 2 "$AIOTS" sweep "$SMA" --data TTRC -g qty=1e12
 expect_exit 3 "$AIOTS" sweep "$SMA" --data TTRC -g fast=5..9 --walk-forward train=9999y,test=1y
-expect_eq "nothing stored by refused sweeps" "$(sql "SELECT count(*) FROM sweeps")" "1"
+expect_eq "nothing stored by refused sweeps" "$(sql "SELECT count(*) FROM sweeps")" "3"
 
 # --- --where and exit status 4; drawdowns compare by size.
 expect_exit 0 "$AIOTS" --json sweep "$SMA" --data TTRC -g fast=5..20:5 -g slow=30,50 --where 'max_drawdown<=0.009 and trades>=60' --top 0
