@@ -3,7 +3,8 @@
 # scripts/slurm/start-local-slurm.sh): an 8-shard plan submitted with aiots-sweep.sbatch as a job
 # array plus an afterok merge job ranks exactly as the same sweep run locally; a plan whose
 # shards fail is not merged and the script says so. Skipped (exit 77) only where Slurm cannot
-# run: its packages missing (scripts/setup-deps.sh --test installs them) or no root to start it.
+# run: its packages missing (scripts/setup-deps.sh --test installs them) or neither root nor
+# password-less sudo to start its daemons (jobs then run as the user who submits them).
 source "$(dirname "$0")/lib.sh"
 for tool in sbatch squeue sinfo slurmctld slurmd munged; do
   if ! command -v "$tool" >/dev/null; then
@@ -11,9 +12,14 @@ for tool in sbatch squeue sinfo slurmctld slurmd munged; do
     exit 77
   fi
 done
+as_root=()
 if [[ $(id -u) -ne 0 ]]; then
-  echo "SKIP: starting a private Slurm needs root (slurmd launches jobs as their user)"
-  exit 77
+  if sudo -n true 2>/dev/null; then
+    as_root=(sudo -n --preserve-env=SLURM_LOCAL_DIR,SLURM_LOCAL_CTLD_PORT,SLURM_LOCAL_SLURMD_PORT,SLURM_LOCAL_PURGE)
+  else
+    echo "SKIP: starting a private Slurm needs root or password-less sudo (slurmd launches jobs as their user)"
+    exit 77
+  fi
 fi
 
 SMA="$AIOTS_SRC/plugins/strategies/sma_crossover.lua"
@@ -22,8 +28,8 @@ SBATCH="$AIOTS_SRC/scripts/slurm/aiots-sweep.sbatch"
 export SLURM_LOCAL_DIR="/tmp/aiots-slurm-test.$$"
 # Ports of their own, so a Slurm already running on the machine is left alone.
 export SLURM_LOCAL_CTLD_PORT=$((20000 + $$ % 20000)) SLURM_LOCAL_SLURMD_PORT=$((40001 + $$ % 20000))
-trap 'SLURM_LOCAL_PURGE=1 "$AIOTS_SRC/scripts/slurm/stop-local-slurm.sh" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
-"$AIOTS_SRC/scripts/slurm/start-local-slurm.sh" >/dev/null 2>"$WORK/slurm-start.log" || {
+trap 'SLURM_LOCAL_PURGE=1 "${as_root[@]}" "$AIOTS_SRC/scripts/slurm/stop-local-slurm.sh" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+"${as_root[@]}" "$AIOTS_SRC/scripts/slurm/start-local-slurm.sh" >/dev/null 2>"$WORK/slurm-start.log" || {
   cat "$WORK/slurm-start.log" >&2
   echo "FAIL: the local Slurm did not start"
   exit 1
