@@ -13,7 +13,7 @@ ProgressBar::~ProgressBar() {
   }
 }
 
-void ProgressBar::update(std::size_t done, std::size_t total) {
+void ProgressBar::update(std::size_t done, std::size_t total, const std::string& note) {
   if (!m_enabled || total == 0) {
     return;
   }
@@ -23,8 +23,8 @@ void ProgressBar::update(std::size_t done, std::size_t total) {
   m_shown = true;
   constexpr int k_width = 30;
   const int filled = static_cast<int>(k_width * done / total);
-  std::fprintf(stderr, "\r%s [%.*s%*s] %3zu%%", m_label.c_str(), filled, "##############################",
-               k_width - filled, "", 100 * done / total);
+  std::fprintf(stderr, "\r%s [%.*s%*s] %3zu%%%s%s\033[K", m_label.c_str(), filled, "##############################",
+               k_width - filled, "", 100 * done / total, note.empty() ? "" : " ", note.c_str());
   std::fflush(stderr);
 }
 

@@ -12,7 +12,8 @@ public:
   // does nothing when `enabled` is false (stderr is not a terminal, or --quiet).
   ProgressBar(std::string label, bool enabled);
   ~ProgressBar();
-  void update(std::size_t done, std::size_t total);
+  // `note` follows the percentage (counts, time left).
+  void update(std::size_t done, std::size_t total, const std::string& note = "");
 
 private:
   std::string m_label;

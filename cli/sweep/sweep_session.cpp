@@ -1,5 +1,6 @@
 #include "sweep/sweep_session.hpp"
 
+#include <chrono>
 #include <iostream>
 
 #include "progress.hpp"
@@ -103,11 +104,29 @@ struct SweepProgress::Impl {
   std::uint64_t total;
   std::uint64_t done;
   std::optional<ProgressBar> bar;
+  std::uint64_t done_at_start = done;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+
+  // "123/480, about 12 s left" from the pace of this process's runs so far.
+  std::string note() const {
+    std::string text = std::to_string(done) + "/" + std::to_string(total);
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const std::uint64_t ran = done - done_at_start;
+    if (ran == 0 || elapsed <= 0) return text;
+    const double left = elapsed / static_cast<double>(ran) * static_cast<double>(total - done);
+    char buf[64];
+    if (left < 120) {
+      std::snprintf(buf, sizeof buf, ", about %.0f s left", left);
+    } else {
+      std::snprintf(buf, sizeof buf, ", about %.0f min left", left / 60);
+    }
+    return text + buf;
+  }
 };
 
 SweepProgress::SweepProgress(const Context& ctx, ProgressMode mode, std::string label, std::uint64_t total,
                              std::uint64_t done)
-    : m(std::make_unique<Impl>(Impl{mode, std::move(label), total, done, std::nullopt})) {
+    : m(std::make_unique<Impl>(Impl{mode, std::move(label), total, done, std::nullopt, done, std::chrono::steady_clock::now()})) {
   if (mode == ProgressMode::Auto) m->mode = ctx.stderr_is_tty() && !ctx.options.quiet ? ProgressMode::Bar : ProgressMode::None;
   if (m->mode == ProgressMode::Bar) m->bar.emplace(m->label, true);
 }
@@ -117,7 +136,7 @@ SweepProgress::~SweepProgress() = default;
 void SweepProgress::finished(const SweepResultRow& row, double seconds, const std::string& rank_by) {
   ++m->done;
   if (m->bar) {
-    m->bar->update(m->done, m->total);
+    m->bar->update(m->done, m->total, m->note());
   } else if (m->mode == ProgressMode::Lines) {
     std::string line = m->label + " " + std::to_string(m->done) + "/" + std::to_string(m->total) + " task " +
                        std::to_string(row.task) + " " + row.phase + " " + row.symbol + " " + short_params(row.params) +
