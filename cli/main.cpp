@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   aiots::cli::setup_backup(app, ctx);
   aiots::cli::setup_diff(app, ctx);
   aiots::cli::setup_sweep(app, ctx);
+  aiots::cli::setup_deploy(app, ctx);
   setup_help(app, ctx);
 
   try {

@@ -68,8 +68,8 @@ _aiots() {
 
   local opts=""
   case $cmd in
-    "") COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal diff sweep logs doctor config backup restore help $global_opts" -- "$cur")); return ;;
-    help) COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal diff sweep logs doctor config backup restore" -- "$cur")); return ;;
+    "") COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal diff sweep deploy logs doctor config backup restore help $global_opts" -- "$cur")); return ;;
+    help) COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal diff sweep deploy logs doctor config backup restore" -- "$cur")); return ;;
     daemon) [[ -z $sub ]] && COMPREPLY=($(compgen -W "start stop status restart" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     journal)
       if [[ -z $sub ]]; then COMPREPLY=($(compgen -W "verify stats compact" -- "$cur"))
@@ -135,6 +135,10 @@ _aiots() {
     diff)
       if [[ $prev == --archive ]]; then COMPREPLY=($(compgen -f -- "$cur"))
       else COMPREPLY=($(compgen -W "--strategy --from --to --window --archive $global_opts" -- "$cur")); fi
+      return ;;
+    deploy)
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--dry-run -p --param $global_opts" -- "$cur"))
+      else COMPREPLY=($(compgen -f -X '!*.lua' -- "$cur") $(compgen -d -- "$cur")); fi
       return ;;
     sweep)
       opts="-d --data --wide --symbols -g --grid --random --seed --walk-forward --rank --where --top -t --timeframe --from --to -p --param --cash --commission --slippage --fill --volume-cap --instructions --memory-mb --limit --risk --risk-param -j --jobs --progress --estimate"

@@ -295,3 +295,7 @@ complete -c aiots -n '__fish_seen_subcommand_from sweep' -l out -x -d 'Plan dire
 complete -c aiots -n '__fish_seen_subcommand_from sweep' -l shard -x -d 'Shard number'
 complete -c aiots -n '__fish_seen_subcommand_from sweep' -l wide -d 'One close column per symbol'
 complete -c aiots -n '__fish_seen_subcommand_from sweep' -l estimate -d 'Estimate the time and run nothing'
+# deploy
+complete -c aiots -n __fish_use_subcommand -a deploy -d 'Check a deployment playbook'
+complete -c aiots -n '__fish_seen_subcommand_from deploy' -l dry-run -d 'Check mode: gates run, live steps planned'
+complete -c aiots -n '__fish_seen_subcommand_from deploy' -s p -l param -x -d 'Playbook parameter name=value'

@@ -62,6 +62,8 @@ step "$AIOTS" sweep plugins/strategies/sma_crossover.lua --symbols MSFT,IBM,KO,G
 step "$AIOTS" sweep plugins/strategies/sma_crossover.lua --data TTRC -g fast=5..20:5 -g slow=30,50 \
   --walk-forward train=4y,test=2y --format table
 step "$AIOTS" --format table sweep list
+echo "(a deployment playbook in check mode: its backtest gate runs, its live steps are planned)"
+step "$AIOTS" --format table deploy plugins/playbooks/canary_promote.lua --dry-run
 
 echo
 echo "--- options: pricing, a synthetic MSFT chain and its exposure, options in a backtest"

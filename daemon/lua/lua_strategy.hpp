@@ -30,6 +30,8 @@ struct ContractView {
 
 // Adds the option primitives (option_bindings.cpp) to the raw table on the stack top.
 void add_option_bindings(lua_State* L, LuaStrategy* strategy);
+// The strategy a binding is bound to (its first upvalue).
+LuaStrategy* bound_strategy(lua_State* L);
 // Pushes the table of raw bindings (strategy_bindings.cpp), each bound to `strategy`.
 void push_strategy_bindings(lua_State* L, LuaStrategy* strategy);
 // Pushes print(), which writes to the strategy's log.

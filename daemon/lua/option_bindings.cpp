@@ -12,7 +12,6 @@
 namespace aiots::lua {
 namespace {
 
-LuaStrategy* self(lua_State* L) { return static_cast<LuaStrategy*>(lua_touserdata(L, lua_upvalueindex(1))); }
 
 void set_number(lua_State* L, const char* name, double v) {
   if (!std::isfinite(v)) return;  // missing stays nil
@@ -27,7 +26,7 @@ void set_string(lua_State* L, const char* name, const std::string& v) {
 
 // raw.option(symbol) -> symbol index, or nil and "CODE: message"
 int raw_option(lua_State* L) {
-  LuaStrategy* s = self(L);
+  LuaStrategy* s = bound_strategy(L);
   std::size_t len = 0;
   const char* text = luaL_checklstring(L, 1, &len);
   SymbolId id = -1;
@@ -52,7 +51,7 @@ int raw_option(lua_State* L) {
 
 // raw.chain(si) -> array of contracts (empty when the run has no chain of that symbol now)
 int raw_chain(lua_State* L) {
-  LuaStrategy* s = self(L);
+  LuaStrategy* s = bound_strategy(L);
   const lua_Integer symbol = luaL_checkinteger(L, 1);
   if (!s->context()->has_chains()) {
     return luaL_error(L, "NO_OPTION_CHAINS: this run has no option chains (backtest --chains store|synth)");
@@ -129,7 +128,7 @@ int raw_chain(lua_State* L) {
 
 // raw.greeks() -> delta, gamma, vega, theta of the whole portfolio
 int raw_greeks(lua_State* L) {
-  LuaStrategy* s = self(L);
+  LuaStrategy* s = bound_strategy(L);
   PortfolioGreeks g;
   const bool ok = guarded(s, [&] { g = s->context()->greeks(); });
   if (!ok) return luaL_error(L, "%s", s->scratch_text().c_str());

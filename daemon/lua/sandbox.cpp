@@ -268,35 +268,50 @@ Expected<void> Sandbox::load(const std::string& source, const std::string& name)
   return {};
 }
 
-Expected<void> Sandbox::call(int nargs, int nresults) {
-  const bool outermost = m_depth == 0;
-  if (outermost) {
-    m_ticks = 0;
-    m_oom_where.clear();
-    if (m_limits.deadline.count() > 0) {
-      m_generation = Watchdog::instance().enter(this, m_limits.deadline);
-    }
+void Sandbox::enter_callback() {
+  if (m_depth++ > 0) return;  // nested calls share the outer callback's budget and deadline
+  m_ticks = 0;
+  m_oom_where.clear();
+  if (m_limits.deadline.count() > 0) {
+    m_generation = Watchdog::instance().enter(this, m_limits.deadline);
   }
-  ++m_depth;
-  const int rc = lua_pcall(m_state, nargs, nresults, 0);
-  --m_depth;
-  if (outermost) {
-    if (m_limits.deadline.count() > 0) {
-      Watchdog::instance().leave();
-    }
-    // A plain load first: the locked exchange only when something did change the hook.
-    if (m_hook_changed.load(std::memory_order_relaxed) && m_hook_changed.exchange(false)) {
-      install_budget_hook();
-    }
+}
+
+void Sandbox::leave_callback() {
+  if (--m_depth > 0) return;
+  if (m_limits.deadline.count() > 0) {
+    Watchdog::instance().leave();
   }
-  if (rc == LUA_OK) {
-    return {};
+  // A plain load first: the locked exchange only when something did change the hook.
+  if (m_hook_changed.load(std::memory_order_relaxed) && m_hook_changed.exchange(false)) {
+    install_budget_hook();
   }
-  std::string message = pop_message(m_state);
+}
+
+std::string Sandbox::failure_message(lua_State* L, int rc) {
+  std::string message = pop_message(L);
   if (rc == LUA_ERRMEM) {
     message = m_oom_where + "memory cap of " + std::to_string(m_limits.memory_bytes >> 20) + " MiB exceeded";
   }
-  return data_error(expand_names(std::move(message)));
+  return expand_names(std::move(message));
+}
+
+Expected<void> Sandbox::call(int nargs, int nresults) {
+  enter_callback();
+  const int rc = lua_pcall(m_state, nargs, nresults, 0);
+  leave_callback();
+  if (rc == LUA_OK) return {};
+  return data_error(failure_message(m_state, rc));
+}
+
+Expected<bool> Sandbox::resume(lua_State* thread, int nargs) {
+  // A coroutine's stretch between two yields is one callback, with its own budget.
+  enter_callback();
+  int results = 0;
+  const int rc = lua_resume(thread, m_state, nargs, &results);
+  leave_callback();
+  if (rc == LUA_OK || rc == LUA_YIELD) return rc == LUA_OK;
+  return data_error(failure_message(thread, rc));
 }
 
 std::string_view join_print_args(lua_State* L) {

@@ -56,6 +56,11 @@ public:
   // budget and deadline errors say which limit was hit).
   Expected<void> call(int nargs, int nresults);
 
+  // Resumes coroutine `thread` (a thread of this state) with the `nargs` values on its stack, a
+  // fresh instruction budget for this stretch: true once its function returned, false when it
+  // yielded (the yielded values are left on its stack). Errors as for call().
+  Expected<bool> resume(lua_State* thread, int nargs);
+
   // Charges `steps` units of work done inside a C function to the running callback's budget
   // (one unit is about one VM instruction). Raises the budget error, naming the Lua line that
   // called the C function, when the budget is spent, and the deadline error once the callback
@@ -80,6 +85,11 @@ private:
   [[noreturn]] static void raise_limit(lua_State* L, int level, Limit limit);
   void compose_limit_message(lua_State* L, int level, Limit limit);
   void install_budget_hook();
+  // Around every callback (call or resume): the budget, the deadline, the hook put back.
+  void enter_callback();
+  void leave_callback();
+  // The message of a failed call or resume, popped from `L`'s stack.
+  std::string failure_message(lua_State* L, int rc);
   void charge_allocation(std::size_t bytes);
   bool past_deadline() const;
   void remember_chunk_name(const std::string& chunk);

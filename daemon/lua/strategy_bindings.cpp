@@ -16,9 +16,10 @@
 #include "util/time.hpp"
 
 namespace aiots::lua {
+LuaStrategy* bound_strategy(lua_State* L) { return static_cast<LuaStrategy*>(lua_touserdata(L, lua_upvalueindex(1))); }
+
 namespace {
 
-LuaStrategy* self(lua_State* L) { return static_cast<LuaStrategy*>(lua_touserdata(L, lua_upvalueindex(1))); }
 
 double opt_number(lua_State* L, int i) { return lua_isnumber(L, i) ? lua_tonumber(L, i) : std::nan(""); }
 
@@ -28,7 +29,7 @@ void push_view(lua_State* L, std::string_view text) { lua_pushlstring(L, text.da
 
 // raw.submit(si, side, qty, type, tif, limit, stop, trail_amount, trail_percent, tp, sl, oco, tag)
 int raw_submit(lua_State* L) {
-  LuaStrategy* s = self(L);
+  LuaStrategy* s = bound_strategy(L);
   const lua_Integer symbol = luaL_checkinteger(L, 1);
   const char* side = luaL_checkstring(L, 2);
   const double quantity = luaL_checknumber(L, 3);
@@ -76,7 +77,7 @@ int raw_submit(lua_State* L) {
 }
 
 int raw_cancel(lua_State* L) {
-  LuaStrategy* s = self(L);
+  LuaStrategy* s = bound_strategy(L);
   const lua_Integer id = luaL_checkinteger(L, 1);
   bool cancelled = false;
   const bool ok = guarded(s, [&] {
@@ -95,7 +96,7 @@ int raw_cancel(lua_State* L) {
 }
 
 int raw_cash(lua_State* L) {
-  LuaStrategy* s = self(L);
+  LuaStrategy* s = bound_strategy(L);
   lua_pushnumber(L, s->context() != nullptr ? s->context()->portfolio().cash().value() : 0.0);
   return 1;
 }
@@ -103,7 +104,7 @@ int raw_cash(lua_State* L) {
 // raw.positions() -> names, positions, average prices (arrays over every instrument), cash:
 // what the prelude caches, read at start (a daemon restart restores positions before on_start).
 int raw_positions(lua_State* L) {
-  LuaStrategy* s = self(L);
+  LuaStrategy* s = bound_strategy(L);
   const Portfolio& p = s->context()->portfolio();
   const auto& instruments = p.instruments();
   lua_createtable(L, static_cast<int>(instruments.size()), 0);
@@ -123,12 +124,12 @@ int raw_positions(lua_State* L) {
 }
 
 int raw_equity(lua_State* L) {
-  lua_pushnumber(L, self(L)->context()->portfolio().equity().value());
+  lua_pushnumber(L, bound_strategy(L)->context()->portfolio().equity().value());
   return 1;
 }
 
 int raw_last_price(lua_State* L) {
-  LuaStrategy* s = self(L);
+  LuaStrategy* s = bound_strategy(L);
   const lua_Integer symbol = luaL_checkinteger(L, 1);
   if (symbol < 1 || static_cast<std::size_t>(symbol) > s->symbols().size()) {
     return luaL_error(L, "symbol index %d is not in this run", static_cast<int>(symbol));
@@ -138,7 +139,7 @@ int raw_last_price(lua_State* L) {
 }
 
 int raw_open_orders(lua_State* L) {
-  LuaStrategy* s = self(L);
+  LuaStrategy* s = bound_strategy(L);
   const lua_Integer symbol = luaL_checkinteger(L, 1);
   std::vector<OrderId>& ids = s->scratch_ids();
   const bool ok = guarded(s, [&] { ids = s->context()->open_orders(static_cast<SymbolId>(symbol - 1)); });
@@ -152,7 +153,7 @@ int raw_open_orders(lua_State* L) {
 }
 
 int raw_order_status(lua_State* L) {
-  LuaStrategy* s = self(L);
+  LuaStrategy* s = bound_strategy(L);
   const Order* o = s->context()->order(luaL_checkinteger(L, 1));
   if (o == nullptr) {
     lua_pushnil(L);
@@ -167,7 +168,7 @@ int raw_order_status(lua_State* L) {
 
 // raw.indicator(spec, si, handle_table) -> true, or nil and the reason
 int raw_indicator(lua_State* L) {
-  LuaStrategy* s = self(L);
+  LuaStrategy* s = bound_strategy(L);
   const char* text = luaL_checkstring(L, 1);
   const lua_Integer symbol = luaL_checkinteger(L, 2);
   luaL_checktype(L, 3, LUA_TTABLE);
@@ -200,7 +201,7 @@ int raw_indicator(lua_State* L) {
 }
 
 int raw_signal(lua_State* L) {
-  LuaStrategy* s = self(L);
+  LuaStrategy* s = bound_strategy(L);
   const lua_Integer symbol = luaL_checkinteger(L, 1);
   const char* side = luaL_checkstring(L, 2);
   const double confidence = luaL_checknumber(L, 3);
@@ -218,7 +219,7 @@ int raw_signal(lua_State* L) {
 }
 
 int raw_log(lua_State* L) {
-  LuaStrategy* s = self(L);
+  LuaStrategy* s = bound_strategy(L);
   const std::string_view text = join_print_args(L);
   if (s->context() != nullptr) {
     const bool ok = guarded(s, [&] { s->context()->log(text); });
@@ -228,7 +229,7 @@ int raw_log(lua_State* L) {
 }
 
 int raw_format_time(lua_State* L) {
-  LuaStrategy* s = self(L);
+  LuaStrategy* s = bound_strategy(L);
   const double t = luaL_checknumber(L, 1);
   const double ns = t * 1e9;
   if (!(ns >= static_cast<double>(k_min_time) && ns <= static_cast<double>(k_max_time))) {

@@ -47,6 +47,7 @@ done
 check_command aiots-backup.1.scd backup
 check_command aiots-diff.1.scd diff
 check_command aiots-sweep.1.scd sweep
+check_command aiots-deploy.1.scd deploy
 for sub in resume list show rm plan run-shard merge; do
   check_command aiots-sweep.1.scd sweep "$sub"
 done
@@ -91,7 +92,7 @@ for key in $("$AIOTS" --format csv config show | tail -n +2 | cut -d, -f1); do
 done
 
 # Every command is in the overview page and the completions.
-for cmd in "data import" "data list" "data show" "data export" "data rm" "data resample" indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume "risk status" metrics "journal verify" "journal compact" diff sweep "sweep resume" "sweep plan" "sweep run-shard" "sweep merge" logs doctor config help; do
+for cmd in "data import" "data list" "data show" "data export" "data rm" "data resample" indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume "risk status" metrics "journal verify" "journal compact" diff deploy sweep "sweep resume" "sweep plan" "sweep run-shard" "sweep merge" logs doctor config help; do
   checks=$((checks + 1))
   grep -qF -- "*$cmd" "$MAN/aiots.1.scd" || fail "aiots(1) lacks $cmd"
 done

@@ -1,0 +1,169 @@
+#include "deploy/check_mode.hpp"
+
+#include <cmath>
+#include <filesystem>
+
+#include "backtest/backtest_run.hpp"
+#include "commands/commands.hpp"
+#include "output/format.hpp"
+#include "sweep/result_json.hpp"
+#include "sweep/sweep_plan.hpp"
+
+namespace aiots::cli {
+namespace {
+
+std::string value_text(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    const auto comma = text.find(',', start);
+    out.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) return out;
+    start = comma + 1;
+  }
+}
+
+nlohmann::json gate_failure(std::string reason, nlohmann::json metrics = nullptr) {
+  return {{"passed", false}, {"reason", std::move(reason)}, {"metrics", std::move(metrics)}};
+}
+
+// gate.backtest: a real backtest of the strategy file, its metrics held to `require` (drawdowns
+// by size, as --where in aiots-sweep(1)).
+nlohmann::json run_backtest_gate(const Context& ctx, const nlohmann::json& args) {
+  BacktestSpec spec;
+  spec.strategy_path = args.at("strategy").get<std::string>();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(spec.strategy_path, ec)) {
+    return gate_failure("'" + spec.strategy_path + "' is not a strategy file (a gate backtests a .lua file)");
+  }
+  const nlohmann::json& data = args.at("data");
+  spec.data = data.is_string() ? split_commas(data.get<std::string>()) : data.get<std::vector<std::string>>();
+  if (args.contains("params")) {
+    for (const auto& [k, v] : args["params"].items()) spec.params[k] = value_text(v);
+  }
+  spec.from = args.value("from", std::string());
+  spec.to = args.value("to", std::string());
+  spec.timeframe = args.value("timeframe", std::string());
+  spec.cash = args.value("cash", 100'000.0);
+  spec.commission = args.value("commission", std::string("none"));
+  spec.slippage = args.value("slippage", std::string("none"));
+  auto limits = resolve_limits(ctx, {});
+  if (!limits) return gate_failure(limits.error().message);
+  spec.limits = std::move(*limits);
+  auto out = run_backtest(ctx, spec);
+  if (!out) return gate_failure(out.error().message);
+  const SweepMetrics metrics = metrics_from_json(out->result.at("metrics"));
+  nlohmann::json shown = metrics_to_json(metrics);
+  if (out->result.value("status", std::string()) != "completed") {
+    return gate_failure("the strategy stopped: " + out->result.value("error", std::string()), shown);
+  }
+  std::string failures;
+  if (args.contains("require")) {
+    for (const auto& [metric, condition] : args["require"].items()) {
+      auto where = parse_where(metric + condition.get<std::string>());
+      if (!where || where->size() != 1) {
+        return gate_failure("require." + metric + ": " + (where ? "one condition" : where.error().message), shown);
+      }
+      const SweepCondition& c = where->front();
+      const double v = ranked_metric(metrics, c.metric);
+      const bool ok = std::isfinite(v) && ((c.op == "<" && v < c.value) || (c.op == "<=" && v <= c.value) ||
+                                           (c.op == ">" && v > c.value) || (c.op == ">=" && v >= c.value) ||
+                                           (c.op == "=" && v == c.value) || (c.op == "!=" && v != c.value));
+      if (!ok) {
+        failures += (failures.empty() ? "" : "; ") + c.metric + " " + format_double(v) + " is not " + c.op + " " +
+                    format_double(c.value);
+      }
+    }
+  }
+  if (!failures.empty()) return gate_failure(failures, shown);
+  return {{"passed", true}, {"metrics", shown}, {"trades", metrics.trades}};
+}
+
+// The figures a passed gate was held to (or its headline ones).
+std::string gate_detail(const nlohmann::json& args, const nlohmann::json& result) {
+  std::vector<std::string> names;
+  if (args.contains("require")) {
+    for (const auto& [metric, condition] : args["require"].items()) names.push_back(metric == "return" ? "total_return" : metric);
+  }
+  if (names.empty()) names = {"sharpe", "total_return", "max_drawdown"};
+  names.push_back("trades");
+  std::string out;
+  for (const std::string& n : names) {
+    const auto it = result["metrics"].find(n);
+    if (it != result["metrics"].end()) out += (out.empty() ? "" : " ") + n + "=" + value_text(*it);
+  }
+  return out;
+}
+
+std::string planned_detail(const lua::PlaybookStep& s) {
+  const nlohmann::json& a = s.args;
+  if (s.kind == "shadow") {
+    return "would run " + value_text(a["strategy"]) + " beside " + value_text(a["alongside"]) + " for " +
+           value_text(a["bars"]) + " bars, its orders simulated";
+  }
+  if (s.kind == "compare") return "would compare " + value_text(a["a"]) + " with " + value_text(a["b"]);
+  if (s.kind == "canary") {
+    return "would trade " + value_text(a["strategy"]) + " with " + format_double(100 * a["capital"].get<double>()) +
+           "% of the capital for " + value_text(a["bars"]) + " bars";
+  }
+  if (s.kind == "promote") {
+    return "would swap " + value_text(a["from"]) + " for " + value_text(a["to"]) + ", positions " +
+           a.value("positions", std::string("hand-over"));
+  }
+  if (s.kind == "rollback") return "would hand everything back to " + value_text(a["to"]);
+  if (s.kind == "wait") {
+    return a.contains("bars") ? "would wait " + value_text(a["bars"]) + " bars"
+                              : "would wait " + value_text(a["seconds"]) + " s";
+  }
+  if (s.kind == "notify") return "would notify: " + value_text(a["text"]);
+  return "would run";
+}
+
+}  // namespace
+
+std::string step_summary(const nlohmann::json& args) {
+  std::string out;
+  for (const auto& [k, v] : args.items()) out += (out.empty() ? "" : " ") + k + "=" + value_text(v);
+  return out;
+}
+
+Expected<CheckReport> check_playbook(const Context& ctx, const std::string& path,
+                                     const std::map<std::string, std::string>& params) {
+  AIOTS_TRY_ASSIGN(playbook, lua::LuaPlaybook::load(path, params, lua::Limits{}));
+  CheckReport report;
+  report.playbook = playbook->name();
+  report.path = path;
+  report.params = nlohmann::json::object();
+  for (const auto& [k, v] : playbook->values()) report.params[k] = param_value_json(v);
+  nlohmann::json result = nullptr;
+  for (int number = 1;; ++number) {
+    auto step = playbook->next(result);
+    if (!step) {
+      report.status = "failed";
+      report.error = step.error().message;
+      break;
+    }
+    if (!*step) break;
+    CheckedStep checked;
+    checked.number = number;
+    checked.step = std::move(**step);
+    if (checked.step.kind == "gate.backtest") {
+      checked.result = run_backtest_gate(ctx, checked.step.args);
+      const bool passed = checked.result["passed"].get<bool>();
+      checked.outcome = passed ? "passed" : "failed";
+      checked.detail = passed ? gate_detail(checked.step.args, checked.result) : checked.result["reason"].get<std::string>();
+    } else {
+      checked.result = {{"planned", true}, {"passed", true}};
+      checked.outcome = "planned";
+      checked.detail = planned_detail(checked.step);
+    }
+    result = checked.result;
+    report.steps.push_back(std::move(checked));
+  }
+  report.log = playbook->log_lines();
+  return report;
+}
+
+}  // namespace aiots::cli
