@@ -54,11 +54,10 @@ step "$AIOTS" stress plugins/strategies/sma_crossover.lua --data MSFT -p qty=150
   --limit daily_loss_pct=0 --scenario gap:-20% --at 2001-05-01 || echo "(exit $?: breached, as expected)"
 
 echo
-echo "--- sweeps: a parameter grid over eight Dow stocks on every core, then walk-forward on TTRC"
-step "$AIOTS" -q data import --wide "$DATA/dowjones30_close.csv"
+echo "--- sweeps: a parameter grid over eight Dow stocks on every core (the file read once), then walk-forward on TTRC"
 step "$AIOTS" data import "$DATA/ttrc.csv"
-step "$AIOTS" sweep plugins/strategies/sma_crossover.lua --symbols MSFT,IBM,KO,GE,HD,AA,AXP,BA \
-  -g fast=5..30:5 -g slow=40..100:20 --where 'max_drawdown<=0.01' --top 5 --format table
+step "$AIOTS" sweep plugins/strategies/sma_crossover.lua --data "$DATA/dowjones30_close.csv" --wide \
+  --symbols IBM,KO,GE,HD,AA,AXP,BA,CAT -g fast=5..30:5 -g slow=40..100:20 --where 'max_drawdown<=0.01' --top 5 --format table
 step "$AIOTS" sweep plugins/strategies/sma_crossover.lua --data TTRC -g fast=5..20:5 -g slow=30,50 \
   --walk-forward train=4y,test=2y --format table
 step "$AIOTS" --format table sweep list
