@@ -71,12 +71,12 @@ bool has_type(lua_State* L, int index, FieldType t) {
 
 LuaPlaybook* playbook_of(lua_State* L) { return static_cast<LuaPlaybook*>(lua_touserdata(L, lua_upvalueindex(1))); }
 
-// Raises "file:line: KIND: what" at the playbook line that called the step.
-[[noreturn]] void step_error(lua_State* L, const std::string& kind, const std::string& what) {
+// Pushes "file:line: KIND: what" (the playbook line that called the step) for lua_error. The
+// caller raises it only once its C++ objects are gone: lua_error and lua_yieldk longjmp past
+// destructors.
+void push_step_error(lua_State* L, const std::string& kind, const std::string& what) {
   const std::string where = lua_location(L, nearest_lua_level(L));
   lua_pushstring(L, (where + kind + ": " + what).c_str());
-  lua_error(L);
-  std::abort();  // not reached: lua_error does not return
 }
 
 bool is_condition(const std::string& text) {
@@ -91,9 +91,12 @@ bool is_condition(const std::string& text) {
 }
 
 // Checks the argument table of a step against its schema; the checked fields as JSON.
-nlohmann::json checked_args(lua_State* L, const StepSchema& schema) {
+std::optional<nlohmann::json> checked_args(lua_State* L, const StepSchema& schema) {
   const std::string kind = schema.kind;
-  if (lua_gettop(L) != 1 || !lua_istable(L, 1)) step_error(L, kind, "takes one table, as in " + kind + "{...}");
+  if (lua_gettop(L) != 1 || !lua_istable(L, 1)) {
+    push_step_error(L, kind, "takes one table, as in " + kind + "{...}");
+    return std::nullopt;
+  }
   lua_pushnil(L);
   while (lua_next(L, 1) != 0) {
     lua_pop(L, 1);
@@ -106,78 +109,119 @@ nlohmann::json checked_args(lua_State* L, const StepSchema& schema) {
       std::string fields;
       for (const Field& f : schema.fields) fields += (fields.empty() ? "" : ", ") + std::string(f.name);
       const std::string key = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1);
-      step_error(L, kind, "unknown field '" + key + "' (fields: " + fields + ")");
+      push_step_error(L, kind, "unknown field '" + key + "' (fields: " + fields + ")");
+      return std::nullopt;
     }
   }
   for (const Field& f : schema.fields) {
-    lua_getfield(L, 1, f.name);
+    lua_pushstring(L, f.name);
+    lua_rawget(L, 1);  // raw: a metatable's __index must not run (or raise) here
     if (lua_isnil(L, -1)) {
-      if (f.required) step_error(L, kind, std::string("needs '") + f.name + "'");
+      if (f.required) {
+        push_step_error(L, kind, std::string("needs '") + f.name + "'");
+        return std::nullopt;
+      }
     } else if (!has_type(L, -1, f.type)) {
-      step_error(L, kind, std::string("'") + f.name + "' must be " + type_name(f.type) + " (got " + luaL_typename(L, -1) + ")");
+      push_step_error(L, kind, std::string("'") + f.name + "' must be " + type_name(f.type) + " (got " +
+                                   luaL_typename(L, -1) + ")");
+      return std::nullopt;
     }
     lua_pop(L, 1);
   }
   auto json = to_json(L, 1, kind);
-  if (!json) step_error(L, kind, json.error().message);
+  if (!json) {
+    push_step_error(L, kind, json.error().message);
+    return std::nullopt;
+  }
   nlohmann::json args = std::move(*json);
   // What the types cannot say.
   for (const char* key : {"bars"}) {
-    if (args.contains(key) && args[key].get<std::int64_t>() <= 0) step_error(L, kind, "'bars' must be positive");
+    if (args.contains(key) && args[key].get<std::int64_t>() <= 0) {
+      push_step_error(L, kind, "'bars' must be positive");
+      return std::nullopt;
+    }
   }
   if (kind == "wait" && args.contains("bars") == args.contains("seconds")) {
-    step_error(L, kind, "takes bars=N or seconds=S (one of them)");
+    push_step_error(L, kind, "takes bars=N or seconds=S (one of them)");
+    return std::nullopt;
   }
-  if (args.contains("seconds") && !(args["seconds"].get<double>() > 0)) step_error(L, kind, "'seconds' must be positive");
+  if (args.contains("seconds") && !(args["seconds"].get<double>() > 0)) {
+    push_step_error(L, kind, "'seconds' must be positive");
+    return std::nullopt;
+  }
   if (args.contains("capital")) {
     const double c = args["capital"].get<double>();
-    if (!(c > 0 && c <= 1)) step_error(L, kind, "'capital' is a fraction of the account, above 0 and at most 1");
+    if (!(c > 0 && c <= 1)) {
+      push_step_error(L, kind, "'capital' is a fraction of the account, above 0 and at most 1");
+      return std::nullopt;
+    }
   }
   if (args.contains("positions") && args["positions"] != "hand-over" && args["positions"] != "flatten") {
-    step_error(L, kind, "'positions' is 'hand-over' or 'flatten'");
+    push_step_error(L, kind, "'positions' is 'hand-over' or 'flatten'");
+    return std::nullopt;
   }
   if (args.contains("require")) {
-    if (!args["require"].is_object()) step_error(L, kind, "'require' maps metrics to conditions, e.g. {sharpe='>=1.0'}");
+    if (!args["require"].is_object()) {
+      push_step_error(L, kind, "'require' maps metrics to conditions, e.g. {sharpe='>=1.0'}");
+      return std::nullopt;
+    }
     for (const auto& [metric, condition] : args["require"].items()) {
       if (!condition.is_string() || !is_condition(condition.get<std::string>())) {
-        step_error(L, kind, "require." + metric + " must be a condition such as '>=1.0' or '<=0.15'");
+        push_step_error(L, kind, "require." + metric + " must be a condition such as '>=1.0' or '<=0.15'");
+        return std::nullopt;
       }
     }
   }
   if (args.contains("data") && args["data"].is_array()) {
     for (const auto& d : args["data"]) {
-      if (!d.is_string()) step_error(L, kind, "'data' must be a string or a list of strings");
+      if (!d.is_string()) {
+        push_step_error(L, kind, "'data' must be a string or a list of strings");
+        return std::nullopt;
+      }
     }
   }
   return args;
 }
 
+// True (the failure pushed) when the result on the stack top says the step failed.
+bool push_failure(lua_State* L, const StepSchema& schema) {
+  if (!lua_istable(L, -1)) return false;
+  lua_getfield(L, -1, "passed");  // a table push_json made: no metatable
+  const bool failed = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  if (!failed) return false;
+  lua_getfield(L, -1, "reason");
+  const std::string reason = lua_isstring(L, -1) ? lua_tostring(L, -1) : "its requirements were not met";
+  lua_pop(L, 1);
+  push_step_error(L, schema.kind, "failed: " + reason);
+  return true;
+}
+
 // After the executor resumed the step with its result (on the stack top): a failed gate or
 // canary fails here, at the playbook's line; otherwise the result is the step's value.
 int step_continue(lua_State* L, int /*status*/, lua_KContext ctx) {
-  const StepSchema& schema = schemas()[static_cast<std::size_t>(ctx)];
-  if (lua_istable(L, -1)) {
-    lua_getfield(L, -1, "passed");
-    const bool failed = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    if (failed) {
-      lua_getfield(L, -1, "reason");
-      const std::string reason = lua_isstring(L, -1) ? lua_tostring(L, -1) : "its requirements were not met";
-      lua_pop(L, 1);
-      step_error(L, schema.kind, "failed: " + reason);
-    }
-  }
+  if (push_failure(L, schemas()[static_cast<std::size_t>(ctx)])) return lua_error(L);
   return 1;
 }
 
-int step_call(lua_State* L) {
-  LuaPlaybook* playbook = playbook_of(L);
-  const auto index = static_cast<std::size_t>(lua_tointeger(L, lua_upvalueindex(2)));
+// Checks the call and hands the step to the playbook; false with the error pushed. Every C++
+// object lives in here: the caller then raises or yields, both of which longjmp.
+bool prepare_step(lua_State* L, std::size_t index) {
   const StepSchema& schema = schemas()[index];
-  if (!lua_isyieldable(L)) step_error(L, schema.kind, "steps run inside run(p), not while the file loads");
-  nlohmann::json args = checked_args(L, schema);
-  playbook->set_pending(PlaybookStep{schema.kind, std::move(args), lua_location(L, nearest_lua_level(L))});
+  if (!lua_isyieldable(L)) {
+    push_step_error(L, schema.kind, "steps run inside run(p), not while the file loads");
+    return false;
+  }
+  auto args = checked_args(L, schema);
+  if (!args) return false;
+  playbook_of(L)->set_pending(PlaybookStep{schema.kind, std::move(*args), lua_location(L, nearest_lua_level(L))});
   lua_settop(L, 0);
+  return true;
+}
+
+int step_call(lua_State* L) {
+  const auto index = static_cast<std::size_t>(lua_tointeger(L, lua_upvalueindex(2)));
+  if (!prepare_step(L, index)) return lua_error(L);
   return lua_yieldk(L, 0, static_cast<lua_KContext>(index), step_continue);
 }
 
