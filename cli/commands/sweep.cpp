@@ -2,7 +2,6 @@
 // list/show/rm/resume, and plan/run-shard/merge for Slurm job arrays (sweep_shards.cpp).
 #include <chrono>
 #include <iostream>
-#include <thread>
 
 #include "commands/commands.hpp"
 #include "sweep/sweep_lock.hpp"
@@ -26,13 +25,6 @@ struct SweepCommand {
   bool where_given = false;
 };
 
-unsigned default_jobs() { return std::max(1u, std::thread::hardware_concurrency()); }
-
-// --jobs as given (0: one per core), within what a machine can run.
-Expected<unsigned> jobs_of(unsigned jobs) {
-  if (jobs > 1024) return usage_error("--jobs must be at most 1024");
-  return jobs ? jobs : default_jobs();
-}
 
 Expected<ReportOptions> report_options(const SweepCommand& o) {
   ReportOptions r;
@@ -90,7 +82,7 @@ Expected<void> run_sweep_command(const Context& ctx, SweepCommand& o) {
   const auto start = std::chrono::steady_clock::now();
   AIOTS_TRY_ASSIGN(prepared, prepare_sweep(ctx, std::move(definition), false));
   const double load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  AIOTS_TRY_ASSIGN(jobs, jobs_of(o.jobs));
+  AIOTS_TRY_ASSIGN(jobs, sweep_jobs(o.jobs));
   if (o.estimate) return run_estimate(ctx, prepared, jobs, load_seconds);
   AIOTS_TRY_ASSIGN(id, execute_sweep(ctx, prepared, std::nullopt, jobs, progress));
   return report(ctx, id, {});
@@ -111,7 +103,7 @@ Expected<void> run_resume(const Context& ctx, SweepCommand& o) {
   if (prepared.plan.definition().digest() != row.digest) {
     return data_error("sweep " + std::to_string(o.id) + " no longer plans the same runs (was it made by another aiots version?)");
   }
-  AIOTS_TRY_ASSIGN(jobs, jobs_of(o.jobs));
+  AIOTS_TRY_ASSIGN(jobs, sweep_jobs(o.jobs));
   AIOTS_TRY(execute_sweep(ctx, prepared, o.id, jobs, progress));
   return report(ctx, o.id, {});
 }

@@ -8,22 +8,12 @@
 #include "output/format.hpp"
 #include "sweep/result_json.hpp"
 #include "sweep/sweep_plan.hpp"
+#include "util/text_fields.hpp"
 
 namespace aiots::cli {
 namespace {
 
 std::string value_text(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
-
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (true) {
-    const auto comma = text.find(',', start);
-    out.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (comma == std::string::npos) return out;
-    start = comma + 1;
-  }
-}
 
 nlohmann::json gate_failure(std::string reason, nlohmann::json metrics = nullptr) {
   return {{"passed", false}, {"reason", std::move(reason)}, {"metrics", std::move(metrics)}};
@@ -39,7 +29,7 @@ nlohmann::json run_backtest_gate(const Context& ctx, const nlohmann::json& args)
     return gate_failure("'" + spec.strategy_path + "' is not a strategy file (a gate backtests a .lua file)");
   }
   const nlohmann::json& data = args.at("data");
-  spec.data = data.is_string() ? split_commas(data.get<std::string>()) : data.get<std::vector<std::string>>();
+  spec.data = data.is_string() ? split_fields(data.get<std::string>(), ',') : data.get<std::vector<std::string>>();
   if (args.contains("params")) {
     for (const auto& [k, v] : args["params"].items()) spec.params[k] = value_text(v);
   }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "util/parse_number.hpp"
+#include "util/text_fields.hpp"
 #include "util/quote_value.hpp"
 
 namespace aiots::cli {
@@ -35,18 +36,6 @@ int decimals_of(std::string_view text) {
   const auto dot = text.find('.');
   if (dot == std::string_view::npos || text.find_first_of("eE") != std::string_view::npos) return 0;
   return static_cast<int>(text.size() - dot - 1);
-}
-
-std::vector<std::string> split(const std::string& text, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (true) {
-    const auto at = text.find(sep, start);
-    out.push_back(text.substr(start, at == std::string::npos ? std::string::npos : at - start));
-    if (at == std::string::npos) break;
-    start = at + 1;
-  }
-  return out;
 }
 
 // SplitMix64: 64 well-mixed bits from any 64; the same on every machine and standard library.
@@ -88,7 +77,7 @@ Expected<GridAxis> GridAxis::parse(const std::string& item, const std::vector<lu
   }
   const auto dots = spec.find("..");
   if (dots == std::string::npos) {
-    for (const std::string& text : split(spec, ',')) {
+    for (const std::string& text : split_fields(spec, ',')) {
       AIOTS_TRY_ASSIGN(v, checked_value(declared, *decl, text, plugin, item));
       axis.m_values.push_back(std::move(v));
     }

@@ -7,15 +7,12 @@
 #include "util/parse_number.hpp"
 #include "util/quote_value.hpp"
 #include "util/sha256.hpp"
+#include "util/text_fields.hpp"
 
 namespace aiots::cli {
 namespace {
 
-std::string trim(std::string s) {
-  const auto b = s.find_first_not_of(" \t");
-  const auto e = s.find_last_not_of(" \t");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
+std::string trim(std::string_view s) { return std::string(trim_blanks(s)); }
 
 nlohmann::json where_json(const std::vector<SweepCondition>& where) {
   nlohmann::json out = nlohmann::json::array();

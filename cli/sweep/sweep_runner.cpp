@@ -65,6 +65,11 @@ private:
 
 }  // namespace
 
+Expected<unsigned> sweep_jobs(unsigned requested) {
+  if (requested > 1024) return usage_error("--jobs must be at most 1024");
+  return requested ? requested : std::max(1u, std::thread::hardware_concurrency());
+}
+
 SweepResultRow run_sweep_task(const Context& ctx, const SweepPlan& plan, const BarLibrary& bars, const SweepTask& task,
                               std::optional<std::uint64_t> chosen) {
   SweepResultRow row = plan.row(task, chosen);

@@ -28,6 +28,9 @@ struct SweepWork {
 Expected<void> run_sweep_tasks(const Context& ctx, const SweepPlan& plan, const BarLibrary& bars, const SweepWork& work,
                                unsigned jobs, const std::function<Expected<void>(const SweepResultRow&, double)>& store);
 
+// The worker count of --jobs: as given, 0 for one per core; a usage error above 1024.
+Expected<unsigned> sweep_jobs(unsigned requested);
+
 // Runs one task on this thread (for --estimate and tests).
 SweepResultRow run_sweep_task(const Context& ctx, const SweepPlan& plan, const BarLibrary& bars, const SweepTask& task,
                               std::optional<std::uint64_t> chosen);

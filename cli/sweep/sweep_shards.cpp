@@ -10,7 +10,6 @@
 #include <iostream>
 #include <sstream>
 #include <sys/file.h>
-#include <thread>
 #include <unistd.h>
 
 #include "commands/commands.hpp"
@@ -209,7 +208,7 @@ Expected<void> run_shard(const Context& ctx, const ShardOptions& o) {
     return usage_error("--shard must be 0 to " + std::to_string(plan.shards - 1) + " for " + o.dir);
   }
   AIOTS_TRY_ASSIGN(progress, parse_progress(o.progress));
-  if (o.jobs > 1024) return usage_error("--jobs must be at most 1024");
+  AIOTS_TRY_ASSIGN(jobs, sweep_jobs(o.jobs));
   AIOTS_TRY_ASSIGN(bars, plan_bars(o.dir, plan));
   AIOTS_TRY_ASSIGN(prepared, prepare_sweep(ctx, plan.definition, true, std::move(bars)));
   const std::string path = results_path(o.dir, o.shard);
@@ -236,7 +235,7 @@ Expected<void> run_shard(const Context& ctx, const ShardOptions& o) {
   work.end = total;
   const std::uint64_t shards = plan.shards, shard = static_cast<std::uint64_t>(o.shard);
   work.wanted = [&done, shards, shard](std::uint64_t t) { return t % shards == shard && !done[t]; };
-  AIOTS_TRY(run_sweep_tasks(ctx, prepared.plan, prepared.bars, work, o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency()),
+  AIOTS_TRY(run_sweep_tasks(ctx, prepared.plan, prepared.bars, work, jobs,
                             [&](const SweepResultRow& row, double seconds) -> Expected<void> {
                               const std::string line = row_to_json(row).dump() + "\n";
                               if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()) ||

@@ -20,7 +20,7 @@ Expected<CalendarSpan> parse_span(const std::string& key, const std::string& tex
   return span;
 }
 
-Timestamp day_start(Timestamp t) { return (t >= 0 ? t : t - k_ns_per_day + 1) / k_ns_per_day * k_ns_per_day; }
+Timestamp day_start(Timestamp t) { return day_number(t) * k_ns_per_day; }
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "marketdata/csv_table.hpp"
 
+#include "util/text_fields.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -8,15 +10,6 @@
 #include "util/quote_value.hpp"
 
 namespace aiots {
-namespace {
-
-std::string_view trim_blanks(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 std::string normalise_header(std::string_view name) {
   std::string out;
