@@ -137,7 +137,12 @@ _aiots() {
       else COMPREPLY=($(compgen -W "--strategy --from --to --window --archive $global_opts" -- "$cur")); fi
       return ;;
     deploy)
-      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--dry-run -p --param $global_opts" -- "$cur"))
+      case $sub in
+        history) COMPREPLY=($(compgen -W "--limit $global_opts" -- "$cur")); return ;;
+        status|watch|abort|show) COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
+      esac
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--dry-run --wait -p --param $global_opts" -- "$cur"))
+      elif [[ -z $sub ]]; then COMPREPLY=($(compgen -W "status watch abort history show" -- "$cur") $(compgen -f -X '!*.lua' -- "$cur") $(compgen -d -- "$cur"))
       else COMPREPLY=($(compgen -f -X '!*.lua' -- "$cur") $(compgen -d -- "$cur")); fi
       return ;;
     sweep)

@@ -296,6 +296,10 @@ complete -c aiots -n '__fish_seen_subcommand_from sweep' -l shard -x -d 'Shard n
 complete -c aiots -n '__fish_seen_subcommand_from sweep' -l wide -d 'One close column per symbol'
 complete -c aiots -n '__fish_seen_subcommand_from sweep' -l estimate -d 'Estimate the time and run nothing'
 # deploy
-complete -c aiots -n __fish_use_subcommand -a deploy -d 'Check a deployment playbook'
+complete -c aiots -n __fish_use_subcommand -a deploy -d 'Roll out a strategy version with a playbook'
 complete -c aiots -n '__fish_seen_subcommand_from deploy' -l dry-run -d 'Check mode: gates run, live steps planned'
+complete -c aiots -n '__fish_seen_subcommand_from deploy' -l wait -d 'Follow the deployment to its end'
 complete -c aiots -n '__fish_seen_subcommand_from deploy' -s p -l param -x -d 'Playbook parameter name=value'
+complete -c aiots -n '__fish_seen_subcommand_from deploy; and not __fish_seen_subcommand_from status watch abort history show' -a 'status watch abort history show'
+complete -c aiots -n '__fish_seen_subcommand_from deploy; and __fish_seen_subcommand_from history' -l limit -x -d 'How many deployments'
+

@@ -141,6 +141,7 @@ int main(int argc, char** argv) {
     io.stop();
   };
   server.on_stop_request = shutdown;
+  server.config_path = std::filesystem::exists(config_path) ? config_path : std::string();
   server.on_reload_config = [&]() -> aiots::Expected<nlohmann::json> {
     logger.reopen();
     if (!std::filesystem::exists(config_path)) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The aiots tour on bundled real data, in a throw-away store: import, inspect, resample,
 # indicators, a backtest with its HTML report, the run record, then the daemon: paper trading
-# on a replay, positions and P&L, the risk view and the kill switch, the journal check. Run through `make demo`.
+# on a replay, positions and P&L, the risk view and the kill switch, the journal check, and a
+# canary deployment of a new strategy version. Run through `make demo`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 AIOTS=${AIOTS_BIN:-build/cli/aiots}
@@ -100,6 +101,33 @@ step "$AIOTS" journal stats
 step "$AIOTS" journal compact --before 2001-06-01
 step "$AIOTS" daemon start
 step "$AIOTS" journal verify --archive "$XDG_DATA_HOME/aiots/journal-archive.db"
+step "$AIOTS" daemon stop
+
+echo
+echo "--- a deployment: version 2 of a running strategy, gated, shadowed, canaried, then promoted"
+echo "(a second daemon with a journal of its own, on the same store: live trades MSFT with fast=5, slow=12)"
+export XDG_DATA_HOME="$store_dir/data2" XDG_RUNTIME_DIR="$store_dir/run2"
+sed 's/version = "1.0"/version = "2.0"/' plugins/strategies/sma_crossover.lua > "$store_dir/sma_v2.lua"
+step "$AIOTS" daemon start
+step "$AIOTS" strategy load plugins/strategies/sma_crossover.lua --symbols MSFT --name live -p fast=5 -p slow=12
+step "$AIOTS" feed replay MSFT --speed max --to 2000-12-29
+echo "(aiotsd runs the playbook; its gate backtests in a child process, then the shadow counts bars)"
+step "$AIOTS" deploy plugins/playbooks/canary_promote.lua -p old=live -p new="$store_dir/sma_v2.lua" \
+  -p fast=5 -p slow=12 -p min_sharpe=-1 -p max_drawdown=0.2 -p canary_drawdown=0.05
+for _ in $(seq 1 100); do
+  "$AIOTS" --json deploy status | grep -q '"waiting": "gate"' || break
+  sleep 0.1
+done
+step "$AIOTS" deploy status
+step "$AIOTS" --format table strategy list
+echo "(the next bars drive the shadow, the comparison, the canary and the promotion)"
+step "$AIOTS" feed replay MSFT --speed max --from 2001-01-02 --to 2001-04-30
+step "$AIOTS" --format table deploy show 1
+echo "(live now runs version 2 and kept the position version 1 had opened)"
+step "$AIOTS" --format table strategy list
+step "$AIOTS" --format table positions
+step "$AIOTS" --format table deploy history
+step "$AIOTS" journal verify
 step "$AIOTS" daemon stop
 echo
 echo "HTML report of the MSFT backtest: $report"

@@ -102,7 +102,7 @@ void setup_live_views(CLI::App& app, Context& ctx) {
 
   auto topics = std::make_shared<std::vector<std::string>>();
   CLI::App* watch = app.add_subcommand("watch", "Print one line per event in aiotsd as it happens (--json: JSON lines)");
-  watch->add_option("--topics", *topics, "orders, fills, signals, plugins, risk, feed, state (default: all)")->delimiter(',');
+  watch->add_option("--topics", *topics, "orders, fills, signals, plugins, risk, feed, state, deploy (default: all)")->delimiter(',');
   watch->callback([&ctx, topics] {
     ctx.command_name = "watch";
     ctx.action = [&ctx, topics]() -> Expected<void> {

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "backtest/backtest_run.hpp"
+#include "engine/metrics/condition.hpp"
 #include "commands/commands.hpp"
 #include "output/format.hpp"
 #include "sweep/result_json.hpp"
@@ -19,8 +20,8 @@ nlohmann::json gate_failure(std::string reason, nlohmann::json metrics = nullptr
   return {{"passed", false}, {"reason", std::move(reason)}, {"metrics", std::move(metrics)}};
 }
 
-// gate.backtest: a real backtest of the strategy file, its metrics held to `require` (drawdowns
-// by size, as --where in aiots-sweep(1)).
+}  // namespace
+
 nlohmann::json run_backtest_gate(const Context& ctx, const nlohmann::json& args) {
   BacktestSpec spec;
   spec.strategy_path = args.at("strategy").get<std::string>();
@@ -52,18 +53,14 @@ nlohmann::json run_backtest_gate(const Context& ctx, const nlohmann::json& args)
   std::string failures;
   if (args.contains("require")) {
     for (const auto& [metric, condition] : args["require"].items()) {
-      auto where = parse_where(metric + condition.get<std::string>());
-      if (!where || where->size() != 1) {
-        return gate_failure("require." + metric + ": " + (where ? "one condition" : where.error().message), shown);
-      }
-      const SweepCondition& c = where->front();
-      const double v = ranked_metric(metrics, c.metric);
-      const bool ok = std::isfinite(v) && ((c.op == "<" && v < c.value) || (c.op == "<=" && v <= c.value) ||
-                                           (c.op == ">" && v > c.value) || (c.op == ">=" && v >= c.value) ||
-                                           (c.op == "=" && v == c.value) || (c.op == "!=" && v != c.value));
-      if (!ok) {
-        failures += (failures.empty() ? "" : "; ") + c.metric + " " + format_double(v) + " is not " + c.op + " " +
-                    format_double(c.value);
+      // The playbook checked each condition; the metric names are checked here.
+      auto name = parse_rank(metric);
+      const auto c = parse_condition(condition.get<std::string>());
+      if (!name || !c) return gate_failure("require." + metric + ": " + (name ? "not a condition" : name.error().message), shown);
+      const double v = ranked_metric(metrics, *name);
+      if (!c->holds(v)) {
+        failures += (failures.empty() ? "" : "; ") + *name + " " + format_double(v) + " is not " + c->op + " " +
+                    format_double(c->value);
       }
     }
   }
@@ -71,21 +68,7 @@ nlohmann::json run_backtest_gate(const Context& ctx, const nlohmann::json& args)
   return {{"passed", true}, {"metrics", shown}, {"trades", metrics.trades}};
 }
 
-// The figures a passed gate was held to (or its headline ones).
-std::string gate_detail(const nlohmann::json& args, const nlohmann::json& result) {
-  std::vector<std::string> names;
-  if (args.contains("require")) {
-    for (const auto& [metric, condition] : args["require"].items()) names.push_back(metric == "return" ? "total_return" : metric);
-  }
-  if (names.empty()) names = {"sharpe", "total_return", "max_drawdown"};
-  names.push_back("trades");
-  std::string out;
-  for (const std::string& n : names) {
-    const auto it = result["metrics"].find(n);
-    if (it != result["metrics"].end()) out += (out.empty() ? "" : " ") + n + "=" + value_text(*it);
-  }
-  return out;
-}
+namespace {
 
 std::string planned_detail(const lua::PlaybookStep& s) {
   const nlohmann::json& a = s.args;
@@ -143,7 +126,7 @@ Expected<CheckReport> check_playbook(const Context& ctx, const std::string& path
       checked.result = run_backtest_gate(ctx, checked.step.args);
       const bool passed = checked.result["passed"].get<bool>();
       checked.outcome = passed ? "passed" : "failed";
-      checked.detail = passed ? gate_detail(checked.step.args, checked.result) : checked.result["reason"].get<std::string>();
+      checked.detail = lua::gate_summary(checked.step.args, checked.result);
     } else {
       checked.result = {{"planned", true}, {"passed", true}};
       checked.outcome = "planned";

@@ -38,6 +38,11 @@ struct CheckReport {
 Expected<CheckReport> check_playbook(const Context& ctx, const std::string& path,
                                      const std::map<std::string, std::string>& params);
 
+// gate.backtest: a real backtest of the strategy file (args as the playbook gave them), its
+// metrics held to `require` (drawdowns by size, as --where in aiots-sweep(1)). Never an error:
+// {passed, reason, metrics}. aiotsd runs it through `aiots deploy gate ARGS`.
+nlohmann::json run_backtest_gate(const Context& ctx, const nlohmann::json& args);
+
 // A step's arguments in one line: key=value pairs, tables as JSON.
 std::string step_summary(const nlohmann::json& args);
 

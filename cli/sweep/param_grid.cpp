@@ -54,13 +54,6 @@ std::uint64_t below(std::uint64_t bits, std::uint64_t n) {
 
 }  // namespace
 
-nlohmann::json param_value_json(const lua::ParamValue& v) {
-  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
-  if (const auto* d = std::get_if<double>(&v)) return *d;
-  if (const auto* s = std::get_if<std::string>(&v)) return *s;
-  return std::get<bool>(v);
-}
-
 Expected<GridAxis> GridAxis::parse(const std::string& item, const std::vector<lua::ParamDecl>& declared,
                                    const std::string& plugin) {
   const auto eq = item.find('=');

@@ -61,6 +61,6 @@ private:
 };
 
 // A JSON value of a parameter (numbers as numbers, flags as booleans).
-nlohmann::json param_value_json(const lua::ParamValue& v);
+using lua::param_value_json;
 
 }  // namespace aiots::cli

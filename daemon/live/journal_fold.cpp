@@ -67,6 +67,14 @@ Expected<void> JournalFold::apply(std::string_view kind, const std::string& stra
       m_strategies[strategy] = strategy_from_loaded(data, strategy);
     } else if (kind == "strategy.unloaded") {
       m_strategies.erase(strategy);
+    } else if (kind == "strategy.promoted") {
+      const auto promoted = m_strategies.find(strategy);
+      if (promoted == m_strategies.end()) return data_error("journal: promotion of unknown strategy " + strategy);
+      for (const char* key : {"file", "sha256", "params"}) promoted->second.loaded[key] = data.at(key);
+    }
+    if (kind.starts_with("deploy.") || kind == "strategy.promoted" ||
+        (kind == "strategy.loaded" && data.contains("deployment"))) {
+      apply_deploy_record(kind, strategy, data);
     } else if (kind == "risk.rule_loaded") {
       m_rules.push_back(Rule{data.at("name"), data.at("file"), data.value("sha256", ""),
                              data.value("params", std::map<std::string, std::string>{})});
@@ -149,6 +157,61 @@ Expected<void> JournalFold::apply_fill(Strategy& s, const nlohmann::json& data) 
   return {};
 }
 
+void JournalFold::apply_deploy_record(std::string_view kind, const std::string& strategy, const nlohmann::json& data) {
+  const std::int64_t id = data.at("deployment").get<std::int64_t>();
+  if (kind == "deploy.started") {
+    nlohmann::json d = data;
+    d["status"] = "running";
+    d["error"] = "";
+    d["steps"] = nlohmann::json::array();
+    d["promotions"] = nlohmann::json::array();
+    d["strategies"] = nlohmann::json::array();
+    m_deployments[id] = std::move(d);
+    while (m_deployments.size() > k_max_deployments) m_deployments.erase(m_deployments.begin());
+    return;
+  }
+  const auto it = m_deployments.find(id);
+  if (it == m_deployments.end()) return;  // older than the ones kept
+  nlohmann::json& d = it->second;
+  if (kind == "deploy.step") {
+    nlohmann::json step = data;
+    step.erase("deployment");
+    step.erase("step_kind");
+    step["kind"] = data.at("step_kind");
+    step["outcome"] = "running";
+    d["steps"].push_back(std::move(step));
+    // A playbook that loops (wait{bars = 1} forever) must not grow the checkpoint without end.
+    if (d["steps"].size() > k_max_deployment_steps) {
+      d["steps"].erase(d["steps"].begin());
+      d["steps_dropped"] = d.value("steps_dropped", 0) + 1;
+    }
+  } else if (kind == "deploy.step_done") {
+    for (nlohmann::json& step : d["steps"]) {
+      if (step.at("step") != data.at("step")) continue;
+      for (const char* key : {"outcome", "detail", "result"}) step[key] = data.at(key);
+      step["finished"] = data.value("finished", "");
+    }
+  } else if (kind == "deploy.print") {
+    if (!d.contains("log")) d["log"] = nlohmann::json::array();
+    if (d["log"].size() < 200) d["log"].push_back(data.value("text", ""));
+  } else if (kind == "deploy.finished") {
+    d["status"] = data.at("status");
+    d["error"] = data.value("error", "");
+    d["finished"] = data.value("finished", "");
+  } else if (kind == "strategy.loaded") {
+    d["strategies"].push_back(strategy);
+  } else if (kind == "strategy.promoted" && data.value("undo", false)) {
+    for (auto p = d["promotions"].rbegin(); p != d["promotions"].rend(); ++p) {
+      if ((*p)["slot"] == strategy && !(*p)["undone"].get<bool>()) {
+        (*p)["undone"] = true;
+        break;
+      }
+    }
+  } else if (kind == "strategy.promoted") {
+    d["promotions"].push_back({{"slot", strategy}, {"previous", data.at("previous")}, {"undone", false}});
+  }
+}
+
 nlohmann::json JournalFold::to_json() const {
   nlohmann::json strategies = nlohmann::json::object();
   for (const auto& [name, s] : m_strategies) {
@@ -177,6 +240,8 @@ nlohmann::json JournalFold::to_json() const {
   }
   nlohmann::json rules = nlohmann::json::array();
   for (const Rule& r : m_rules) rules.push_back({{"name", r.name}, {"file", r.file}, {"sha256", r.sha256}, {"params", r.params}});
+  nlohmann::json deployments = nlohmann::json::array();
+  for (const auto& [id, d] : m_deployments) deployments.push_back(d);
   nlohmann::json accounts = nlohmann::json::object();
   for (const auto& [name, a] : m_accounts) accounts[name] = {{"state", a.state}, {"code", a.code}, {"day", a.day}};
   return {{"version", k_version},
@@ -186,7 +251,8 @@ nlohmann::json JournalFold::to_json() const {
           {"rules", rules},
           {"accounts", accounts},
           {"feed", {{"open", m_feed.open}, {"params", m_feed.params}, {"after", m_feed.after ? nlohmann::json(*m_feed.after) : nlohmann::json(nullptr)}}},
-          {"strategies", strategies}};
+          {"strategies", strategies},
+          {"deployments", deployments}};
 }
 
 Expected<JournalFold> JournalFold::from_json(const nlohmann::json& j) {
@@ -208,6 +274,10 @@ Expected<JournalFold> JournalFold::from_json(const nlohmann::json& j) {
     field = "accounts";
     for (const auto& [name, a] : j.at("accounts").items()) {
       f.m_accounts[name] = AccountMark{a.at("state"), a.at("code"), a.at("day")};
+    }
+    field = "deployments";
+    if (j.contains("deployments")) {  // checkpoints from before deployments have none
+      for (const auto& d : j.at("deployments")) f.m_deployments[d.at("deployment").get<std::int64_t>()] = d;
     }
     field = "feed";
     const auto& feed = j.at("feed");

@@ -73,18 +73,27 @@ public:
   const std::map<std::string, AccountMark>& accounts() const { return m_accounts; }
   const Feed& feed() const { return m_feed; }
   bool halted() const { return m_halted; }
+  // Deployments by id (the newest k_max_deployments): what aiots deploy history and show print,
+  // and what a restart undoes of one that was running. Each: id, playbook, file, sha256, params,
+  // user, started, status, error, finished, steps[], promotions[] ({slot, previous, undone}),
+  // strategies[] (its shadows and canaries).
+  static constexpr std::size_t k_max_deployments = 1000;
+  static constexpr std::size_t k_max_deployment_steps = 1000;  // the newest; older ones counted in steps_dropped
+  const std::map<std::int64_t, nlohmann::json>& deployments() const { return m_deployments; }
   const std::string& halt_reason() const { return m_halt_reason; }
 
 private:
   Expected<void> apply_strategy_record(std::string_view kind, Strategy& s, const nlohmann::json& data);
   Expected<void> apply_order(Strategy& s, const nlohmann::json& data);
   Expected<void> apply_fill(Strategy& s, const nlohmann::json& data);
+  void apply_deploy_record(std::string_view kind, const std::string& strategy, const nlohmann::json& data);
 
   std::int64_t m_records = 0;
   std::map<std::string, Strategy> m_strategies;
   std::vector<Rule> m_rules;
   std::map<std::string, AccountMark> m_accounts;
   Feed m_feed;
+  std::map<std::int64_t, nlohmann::json> m_deployments;
   bool m_halted = false;
   std::string m_halt_reason;
 };

@@ -58,15 +58,31 @@ void StrategySlot::on_order_event(const OrderEvent& event, const Order& order) {
                               {"code", std::string(risk::code_of(event.reason))},
                               {"reason", event.reason}});
   }
+  if (watch && event.kind == OrderEventKind::Submitted) {
+    watch->decisions.push_back(format_time(event.ts) + " " + names()[static_cast<std::size_t>(order.request.symbol)] + " " +
+                               std::string(to_string(order.request.side)) + " order");
+  }
   auto data = encode_order_event(event, order, names());
   runtime->record(event.ts, "order", name, std::move(data), "orders");
 }
 
 void StrategySlot::on_fill(const Fill& fill) {
+  if (watch) {
+    // Against the last price before the fill (the close the order was decided on).
+    const double before = engine->portfolio().last_price(fill.symbol);
+    if (before > 0) {
+      const double sign = fill.side == Side::Buy ? 1.0 : -1.0;
+      watch->slippage_bps_sum += sign * (fill.price - before) / before * 1e4;
+      ++watch->fills;
+    }
+  }
   runtime->record(fill.ts, "fill", name, encode_fill(fill, names()), "fills");
 }
 
 void StrategySlot::on_signal(const SignalRecord& s) {
+  if (watch) {
+    watch->decisions.push_back(format_time(s.ts) + " " + names()[static_cast<std::size_t>(s.symbol)] + " " + s.side + " signal");
+  }
   runtime->record(s.ts, "signal", name,
                   {{"symbol", names()[static_cast<std::size_t>(s.symbol)]}, {"side", s.side},
                    {"confidence", s.confidence}, {"reason", s.reason}},
@@ -619,6 +635,8 @@ Expected<nlohmann::json> Runtime::rebuild() {
     }
     slot->paused = spec.paused;
     slot->engine->set_paused(spec.paused);
+    slot->role = l.value("role", "");
+    slot->deployment = l.value("deployment", std::int64_t{0});
     // The account comes back in the state its last journaled transition left it (a daemon killed
     // while HALTED comes back HALTED).
     const auto journaled = m_fold.accounts().find(spec.account);
@@ -659,6 +677,7 @@ Expected<nlohmann::json> Runtime::rebuild() {
       }
     }
   }
+  recover_deployments();
   const std::int64_t total = m_fold.records();
   record(0, "daemon.started", "",
          {{"records", total}, {"replayed", replayed}, {"checkpoint", from_seq}, {"strategies", restored}}, "plugins");

@@ -16,6 +16,7 @@
 #include "config/config.hpp"
 #include "engine/core/engine.hpp"
 #include "journal/journal.hpp"
+#include "live/deployment.hpp"
 #include "live/journal_fold.hpp"
 #include "log/logger.hpp"
 #include "lua/lua_risk_rule.hpp"
@@ -42,6 +43,11 @@ struct StrategySlot final : EngineObserver {
   std::string reload_error; // of the last failed reload (file:line)
   std::string last_state;   // the last journaled ctx.state, as JSON text
   std::int64_t reloads = 0;
+  // Set for a deployment's shadow or canary: "shadow" | "canary", and the deployment's id.
+  std::string role;
+  std::int64_t deployment = 0;
+  // While a deployment compares it with a shadow: what it decides, fills and spends per bar.
+  std::unique_ptr<DecisionLog> watch;
   std::unique_ptr<Strategy> strategy;  // LuaStrategy, or a null one when the file is unusable
   // This account's instances of the loaded risk rules (each its own sandbox and state).
   std::vector<std::unique_ptr<lua::LuaRiskRule>> rules;
@@ -83,6 +89,22 @@ public:
   Expected<nlohmann::json> load_strategy(const std::string& file, const std::vector<std::string>& symbols,
                                          const std::map<std::string, std::string>& params, std::string name,
                                          const std::string& account = k_default_account);
+  // Deployments (aiots deploy, runtime_deploy.cpp): one playbook at a time, run by the daemon.
+  // Starting one loads the playbook and runs it to its first step that waits.
+  Expected<nlohmann::json> deploy_start(const std::string& file, const std::map<std::string, std::string>& params,
+                                        const std::string& user, const std::string& cwd);
+  // Stops the running deployment and undoes what it changed, as a failure would.
+  Expected<nlohmann::json> deploy_abort(std::int64_t id, const std::string& user);
+  nlohmann::json deploy_status() const;
+  nlohmann::json deploy_history(std::size_t limit) const;
+  Expected<nlohmann::json> deploy_show(std::int64_t id) const;
+  // Set by the server: runs a backtest gate (the step's arguments) in a child process and hands
+  // its result to gate_done; cancel_gate kills one still running.
+  std::function<void(std::int64_t id, const nlohmann::json& args, const std::string& cwd)> run_gate;
+  std::function<void()> cancel_gate;
+  void gate_done(std::int64_t id, nlohmann::json result);
+  // Ends a wait{seconds} that is due; true when a step moved (commit then).
+  bool deploy_tick();
   static constexpr const char* k_default_account = "paper";
   Expected<nlohmann::json> unload_strategy(const std::string& name);
   // Loads the file anew into a fresh state, runs on_start there, and swaps it in only if that
@@ -243,6 +265,31 @@ private:
                              std::string& broker_error) const;
   std::string resolve_plugin(const std::string& file) const;
   void start_feed(FeedState feed);
+  // Deployments (runtime_deploy.cpp).
+  Expected<StrategySlot*> load_helper(const std::string& role, const std::string& file, const StrategySlot& beside,
+                                      const std::map<std::string, std::string>& params, double cash);
+  void advance_deployment(nlohmann::json result);
+  std::optional<nlohmann::json> begin_step();
+  nlohmann::json begin_shadow();
+  nlohmann::json begin_canary();
+  nlohmann::json compare_step() const;
+  nlohmann::json promote_step();
+  nlohmann::json rollback_step();
+  void complete_step(const nlohmann::json& result);
+  void deploy_bars(const std::vector<std::pair<std::string, Bar>>& bars);
+  void end_deployment(const std::string& status, const std::string& error);
+  // Undoes what deployment `id` changed (its promotions in reverse, its shadow and canary retired).
+  nlohmann::json undo_deployment(std::int64_t id, const std::string& only_slot = "");
+  // Swaps a strategy's code (file, params) in place between events: positions, open orders and
+  // (with keep_state) ctx.state stay with it.
+  Expected<void> swap_code(StrategySlot& slot, const std::string& file, const std::map<std::string, std::string>& params,
+                           bool keep_state, nlohmann::json journal_data);
+  // A shadow or canary leaves: its account halted and closed out, unloaded once flat.
+  void retire_slot(const std::string& name);
+  void unload_retired();
+  // At a restart: a deployment that was running is rolled back (aiots-deploy(1) RECOVERY).
+  void recover_deployments();
+  std::string resolve_in(const std::string& file, const std::string& cwd) const;
   // Stops a strategy after an error (journaled, logged, shown by status); positions stay.
   void fail_strategy(StrategySlot& slot, Timestamp ts, const std::string& error);
   void snapshot_state(StrategySlot& slot);
@@ -260,6 +307,8 @@ private:
   std::map<std::string, std::unique_ptr<StrategySlot>> m_slots;
   std::vector<RuleSpec> m_rules;  // loaded risk rules, in load order
   FeedState m_feed;
+  std::unique_ptr<Deployment> m_deployment;  // the one running
+  std::vector<std::string> m_retiring;       // shadows and canaries closing out
   bool m_halted = false;
   bool m_journal_fault = false;
   void journal_fault(const Error& error);

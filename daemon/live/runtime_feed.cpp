@@ -40,11 +40,16 @@ void Runtime::on_bars(const std::vector<std::pair<std::string, Bar>>& bars) {
     }
     slot->bar_started = std::chrono::steady_clock::now();
     slot->engine->process(group);
+    if (slot->watch) {
+      slot->watch->bar_seconds_sum += std::chrono::duration<double>(std::chrono::steady_clock::now() - slot->bar_started).count();
+      ++slot->watch->bars;
+    }
     if (slot->engine->failure() && slot->failure.empty()) {
       fail_strategy(*slot, bars.front().second.ts, *slot->engine->failure());
     }
   }
   m_bar_events += static_cast<std::int64_t>(bars.size());
+  deploy_bars(bars);
 }
 
 std::chrono::nanoseconds Runtime::pump(std::size_t max_groups, std::chrono::nanoseconds slice) {

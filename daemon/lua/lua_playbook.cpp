@@ -1,5 +1,9 @@
 #include "lua/lua_playbook.hpp"
 
+#include "engine/metrics/condition.hpp"
+
+#include <array>
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <lua.hpp>
@@ -79,17 +83,6 @@ void push_step_error(lua_State* L, const std::string& kind, const std::string& w
   lua_pushstring(L, (where + kind + ": " + what).c_str());
 }
 
-bool is_condition(const std::string& text) {
-  std::size_t i = 0;
-  while (i < text.size() && std::string_view("<>=!").find(text[i]) != std::string_view::npos) ++i;
-  const std::string op = text.substr(0, i);
-  if (op != "<" && op != "<=" && op != ">" && op != ">=" && op != "=" && op != "!=") return false;
-  char* end = nullptr;
-  const std::string number = text.substr(i);
-  std::strtod(number.c_str(), &end);
-  return !number.empty() && end != nullptr && *end == '\0';
-}
-
 // Checks the argument table of a step against its schema; the checked fields as JSON.
 std::optional<nlohmann::json> checked_args(lua_State* L, const StepSchema& schema) {
   const std::string kind = schema.kind;
@@ -166,7 +159,7 @@ std::optional<nlohmann::json> checked_args(lua_State* L, const StepSchema& schem
       return std::nullopt;
     }
     for (const auto& [metric, condition] : args["require"].items()) {
-      if (!condition.is_string() || !is_condition(condition.get<std::string>())) {
+      if (!condition.is_string() || !parse_condition(condition.get<std::string>())) {
         push_step_error(L, kind, "require." + metric + " must be a condition such as '>=1.0' or '<=0.15'");
         return std::nullopt;
       }
@@ -233,6 +226,33 @@ int playbook_print(lua_State* L) {
 }
 
 }  // namespace
+
+std::string brief(double v) {
+  std::array<char, 32> buf{};
+  const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v, std::chars_format::general, 4);
+  return ec == std::errc() ? std::string(buf.data(), end) : std::to_string(v);
+}
+
+std::string brief(const nlohmann::json& v) {
+  if (v.is_number()) return brief(v.get<double>());
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+std::string gate_summary(const nlohmann::json& args, const nlohmann::json& result) {
+  if (!result.value("passed", false)) return result.value("reason", std::string("failed"));
+  std::vector<std::string> names;
+  if (args.contains("require")) {
+    for (const auto& [metric, condition] : args["require"].items()) names.push_back(metric == "return" ? "total_return" : metric);
+  }
+  if (names.empty()) names = {"sharpe", "total_return", "max_drawdown"};
+  names.push_back("trades");
+  std::string out;
+  const nlohmann::json metrics = result.value("metrics", nlohmann::json::object());
+  for (const std::string& n : names) {
+    if (metrics.contains(n)) out += (out.empty() ? "" : " ") + n + "=" + brief(metrics[n]);
+  }
+  return out;
+}
 
 const std::vector<std::string>& playbook_step_kinds() {
   static const std::vector<std::string> kinds = [] {

@@ -27,6 +27,13 @@ struct PlaybookStep {
   std::string where;
 };
 
+// A figure in a step's one-line detail: four significant digits (results keep it exact).
+std::string brief(double v);
+std::string brief(const nlohmann::json& v);
+// What a gate's result says in one line: the figures it was held to (or its headline ones),
+// then trades; its reason when it failed.
+std::string gate_summary(const nlohmann::json& args, const nlohmann::json& result);
+
 // The step kinds, in the order aiots-lua(7) lists them.
 const std::vector<std::string>& playbook_step_kinds();
 

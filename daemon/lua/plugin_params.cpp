@@ -167,4 +167,11 @@ Expected<std::map<std::string, ParamValue>> resolve_param_values(const std::vect
 }
 
 
+nlohmann::json param_value_json(const ParamValue& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  return std::get<bool>(v);
+}
+
 }  // namespace aiots::lua

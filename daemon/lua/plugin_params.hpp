@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <variant>
@@ -37,5 +38,8 @@ Expected<std::map<std::string, ParamValue>> resolve_param_values(const std::vect
                                                                  const std::map<std::string, std::string>& overrides,
                                                                  const std::string& plugin);
 void push_param_value(lua_State* L, const ParamValue& v);
+
+// A JSON value of a parameter (numbers as numbers, flags as booleans).
+nlohmann::json param_value_json(const ParamValue& v);
 
 }  // namespace aiots::lua

@@ -90,7 +90,8 @@ std::string redact_url(const std::string& url) {
 
 bool is_alert(const std::string& kind) {
   return kind == "risk.event" || kind == "halt" || kind == "reduce" || kind == "resume" || kind == "strategy.failed" ||
-         kind == "strategy.reload_failed" || kind == "risk.rule_reload_failed";
+         kind == "strategy.reload_failed" || kind == "risk.rule_reload_failed" || kind == "deploy.notify" ||
+         kind == "deploy.finished";
 }
 
 nlohmann::json alert_body(const nlohmann::json& event) {
@@ -105,6 +106,11 @@ nlohmann::json alert_body(const nlohmann::json& event) {
     text += kind == "halt" ? "trading HALTED" : kind == "reduce" ? "trading REDUCING" : "trading resumed";
     if (!field(event, "account").empty()) text += " (account " + field(event, "account") + ")";
     if (!field(event, "reason").empty()) text += ": " + field(event, "reason");
+  } else if (kind == "deploy.notify") {
+    text += "deployment " + field(event, "deployment") + ": " + field(event, "text");
+  } else if (kind == "deploy.finished") {
+    text += "deployment " + field(event, "deployment") + " (" + field(event, "playbook") + ") " + field(event, "status");
+    if (!field(event, "error").empty()) text += ": " + field(event, "error");
   } else {
     text += kind + " " + field(event, "strategy") + field(event, "name");
     if (!field(event, "error").empty()) text += ": " + field(event, "error");

@@ -62,7 +62,7 @@ void dispatch_checked(Runtime& rt, Logger& logger, std::string_view line, Sessio
     return;
   }
   const bool notification = !request.contains("id");
-  Call call{rt, params, false, {}, hooks.subscribe, hooks.stop_daemon, hooks.start_feed, hooks.reload_config};
+  Call call{rt, params, false, {}, hooks.subscribe, hooks.stop_daemon, hooks.start_feed, hooks.reload_config, hooks.user};
   call.complete = [send = hooks.send, id, notification](Expected<json> result) {
     if (notification) {
       return;

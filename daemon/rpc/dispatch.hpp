@@ -21,6 +21,7 @@ struct SessionHooks {
   std::function<void()> stop_daemon;
   std::function<void()> start_feed;
   std::function<Expected<nlohmann::json>()> reload_config;
+  std::string user;  // who is on the other end (SO_PEERCRED), recorded by deployments
 };
 
 // Handles one request line; replies through hooks.send (now, or later for deferred methods),

@@ -165,17 +165,38 @@ const std::vector<MethodDef>& table() {
          const std::string archive = c.params.value("archive", "");
          return c.runtime.compact_journal(archive.empty() ? default_archive_path(c.runtime.journal().path()) : archive, when->ts);
        }},
+      {"deploy.start", {{"file", "string", true}, {"params", "object"}, {"cwd", "string"}}, true,
+       "Run a deployment playbook in the daemon (one at a time); answers once it waits on its first step",
+       [](Call& c) -> Expected<json> {
+         std::map<std::string, std::string> params;
+         const json given = c.params.value("params", json::object());  // keep it alive for items()
+         for (const auto& [k, v] : given.items()) params[k] = v.is_string() ? v.get<std::string>() : v.dump();
+         return c.runtime.deploy_start(c.params.at("file"), params, c.user, c.params.value("cwd", ""));
+       }},
+      {"deploy.status", {}, false, "The running deployment's step and progress, and the latest deployment",
+       [](Call& c) -> Expected<json> { return c.runtime.deploy_status(); }},
+      {"deploy.abort", {{"id", "integer", true}}, true, "Stop the running deployment and undo what it changed",
+       [](Call& c) -> Expected<json> { return c.runtime.deploy_abort(c.params.at("id").get<std::int64_t>(), c.user); }},
+      {"deploy.history", {{"limit", "integer"}}, false, "Deployments, newest first (default the last 50)",
+       [](Call& c) -> Expected<json> {
+         const std::int64_t limit = c.params.value("limit", std::int64_t{50});
+         if (limit < 1) return usage_error("INVALID_PARAMS: limit must be at least 1");
+         return c.runtime.deploy_history(static_cast<std::size_t>(limit));
+       }},
+      {"deploy.show", {{"id", "integer", true}}, false,
+       "One deployment: each step with its time, arguments, outcome and figures, and who ran it",
+       [](Call& c) -> Expected<json> { return c.runtime.deploy_show(c.params.at("id").get<std::int64_t>()); }},
       {"metrics.get", {}, false, "Prometheus text exposition (in result.text)",
        [](Call& c) -> Expected<json> { return json{{"text", c.runtime.metrics_text()}}; }},
       {"events.subscribe", {{"topics", "array", true}}, false,
-       "Receive notifications: orders, fills, signals, plugins, risk, feed, state (or all)",
+       "Receive notifications: orders, fills, signals, plugins, risk, feed, state, deploy (or all)",
        [](Call& c) -> Expected<json> {
-         static const std::vector<std::string> known = {"orders", "fills", "signals", "plugins", "risk", "feed", "state", "all"};
+         static const std::vector<std::string> known = {"orders", "fills", "signals", "plugins", "risk", "feed", "state", "deploy", "all"};
          auto topics = c.params.at("topics").get<std::vector<std::string>>();
          for (const std::string& t : topics) {
            if (std::find(known.begin(), known.end(), t) == known.end()) {
              return usage_error("INVALID_PARAMS: unknown topic '" + t +
-                                "' (orders, fills, signals, plugins, risk, feed, state, all)");
+                                "' (orders, fills, signals, plugins, risk, feed, state, deploy, all)");
            }
          }
          c.subscribe(topics);

@@ -43,6 +43,7 @@ struct Call {
   std::function<void()> stop_daemon;
   std::function<void()> start_feed;
   std::function<Expected<nlohmann::json>()> reload_config;
+  std::string user;  // the peer's user name (SO_PEERCRED), for the audit trail
 };
 
 struct MethodDef {

@@ -2,6 +2,7 @@
 
 
 #include <filesystem>
+#include <pwd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,8 +17,35 @@ using local = asio::local::stream_protocol;
 using json = nlohmann::json;
 
 Server::Server(asio::io_context& io, Runtime& runtime, Logger& logger, std::string socket_path)
-    : m_io(io), m_runtime(runtime), m_logger(logger), m_path(std::move(socket_path)), m_acceptor(io), m_pump_timer(io) {
+    : m_io(io),
+      m_runtime(runtime),
+      m_logger(logger),
+      m_path(std::move(socket_path)),
+      m_acceptor(io),
+      m_pump_timer(io),
+      m_deploy_timer(io),
+      m_gates(io, find_aiots_binary()) {
   m_runtime.set_publisher([this](const std::string& topic, const json& event) { broadcast(topic, event); });
+  m_runtime.run_gate = [this](std::int64_t id, const json& args, const std::string& cwd) {
+    m_gates.run(args, cwd, m_runtime.config().string("store"), config_path, [this, id](json result) {
+      m_runtime.gate_done(id, std::move(result));
+      if (auto c = m_runtime.commit(); !c) m_logger.error("journal", c.error().message);
+      kick_pump();
+    });
+  };
+  m_runtime.cancel_gate = [this] { m_gates.cancel(); };
+}
+
+void Server::tick_deployments() {
+  m_deploy_timer.expires_after(std::chrono::milliseconds(200));
+  m_deploy_timer.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    if (m_runtime.deploy_tick()) {
+      if (auto c = m_runtime.commit(); !c) m_logger.error("journal", c.error().message);
+      kick_pump();
+    }
+    tick_deployments();
+  });
 }
 
 Expected<void> Server::listen() {
@@ -37,6 +65,7 @@ Expected<void> Server::listen() {
   }
   ::chmod(m_path.c_str(), 0600);
   accept();
+  tick_deployments();
   m_logger.info("rpc", "listening", {{"socket", m_path}});
   return {};
 }
@@ -60,7 +89,13 @@ void Server::accept() {
       asio::write(socket, asio::buffer(line), ignored);
       socket.close(ignored);
     } else {
-      auto session = std::make_shared<Session>(std::move(socket), *this);
+      // The peer's name for audit trails (deploy history); its uid when it has none.
+      std::string user = std::to_string(peer.uid);
+      std::array<char, 4096> buf{};
+      passwd pw{};
+      passwd* found = nullptr;
+      if (::getpwuid_r(peer.uid, &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr) user = found->pw_name;
+      auto session = std::make_shared<Session>(std::move(socket), *this, std::move(user));
       m_sessions.push_back(session);
       session->start();
     }
@@ -72,6 +107,8 @@ void Server::stop() {
   boost::system::error_code ec;
   m_acceptor.close(ec);
   m_pump_timer.cancel();
+  m_deploy_timer.cancel();
+  m_gates.cancel();
   for (auto& weak : m_sessions) {
     if (auto s = weak.lock()) {
       s->close();
@@ -131,7 +168,8 @@ void Server::pump() {
   }
 }
 
-Session::Session(local::socket socket, Server& server) : m_socket(std::move(socket)), m_server(server) {}
+Session::Session(local::socket socket, Server& server, std::string user)
+    : m_socket(std::move(socket)), m_server(server), m_user(std::move(user)) {}
 
 void Session::start() { read(); }
 
@@ -199,6 +237,7 @@ void Session::handle_line(std::string_view line) {
     }
   };
   hooks.start_feed = [self] { self->m_server.kick_pump(); };
+  hooks.user = m_user;
   hooks.reload_config = [self]() -> Expected<json> {
     return self->m_server.on_reload_config ? self->m_server.on_reload_config() : json{{"reloaded", false}};
   };

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "live/runtime.hpp"
+#include "server/gate_runner.hpp"
 
 namespace aiots {
 
@@ -34,6 +35,8 @@ public:
 
   std::function<void()> on_stop_request;
   std::function<Expected<nlohmann::json>()> on_reload_config;
+  // The configuration file aiotsd read (deployment gates run with it); empty: the defaults.
+  std::string config_path;
   Runtime& runtime() { return m_runtime; }
   Logger& logger() { return m_logger; }
   void forget(Session* session);
@@ -41,6 +44,8 @@ public:
 private:
   void accept();
   void pump();
+  // Ends deployment steps that wait on the clock (wait{seconds}).
+  void tick_deployments();
 
   boost::asio::io_context& m_io;
   Runtime& m_runtime;
@@ -48,13 +53,15 @@ private:
   std::string m_path;
   boost::asio::local::stream_protocol::acceptor m_acceptor;
   boost::asio::steady_timer m_pump_timer;
+  boost::asio::steady_timer m_deploy_timer;
+  GateRunner m_gates;
   bool m_pumping = false;
   std::vector<std::weak_ptr<Session>> m_sessions;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
-  Session(boost::asio::local::stream_protocol::socket socket, Server& server);
+  Session(boost::asio::local::stream_protocol::socket socket, Server& server, std::string user);
   void start();
   void send(const nlohmann::json& message);
   void close();
@@ -76,6 +83,7 @@ private:
   bool m_closed = false;
   bool m_peer_done = false;  // the client closed its side: finish writing, then close
   std::set<std::string> m_topics;
+  std::string m_user;
 };
 
 }  // namespace aiots

@@ -8,12 +8,13 @@ return {
     old = { default = "sma_crossover", description = "the running version (its name in aiotsd)" },
     new = { default = "plugins/strategies/sma_crossover.lua", description = "the new version's file" },
     data = { default = "MSFT", description = "stored symbols the gate backtests" },
-    max_drawdown = { default = 0.05, description = "the drawdown (fraction) that rolls back" },
+    gate_drawdown = { default = 0.15, description = "the gate's largest backtest drawdown (fraction)" },
+    max_drawdown = { default = 0.05, description = "the live drawdown (fraction) that rolls back" },
     watch_bars = { default = 50, min = 1, description = "bars to watch after the promotion" },
   },
 
   run = function(p)
-    gate.backtest{ strategy = p.new, data = p.data, require = { max_drawdown = "<=" .. p.max_drawdown } }
+    gate.backtest{ strategy = p.new, data = p.data, require = { max_drawdown = "<=" .. p.gate_drawdown } }
     local ok, err = pcall(canary, { strategy = p.new, alongside = p.old, capital = 1.0, bars = p.watch_bars,
                                     require = { max_drawdown = "<=" .. p.max_drawdown } })
     if not ok then

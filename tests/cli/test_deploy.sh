@@ -15,7 +15,7 @@ expect_eq "steps in order" "$(py '" ".join(s["kind"] for s in j["steps"])')" \
   "gate.backtest shadow compare canary promote notify"
 expect_eq "gate passed, live steps planned" "$(py '[s["outcome"] for s in j["steps"]], j["status"], j["dry_run"]')" \
   "['passed', 'planned', 'planned', 'planned', 'planned', 'planned'] ok True"
-expect_eq "steps know their lines" "$(py 'j["steps"][0]["where"].endswith("canary_promote.lua:19: "), j["steps"][4]["where"].endswith(":26: ")')" "True True"
+expect_eq "steps know their lines" "$(py 'j["steps"][0]["where"].endswith("canary_promote.lua:24: "), j["steps"][4]["where"].endswith(":32: ")')" "True True"
 gate_sharpe=$(py 'repr(j["steps"][0]["result"]["metrics"]["sharpe"])')
 expect_exit 0 "$AIOTS" --json backtest "$SMA" --data MSFT -p fast=10 -p slow=30 --no-record
 expect_eq "the gate's figures are the backtest's" "$(py 'repr(j["metrics"]["sharpe"])')" "$gate_sharpe"
@@ -24,9 +24,9 @@ expect_eq "nothing recorded" "$(sql "SELECT count(*) FROM runs")" "0"
 # A gate that fails stops the deploy there (exit 1), naming the line and the figure.
 expect_exit 1 "$AIOTS" --json deploy "$PB/canary_promote.lua" --dry-run -p min_sharpe=5
 expect_eq "stopped at the gate" "$(py 'len(j["steps"]), j["steps"][0]["outcome"], j["status"]')" "1 failed failed"
-expect_contains "the failure says why and where" "$ERR" "canary_promote.lua:19: gate.backtest: failed: sharpe"
+expect_contains "the failure says why and where" "$ERR" "canary_promote.lua:24: gate.backtest: failed: sharpe"
 expect_contains "... the figure" "$ERR" "is not >= 5"
-expect_exit 1 "$AIOTS" deploy "$PB/rollback_on_drawdown.lua" --dry-run -p max_drawdown=0.001
+expect_exit 1 "$AIOTS" deploy "$PB/rollback_on_drawdown.lua" --dry-run -p gate_drawdown=0.001
 expect_contains "drawdowns compare by size" "$ERR" "max_drawdown 0.0087"
 
 # The other bundled playbooks check.
@@ -48,7 +48,10 @@ expect_exit 1 "$AIOTS" deploy "$WORK/gate.lua" --dry-run
 expect_contains "a gate on a missing file fails closed" "$ERR" "gate.lua:2: gate.backtest: failed: 'nope.lua' is not a strategy file"
 expect_exit 3 "$AIOTS" deploy "$WORK/missing.lua" --dry-run
 expect_exit 2 "$AIOTS" deploy "$PB/canary_promote.lua" --dry-run -p nosuch=1
-expect_exit 2 "$AIOTS" deploy "$PB/canary_promote.lua"
-expect_contains "live deploys need the daemon's executor" "$ERR" "--dry-run"
+# Without --dry-run the daemon runs it (test_deploy_live.sh): none runs here.
+expect_exit 1 "$AIOTS" deploy "$PB/canary_promote.lua"
+expect_contains "live deploys need aiotsd" "$ERR" "aiotsd"
+expect_exit 2 "$AIOTS" deploy
+expect_contains "a playbook or a subcommand" "$ERR" "deploy needs a PLAYBOOK"
 
 finish

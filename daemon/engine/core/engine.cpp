@@ -443,6 +443,19 @@ std::vector<double> Engine::recent_closes(SymbolId symbol, std::size_t n) const 
   return out;
 }
 
+std::vector<Bar> Engine::recent_bars(SymbolId symbol) const {
+  std::vector<Bar> out;
+  if (symbol < 0 || static_cast<std::size_t>(symbol) >= m_history.size()) return out;
+  const Ring<Bar>& h = m_history[static_cast<std::size_t>(symbol)];
+  for (std::size_t back = h.size(); back-- > 0;) out.push_back(h.ago(back));
+  return out;
+}
+
+void Engine::seed_history(SymbolId symbol, const std::vector<Bar>& bars) {
+  if (symbol < 0 || static_cast<std::size_t>(symbol) >= m_history.size()) return;
+  for (const Bar& b : bars) m_history[static_cast<std::size_t>(symbol)].push(b);
+}
+
 void Engine::reserve(std::size_t bars) {
   m_equity.reserve(bars);
 }

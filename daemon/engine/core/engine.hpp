@@ -143,6 +143,12 @@ public:
   // Makes the strategy callable again after a failure (e.g. after a successful reload).
   void clear_failure() { m_failure.reset(); }
 
+  // Cancels the strategy's open orders and closes its positions at market with the engine's own
+  // orders (a promotion with positions = "flatten"): they fill with the next bars.
+  void close_out(const std::string& reason) {
+    cancel_all_open(reason);
+    flatten_positions();
+  }
   // Calls on_start; an error stops the run before the first bar.
   Expected<void> start();
   // Processes every bar that closed at the same time: broker fills first, then marks, then
@@ -185,6 +191,11 @@ public:
   // The last `n` closes of `symbol` the engine kept (the daemon keeps 512 per symbol), oldest
   // first.
   std::vector<double> recent_closes(SymbolId symbol, std::size_t n) const;
+  // The bars of `symbol` kept to warm indicators (up to k_history), oldest first.
+  std::vector<Bar> recent_bars(SymbolId symbol) const;
+  // Gives a strategy that has not started the bars another engine saw (a deployment's shadow
+  // or canary beside the running version), so its indicators start as warm as that one's.
+  void seed_history(SymbolId symbol, const std::vector<Bar>& bars);
 
   // StrategyContext
   OrderId submit(const OrderRequest& request) override;

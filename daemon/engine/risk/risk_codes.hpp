@@ -45,6 +45,8 @@ inline constexpr std::string_view k_rule_halt = "RULE_HALT";
 inline constexpr std::string_view k_rule_reduce = "RULE_REDUCE";
 inline constexpr std::string_view k_rule_pause = "RULE_PAUSE";
 inline constexpr std::string_view k_journal_write_failed = "JOURNAL_WRITE_FAILED";
+// A deployment ended its shadow or canary: that strategy's own account closes out and stops.
+inline constexpr std::string_view k_deploy_retired = "DEPLOY_RETIRED";
 
 // Every denial code, in documentation order (the docs check and the report iterate them).
 std::span<const std::string_view> denial_codes();

@@ -1,0 +1,78 @@
+// A deployment in aiotsd (aiots deploy): a playbook the daemon runs one step at a time between
+// events, on its one thread. Steps that take time wait without blocking anything: a backtest
+// gate runs in a child process (aiots deploy gate), shadow/canary/wait{bars} count feed bars,
+// wait{seconds} counts the clock. What a step changes live (a shadow or canary strategy, a
+// promotion) is journaled with the deployment's id, so a restart can undo it (runtime_deploy.cpp).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/metrics/condition.hpp"
+#include "lua/lua_playbook.hpp"
+
+namespace aiots {
+
+// What a strategy did while a deployment watched it (a shadow window): its decisions (signals
+// and submitted orders, each "time symbol side kind"), its fills' slippage against the last price
+// before them, and how long its bars took.
+struct DecisionLog {
+  std::vector<std::string> decisions;
+  double equity_start = 0;
+  double slippage_bps_sum = 0;
+  std::int64_t fills = 0;
+  double bar_seconds_sum = 0;
+  std::int64_t bars = 0;
+};
+
+// Share of decisions both made (same time, symbol, side and kind) among all the decisions
+// either made; 1 when neither decided anything.
+double decision_agreement(const std::vector<std::string>& a, const std::vector<std::string>& b);
+
+// The running drawdown and P&L of a canary, from its equity after each bar.
+struct CanaryWatch {
+  double start = 0;
+  double peak = 0;
+  double last = 0;
+  double max_drawdown = 0;  // a fraction of the peak, positive
+  std::int64_t bars = 0;
+  std::int64_t fills_start = 0;
+  void add(double equity);
+};
+
+// The figures a canary's `require` may name.
+const std::vector<std::string>& canary_metrics();
+
+struct Deployment {
+  std::int64_t id = 0;
+  std::string cwd;  // the deploying client's directory: relative file names in steps resolve there
+  std::unique_ptr<lua::LuaPlaybook> playbook;
+  int step_number = 0;
+  lua::PlaybookStep step;
+  std::chrono::steady_clock::time_point step_started;
+
+  enum class Waiting { Nothing, Gate, Bars, Clock };
+  Waiting waiting = Waiting::Nothing;
+  std::int64_t bars_seen = 0;
+  std::int64_t bars_needed = 0;
+  std::chrono::steady_clock::time_point due;  // wait{seconds}
+  std::string watched;                        // the strategy whose bars count (shadow, canary)
+
+  // The step under way, when it is a shadow or a canary.
+  std::string shadow;     // the shadow strategy's name
+  std::string alongside;  // the running strategy it shadows
+  std::string canary;
+  CanaryWatch canary_watch;
+  std::map<std::string, MetricCondition> canary_require;
+
+  // The last shadow window, for compare: the running version's and the shadow's logs.
+  nlohmann::json last_shadow;
+  bool rolled_back = false;
+};
+
+}  // namespace aiots
