@@ -204,13 +204,17 @@ _aiots() {
       return ;;
     data)
       case $sub in
-        "") COMPREPLY=($(compgen -W "import list show export rm resample -h --help" -- "$cur")); return ;;
+        "") COMPREPLY=($(compgen -W "import list show export rm resample fetch -h --help" -- "$cur")); return ;;
         import) opts="-s --symbol -t --timeframe --tz --skip-invalid --replace --wide --adjusted" ;;
         list) opts="" ;;
         show) opts="-t --timeframe --from --to --head --tail" ;;
         export) opts="-t --timeframe --from --to --head --tail -o --output" ;;
         rm) opts="-t --timeframe --from --to" ;;
         resample) opts="--to --source --session-tz --from --until" ;;
+        fetch)
+          if [[ $prev == --provider ]]; then COMPREPLY=($(compgen -W "alphavantage" -- "$cur")); return; fi
+          if [[ $prev == -i || $prev == --interval ]]; then COMPREPLY=($(compgen -W "1m 5m 15m 30m 60m 1d" -- "$cur")); return; fi
+          opts="--provider -i --interval --from --to --adjusted" ;;
       esac
       if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts $global_opts" -- "$cur"))

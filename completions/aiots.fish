@@ -5,7 +5,7 @@ function __aiots_symbols
 end
 
 set -l timeframes 1m 5m 15m 30m 1h 4h 1d 1w tick
-set -l data_cmds import list show export rm resample
+set -l data_cmds import list show export rm resample fetch
 
 complete -c aiots -f
 # global options
@@ -34,6 +34,7 @@ complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subc
 complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subcommand_from $data_cmds" -a export -d 'Export a series'
 complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subcommand_from $data_cmds" -a rm -d "Remove a symbol's data"
 complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subcommand_from $data_cmds" -a resample -d 'Aggregate into a coarser timeframe'
+complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subcommand_from $data_cmds" -a fetch -d 'Fetch bars from a provider'
 
 # data import
 complete -c aiots -n '__fish_seen_subcommand_from data; and __fish_seen_subcommand_from import' -F
@@ -61,6 +62,13 @@ complete -c aiots -n '__fish_seen_subcommand_from resample' -l source -x -a "$ti
 complete -c aiots -n '__fish_seen_subcommand_from resample' -l session-tz -x -d 'Exchange time zone'
 complete -c aiots -n '__fish_seen_subcommand_from resample' -l from -x -d 'First source time'
 complete -c aiots -n '__fish_seen_subcommand_from resample' -l until -x -d 'Last source time'
+
+# data fetch
+complete -c aiots -n '__fish_seen_subcommand_from fetch' -l provider -x -a alphavantage -d 'Data provider'
+complete -c aiots -n '__fish_seen_subcommand_from fetch' -s i -l interval -x -a '1m 5m 15m 30m 60m 1d' -d 'Bar interval'
+complete -c aiots -n '__fish_seen_subcommand_from fetch' -l from -x -d 'First date'
+complete -c aiots -n '__fish_seen_subcommand_from fetch' -l to -x -d 'Last date'
+complete -c aiots -n '__fish_seen_subcommand_from fetch' -l adjusted -d 'Split- and dividend-adjusted bars'
 
 # indicators
 complete -c aiots -n '__fish_seen_subcommand_from indicators' -a '(__aiots_symbols)' -F

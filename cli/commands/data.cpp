@@ -10,6 +10,7 @@ void setup_data(CLI::App& app, Context& ctx) {
   setup_data_show(*data, ctx);
   setup_data_rm(*data, ctx);
   setup_data_resample(*data, ctx);
+  setup_data_fetch(*data, ctx);
 }
 
 std::vector<std::string> bar_columns() { return {"time", "open", "high", "low", "close", "volume"}; }

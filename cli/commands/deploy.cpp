@@ -166,10 +166,12 @@ Expected<void> start_deployment(const Context& ctx, const DeployOptions& o) {
 
 Expected<void> run_gate(const Context& ctx, const DeployOptions& o) {
   const json args = json::parse(o.gate_args, nullptr, false);
-  if (args.is_discarded() || !args.is_object() || !args.contains("strategy") || !args.contains("data")) {
-    return usage_error("deploy gate takes the gate's arguments as one JSON object with strategy and data");
+  if (args.is_discarded() || !args.is_object() || !args.contains("strategy")) {
+    return usage_error("deploy gate takes the gate's arguments as one JSON object with kind and strategy");
   }
-  std::cout << run_backtest_gate(ctx, args).dump() << '\n';
+  const std::string kind = args.value("kind", std::string("gate.backtest"));
+  if (kind == "gate.backtest" && !args.contains("data")) return usage_error("a backtest gate needs data");
+  std::cout << run_gate_step(ctx, kind, args).dump() << '\n';
   return {};
 }
 

@@ -7,6 +7,7 @@
 
 #include "backtest/backtest_run.hpp"
 #include "commands/commands.hpp"
+#include "commands/diff_report.hpp"
 #include "config/config.hpp"
 #include "engine/risk/risk_limits.hpp"
 #include "journal/journal.hpp"
@@ -17,14 +18,6 @@
 
 namespace aiots::cli {
 namespace {
-
-struct DiffOptions {
-  std::string strategy;
-  std::string from;
-  std::string to;
-  std::string archive;
-  std::int64_t window = 3;
-};
 
 // A live order refused: why, and when.
 struct Refusal {
@@ -101,6 +94,8 @@ Expected<LiveRecord> read_live(const std::string& journal, const std::string& ar
   }
   return live;
 }
+
+}  // namespace
 
 Expected<nlohmann::json> run_diff(const Context& ctx, const DiffOptions& o) {
   AIOTS_TRY_ASSIGN(config, ctx.daemon_config());
@@ -210,6 +205,8 @@ Expected<nlohmann::json> run_diff(const Context& ctx, const DiffOptions& o) {
         {"live_pnl", live_equity - spec.cash}}},
       {"differences", rows}};
 }
+
+namespace {
 
 void print_human(const nlohmann::json& r) {
   const auto& s = r["summary"];

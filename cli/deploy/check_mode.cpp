@@ -2,10 +2,12 @@
 
 #include <cmath>
 #include <filesystem>
+#include <functional>
 
 #include "backtest/backtest_run.hpp"
 #include "engine/metrics/condition.hpp"
 #include "commands/commands.hpp"
+#include "commands/diff_report.hpp"
 #include "output/format.hpp"
 #include "sweep/result_json.hpp"
 #include "sweep/sweep_plan.hpp"
@@ -18,6 +20,30 @@ std::string value_text(const nlohmann::json& v) { return v.is_string() ? v.get<s
 
 nlohmann::json gate_failure(std::string reason, nlohmann::json metrics = nullptr) {
   return {{"passed", false}, {"reason", std::move(reason)}, {"metrics", std::move(metrics)}};
+}
+
+// Holds `metrics` to a gate's `require` (conditions the playbook checked): "" when every one
+// holds, else what failed ("sharpe 0.42 is not >= 1; ..."). `name_of` maps a requirement's name
+// to its metric, or says why it names none.
+std::string unmet(const nlohmann::json& args, const nlohmann::json& metrics,
+                  const std::function<Expected<std::string>(const std::string&)>& name_of, std::string& error) {
+  std::string failures;
+  if (!args.contains("require")) return failures;
+  for (const auto& [metric, condition] : args["require"].items()) {
+    auto name = name_of(metric);
+    const auto c = parse_condition(condition.get<std::string>());
+    if (!name || !c) {
+      error = "require." + metric + ": " + (name ? "not a condition" : name.error().message);
+      return failures;
+    }
+    const nlohmann::json& v = metrics.contains(*name) ? metrics[*name] : nlohmann::json(nullptr);
+    const double x = v.is_number() ? v.get<double>() : std::nan("");
+    if (!c->holds(x)) {
+      failures += (failures.empty() ? "" : "; ") + *name + " " + lua::brief(x) + " is not " + c->op + " " +
+                  format_double(c->value);
+    }
+  }
+  return failures;
 }
 
 }  // namespace
@@ -50,22 +76,47 @@ nlohmann::json run_backtest_gate(const Context& ctx, const nlohmann::json& args)
   if (out->result.value("status", std::string()) != "completed") {
     return gate_failure("the strategy stopped: " + out->result.value("error", std::string()), shown);
   }
-  std::string failures;
-  if (args.contains("require")) {
-    for (const auto& [metric, condition] : args["require"].items()) {
-      // The playbook checked each condition; the metric names are checked here.
-      auto name = parse_rank(metric);
-      const auto c = parse_condition(condition.get<std::string>());
-      if (!name || !c) return gate_failure("require." + metric + ": " + (name ? "not a condition" : name.error().message), shown);
-      const double v = ranked_metric(metrics, *name);
-      if (!c->holds(v)) {
-        failures += (failures.empty() ? "" : "; ") + *name + " " + format_double(v) + " is not " + c->op + " " +
-                    format_double(c->value);
-      }
-    }
-  }
+  // Drawdowns held by their size, as --where in aiots-sweep(1).
+  nlohmann::json by_size = shown;
+  by_size["max_drawdown"] = ranked_metric(metrics, "max_drawdown");
+  std::string error;
+  const std::string failures = unmet(args, by_size, [](const std::string& m) { return parse_rank(m); }, error);
+  if (!error.empty()) return gate_failure(error, shown);
   if (!failures.empty()) return gate_failure(failures, shown);
   return {{"passed", true}, {"metrics", shown}, {"trades", metrics.trades}};
+}
+
+namespace {
+
+}  // namespace
+
+nlohmann::json run_diff_gate(const Context& ctx, const nlohmann::json& args) {
+  DiffOptions o;
+  o.strategy = args.at("strategy").get<std::string>();
+  o.from = args.value("from", std::string());
+  o.to = args.value("to", std::string());
+  o.window = args.value("window", std::int64_t{3});
+  auto report = run_diff(ctx, o);
+  if (!report) return gate_failure(report.error().message);
+  nlohmann::json metrics = (*report)["summary"];
+  metrics["code_matches"] = (*report)["code_matches"].get<bool>() ? 1 : 0;
+  std::string error;
+  const std::string failures = unmet(
+      args, metrics,
+      [&metrics](const std::string& m) -> Expected<std::string> {
+        if (metrics.contains(m)) return m;
+        std::string known;
+        for (const auto& [k, v] : metrics.items()) known += (known.empty() ? "" : ", ") + k;
+        return usage_error("gate.diff measures " + known);
+      },
+      error);
+  if (!error.empty()) return gate_failure(error, metrics);
+  if (!failures.empty()) return gate_failure(failures, metrics);
+  return {{"passed", true}, {"metrics", metrics}, {"from", (*report)["from"]}, {"to", (*report)["to"]}};
+}
+
+nlohmann::json run_gate_step(const Context& ctx, const std::string& kind, const nlohmann::json& args) {
+  return kind == "gate.diff" ? run_diff_gate(ctx, args) : run_backtest_gate(ctx, args);
 }
 
 namespace {
@@ -122,8 +173,8 @@ Expected<CheckReport> check_playbook(const Context& ctx, const std::string& path
     CheckedStep checked;
     checked.number = number;
     checked.step = std::move(**step);
-    if (checked.step.kind == "gate.backtest") {
-      checked.result = run_backtest_gate(ctx, checked.step.args);
+    if (checked.step.kind.starts_with("gate.")) {
+      checked.result = run_gate_step(ctx, checked.step.kind, checked.step.args);
       const bool passed = checked.result["passed"].get<bool>();
       checked.outcome = passed ? "passed" : "failed";
       checked.detail = lua::gate_summary(checked.step.args, checked.result);

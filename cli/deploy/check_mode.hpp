@@ -42,6 +42,11 @@ Expected<CheckReport> check_playbook(const Context& ctx, const std::string& path
 // metrics held to `require` (drawdowns by size, as --where in aiots-sweep(1)). Never an error:
 // {passed, reason, metrics}. aiotsd runs it through `aiots deploy gate ARGS`.
 nlohmann::json run_backtest_gate(const Context& ctx, const nlohmann::json& args);
+// gate.diff: aiots diff of a strategy in aiotsd (its journaled fills against a backtest of the
+// same period), its summary held to `require` (missed, extra, identical, slippage_cost, ...).
+nlohmann::json run_diff_gate(const Context& ctx, const nlohmann::json& args);
+// Either gate, by step kind.
+nlohmann::json run_gate_step(const Context& ctx, const std::string& kind, const nlohmann::json& args);
 
 // A step's arguments in one line: key=value pairs, tables as JSON.
 std::string step_summary(const nlohmann::json& args);

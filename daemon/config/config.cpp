@@ -43,6 +43,15 @@ constexpr ConfigKey k_keys[] = {
     {"notify.queue", ConfigType::Integer, "1000", "Alerts waiting to be posted at most; beyond it the oldest is dropped (and counted)"},
     {"notify.max_attempts", ConfigType::Integer, "5", "Attempts per alert on network errors, 429 and 5xx"},
     {"notify.backoff_ms", ConfigType::Integer, "500", "Wait before the first retry, ms; doubles after each (at most 30 s)"},
+    {"providers.alphavantage.base_url", ConfigType::String, "\"https://www.alphavantage.co/query\"", "Alpha Vantage's query endpoint (a local fake or a proxy in tests)"},
+    {"providers.alphavantage.key_file", ConfigType::String, "\"\"", "File (mode 0600) whose first line is the Alpha Vantage API key (empty: the environment variable key_env names)"},
+    {"providers.alphavantage.key_env", ConfigType::String, "\"ALPHAVANTAGE_API_KEY\"", "Environment variable holding the Alpha Vantage API key when key_file is empty"},
+    {"providers.alphavantage.requests_per_minute", ConfigType::Float, "590.0", "Request budget per minute, held across every aiots process of the user (requests spaced evenly; 0: no limit)"},
+    {"providers.alphavantage.max_attempts", ConfigType::Integer, "5", "Attempts per request on network errors, 429, 5xx and bodies without data (rate-limit notes)"},
+    {"providers.alphavantage.backoff_ms", ConfigType::Integer, "1000", "Wait before the first retry, ms; doubles after each (at most 60 s), with jitter; at least Retry-After"},
+    {"http.timeout_ms", ConfigType::Integer, "30000", "Whole-request timeout of HTTP requests, ms"},
+    {"http.ca_file", ConfigType::String, "\"\"", "A CA certificate (PEM) trusted besides the system's, e.g. a local gateway's self-signed one (TLS is always verified)"},
+    {"http.cache_dir", ConfigType::String, "\"\"", "Where responses that cannot change are cached (empty: $XDG_CACHE_HOME/aiots/http)"},
 };
 
 // The [risk] keys come from the risk engine's own table (one list of limits for aiots.toml,

@@ -18,6 +18,21 @@
 
 namespace aiots {
 
+struct StrategySlot;
+
+// Shared by the runtime's deployment files.
+std::string deploy_wall_time();  // now, UTC, to the second: the audit trail's clock
+std::string deploy_file_text(const std::string& path);
+std::string deploy_text(const nlohmann::json& v);  // strings as they are, the rest as JSON
+// A step's `params` table as strategies take parameters (text).
+std::map<std::string, std::string> deploy_params(const nlohmann::json& args);
+// A step result that failed: passed = false, the reason, and `extra` fields.
+nlohmann::json step_failed(std::string reason, nlohmann::json extra = nlohmann::json::object());
+// No position and no open order.
+bool slot_is_flat(const StrategySlot& slot);
+// Its positions as [{symbol, qty}].
+nlohmann::json positions_of(const StrategySlot& slot);
+
 // What a strategy did while a deployment watched it (a shadow window): its decisions (signals
 // and submitted orders, each "time symbol side kind"), its fills' slippage against the last price
 // before them, and how long its bars took.

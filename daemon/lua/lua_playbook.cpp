@@ -35,6 +35,9 @@ const std::vector<StepSchema>& schemas() {
         {"from", T::String, false}, {"to", T::String, false}, {"timeframe", T::String, false},
         {"cash", T::Number, false}, {"commission", T::String, false}, {"slippage", T::String, false},
         {"require", T::Table, false}}},
+      {"gate.diff",
+       {{"strategy", T::String, true}, {"from", T::String, false}, {"to", T::String, false}, {"window", T::Integer, false},
+        {"require", T::Table, false}}},
       {"shadow", {{"strategy", T::String, true}, {"alongside", T::String, true}, {"bars", T::Integer, true},
                   {"params", T::Table, false}}},
       {"compare", {{"a", T::String, true}, {"b", T::String, true}, {"metrics", T::Table, false}}},
@@ -244,10 +247,10 @@ std::string gate_summary(const nlohmann::json& args, const nlohmann::json& resul
   if (args.contains("require")) {
     for (const auto& [metric, condition] : args["require"].items()) names.push_back(metric == "return" ? "total_return" : metric);
   }
-  if (names.empty()) names = {"sharpe", "total_return", "max_drawdown"};
+  const nlohmann::json metrics = result.value("metrics", nlohmann::json::object());
+  if (names.empty()) names = {"sharpe", "total_return", "max_drawdown", "identical", "missed", "extra"};
   names.push_back("trades");
   std::string out;
-  const nlohmann::json metrics = result.value("metrics", nlohmann::json::object());
   for (const std::string& n : names) {
     if (metrics.contains(n)) out += (out.empty() ? "" : " ") + n + "=" + brief(metrics[n]);
   }

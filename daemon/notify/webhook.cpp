@@ -7,29 +7,10 @@
 #include <sys/stat.h>
 
 #include "config/config.hpp"
+#include "util/secret_file.hpp"
 
 namespace aiots::notify {
 namespace {
-
-std::string read_secret_file(const std::string& path, std::string& error) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    error = "notify.webhook_url_file " + path + ": cannot read it (does it exist?)";
-    return {};
-  }
-  if ((st.st_mode & 077) != 0) {
-    error = "notify.webhook_url_file " + path + ": readable by others (mode " +
-            std::to_string((st.st_mode >> 6) & 7) + std::to_string((st.st_mode >> 3) & 7) + std::to_string(st.st_mode & 7) +
-            "); it holds a secret: chmod 600 it";
-    return {};
-  }
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
-  if (line.empty()) error = "notify.webhook_url_file " + path + ": empty (its first line is the webhook URL)";
-  return line;
-}
 
 std::size_t ignore_body(char*, std::size_t size, std::size_t n, void*) { return size * n; }
 
@@ -49,9 +30,8 @@ Expected<std::optional<std::string>> webhook_url(const Config& config) {
   }
   std::string url;
   if (!file.empty()) {
-    std::string error;
-    url = read_secret_file(file, error);
-    if (!error.empty()) return usage_error(error);
+    AIOTS_TRY_ASSIGN(line, read_secret_file("notify.webhook_url_file", file, "the webhook URL"));
+    url = std::move(line);
   } else if (!env.empty()) {
     const char* value = std::getenv(env.c_str());
     if (value == nullptr || *value == '\0') {

@@ -137,7 +137,7 @@ void GateRunner::finish(const std::shared_ptr<Child>& child) {
   json result;
   const auto parsed = json::parse(child->stdout_text, nullptr, false);
   if (child->timed_out) {
-    result = {{"passed", false}, {"reason", "the gate's backtest ran past " + std::to_string(k_gate_timeout.count()) + " s and was stopped"}};
+    result = {{"passed", false}, {"reason", "the gate ran past " + std::to_string(k_gate_timeout.count()) + " s and was stopped"}};
   } else if (!parsed.is_discarded() && parsed.is_object() && parsed.contains("passed")) {
     result = parsed;
   } else {
@@ -146,7 +146,7 @@ void GateRunner::finish(const std::shared_ptr<Child>& child) {
     if (said.size() > 2000) said = said.substr(said.size() - 2000);
     const std::string how = WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
                                                 : "exited " + std::to_string(WEXITSTATUS(status));
-    result = {{"passed", false}, {"reason", "the gate's backtest " + how + (said.empty() ? "" : ": " + said)}};
+    result = {{"passed", false}, {"reason", "the gate (aiots deploy gate) " + how + (said.empty() ? "" : ": " + said)}};
   }
   child->done(std::move(result));
 }

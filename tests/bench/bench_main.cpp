@@ -15,10 +15,11 @@ void run_risk_benchmarks();
 void run_restart_benchmarks();
 void run_process_benchmarks();
 void run_sweep_benchmarks();
+void run_http_benchmarks();
 }  // namespace aiots::bench
 
 // `aiots_bench [SECTION...]` runs only the named sections (backtest, market-data, indicators,
-// process, sweep, daemon, options, risk, restart); no argument runs them all.
+// process, sweep, daemon, options, risk, restart, http); no argument runs them all.
 int main(int argc, char** argv) {
   auto wanted = [&](const char* name) {
     if (argc < 2) return true;
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   if (wanted("options")) aiots::bench::run_options_benchmarks();
   if (wanted("risk")) aiots::bench::run_risk_benchmarks();
   if (wanted("restart")) aiots::bench::run_restart_benchmarks();
+  if (wanted("http")) aiots::bench::run_http_benchmarks();
   std::printf("\n%d target(s) missed\n", aiots::bench::missed_targets());
   return 0;
 }

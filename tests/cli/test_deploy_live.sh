@@ -215,7 +215,33 @@ expect_exit 0 "$AIOTS" --json deploy show 4
 expect_eq "a runaway playbook fails, the daemon lives" "$(py 'j["status"], "instruction budget" in j["error"]')" "failed True"
 expect_exit 0 "$AIOTS" status
 
-# 6. kill -9 at each kind of step: the restart marks the deployment interrupted and undoes it.
+# 6. gate.diff: live fills against a backtest of the same period, as aiots diff, as a gate.
+fresh
+advance 249
+cat >"$WORK/diff_gate.lua" <<'EOF'
+return { name = "diff_gate", params = { most = { default = 0 } }, run = function(p)
+  local g = gate.diff{ strategy = "live", require = { missed = "<=" .. p.most, extra = "<=" .. p.most, identical = ">=1" } }
+  print("identical fills: " .. g.metrics.identical)
+end }
+EOF
+expect_exit 0 "$AIOTS" --json deploy "$WORK/diff_gate.lua" --dry-run
+expect_eq "check mode runs the diff gate" "$(py 'j["steps"][0]["outcome"], j["steps"][0]["result"]["metrics"]["missed"], j["steps"][0]["result"]["metrics"]["identical"] > 2')" "passed 0 True"
+expect_exit 0 "$AIOTS" deploy "$WORK/diff_gate.lua" --wait
+expect_contains "aiotsd runs it too" "$OUT" "step 1 gate.diff passed: extra=0 identical="
+expect_contains "... and the playbook sees the figures" "$OUT" "print: identical fills: "
+cat >"$WORK/diff_strict.lua" <<'EOF'
+return { name = "diff_strict", run = function(p)
+  gate.diff{ strategy = "live", require = { identical = ">=1000" } }
+end }
+EOF
+expect_exit 4 "$AIOTS" deploy "$WORK/diff_strict.lua" --wait
+expect_contains "a diff gate fails with its figure" "$ERR" "diff_strict.lua:2: gate.diff: failed: identical"
+expect_contains "... and its limit" "$ERR" "is not >= 1000"
+printf 'return { name = "d", run = function(p)\n  gate.diff{ strategy = "live", require = { sharpe = ">=1" } }\nend }\n' >"$WORK/diff_bad.lua"
+expect_exit 1 "$AIOTS" deploy "$WORK/diff_bad.lua" --dry-run
+expect_contains "a diff gate names what it measures" "$ERR" "require.sharpe: gate.diff measures backtest_fees, backtest_fills"
+
+# 7. kill -9 at each kind of step: the restart marks the deployment interrupted and undoes it.
 #    $1 names the step, the rest is how to get there.
 for at in gate shadow canary promoted; do
   fresh

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""A local stand-in for Alpha Vantage's query endpoint, faithful to the documented subset aiots
+uses: TIME_SERIES_DAILY, TIME_SERIES_DAILY_ADJUSTED and TIME_SERIES_INTRADAY (month=YYYY-MM) as
+CSV, newest row first, intraday times naive US/Eastern; JSON bodies with HTTP 200 for a bad key
+("Information"), an invalid call ("Error Message") and rate limiting ("Note").
+
+usage: fake_alphavantage.py PORT_FILE LOG_FILE DAILY_CSV KEY [SCRIPT]
+SCRIPT: comma-separated answers given before the normal ones, one per request: note,
+information (a rate-limit Information body), 429:SECONDS (with Retry-After), 500.
+Every request is logged as a JSON line: time, function, symbol, month, interval, status, kind.
+"""
+import datetime
+import hashlib
+import http.server
+import json
+import sys
+import time
+import urllib.parse
+
+port_file, log_file, daily_csv, key = sys.argv[1:5]
+script = sys.argv[5].split(",") if len(sys.argv) > 5 and sys.argv[5] else []
+daily_rows = [line.strip().split(",") for line in open(daily_csv).read().split("\n")[1:] if line.strip()]
+served = 0
+
+
+def intraday(symbol, interval, month):
+    step = int(interval.replace("min", ""))
+    year, mon = map(int, month.split("-"))
+    day = datetime.date(year, mon, 1)
+    rows = []
+    while day.month == mon:
+        if day.weekday() < 5:
+            t = datetime.datetime(day.year, day.month, day.day, 9, 30)
+            while t.hour < 16:
+                h = int(hashlib.sha256(f"{symbol}{t}".encode()).hexdigest()[:8], 16)
+                o = 100 + (h % 1000) / 100
+                c = o + ((h >> 10) % 200 - 100) / 100
+                rows.append(f"{t:%Y-%m-%d %H:%M:%S},{o:.2f},{max(o, c) + 0.05:.2f},{min(o, c) - 0.05:.2f},{c:.2f},{1000 + h % 5000}")
+                t += datetime.timedelta(minutes=step)
+        day += datetime.timedelta(days=1)
+    return "timestamp,open,high,low,close,volume\n" + "\n".join(reversed(rows)) + "\n"
+
+
+def daily(adjusted):
+    if adjusted:
+        head = "timestamp,open,high,low,close,adjusted_close,volume,dividend_amount,split_coefficient\n"
+        body = [f"{d},{o},{h},{l},{c},{float(c) / 2},{v},0.0000,1.0" for d, o, h, l, c, v in daily_rows]
+    else:
+        head = "timestamp,open,high,low,close,volume\n"
+        body = [",".join(r) for r in daily_rows]
+    return head + "\r\n".join(reversed(body)) + "\r\n"
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def answer(self, status, body, kind, q, headers=()):
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json" if body.startswith("{") else "application/x-download")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+        with open(log_file, "a") as log:
+            log.write(json.dumps({"time": time.time(), "function": q.get("function"), "symbol": q.get("symbol"),
+                                  "month": q.get("month"), "interval": q.get("interval"), "status": status,
+                                  "kind": kind}) + "\n")
+
+    def do_GET(self):
+        global served
+        q = {k: v[0] for k, v in urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query).items()}
+        step = script[served] if served < len(script) else ""
+        served += 1
+        if step == "note":
+            return self.answer(200, json.dumps({"Note": "Thank you for using Alpha Vantage! Our standard API call frequency is 5 calls per minute."}), "note", q)
+        if step == "information":
+            return self.answer(200, json.dumps({"Information": "We have detected your API key and our standard API rate limit is 25 requests per day."}), "information", q)
+        if step.startswith("429"):
+            return self.answer(429, "{}", "429", q, [("Retry-After", step.split(":")[1])])
+        if step == "500":
+            return self.answer(500, "{}", "500", q)
+        if q.get("apikey") != key:
+            return self.answer(200, json.dumps({"Information": "the parameter apikey is invalid or missing. Please claim your free API key on (https://www.alphavantage.co/support/#api-key)."}), "badkey", q)
+        fn, symbol = q.get("function"), q.get("symbol", "")
+        if symbol.startswith("BAD") or fn not in ("TIME_SERIES_DAILY", "TIME_SERIES_DAILY_ADJUSTED", "TIME_SERIES_INTRADAY"):
+            return self.answer(200, json.dumps({"Error Message": "Invalid API call. Please retry or visit the documentation (https://www.alphavantage.co/documentation/) for TIME_SERIES_INTRADAY."}), "error", q)
+        if fn == "TIME_SERIES_INTRADAY":
+            return self.answer(200, intraday(symbol, q["interval"], q["month"]), "data", q)
+        return self.answer(200, daily(fn.endswith("ADJUSTED")), "data", q)
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+import os
+os.rename(port_file + ".tmp", port_file)
+server.serve_forever()
