@@ -63,7 +63,7 @@ TEST_CASE("the rate limit spaces requests evenly, across limiters on one file", 
   CHECK_FALSE(std::filesystem::exists(file));
 }
 
-TEST_CASE("Alpha Vantage bodies: CSV is data; notes retry; bad keys and invalid calls do not", "[http]") {
+TEST_CASE("Alpha Vantage bodies: CSV is data, notes retry, bad keys and invalid calls do not", "[http]") {
   using alphavantage::inspect;
   CHECK_FALSE(inspect("timestamp,open,high,low,close,volume\n2024-01-02,1,1,1,1,1\n", "K"));
   CHECK_FALSE(inspect("\r\nTimestamp,open\n", "K"));
@@ -85,7 +85,7 @@ TEST_CASE("Alpha Vantage bodies: CSV is data; notes retry; bad keys and invalid 
   CHECK(odd->retry);
 }
 
-TEST_CASE("rows come oldest first; a fetch plans one request per month, past months cacheable", "[http]") {
+TEST_CASE("rows come oldest first, and a fetch plans one request per month, past months cacheable", "[http]") {
   CHECK(alphavantage::oldest_first("timestamp,c\r\n2024-01-03,2\r\n2024-01-02,1\r\n") == "timestamp,c\n2024-01-02,1\n2024-01-03,2\n");
   CHECK(alphavantage::oldest_first("timestamp,c\n2024-01-02,1\n2024-01-03,2\n") == "timestamp,c\n2024-01-02,1\n2024-01-03,2\n");
   alphavantage::Settings s;
