@@ -227,7 +227,7 @@ _aiots() {
     options)
       local pricing="--type --spot --strike --expiry --rate --div --tz --now --american --method --steps --batch --skip-invalid"
       case $sub in
-        "") COMPREPLY=($(compgen -W "price greeks iv import list chain exposure synth-chain -h --help" -- "$cur")); return ;;
+        "") COMPREPLY=($(compgen -W "price greeks iv import list chain exposure synth-chain fetch-chain -h --help" -- "$cur")); return ;;
         price|greeks) opts="$pricing --vol" ;;
         iv) opts="$pricing --price" ;;
         import) opts="--underlying --date --tz --replace --skip-invalid" ;;
@@ -235,6 +235,7 @@ _aiots() {
         chain) opts="--date --expiry --type --strikes --spot --rate --div --tz" ;;
         exposure) opts="--date --expiry --spot --dealer --unusual-ratio --min-volume --top --view --chart --rate --div --tz" ;;
         synth-chain) opts="-t --timeframe --date --expiries --strikes --strike-step --seed --replace --rate --div --tz" ;;
+        fetch-chain) opts="--date --provider" ;;
       esac
       if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts $global_opts" -- "$cur"))

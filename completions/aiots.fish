@@ -208,7 +208,7 @@ complete -c aiots -n '__fish_seen_subcommand_from logs' -l level -x -a 'trace de
 complete -c aiots -n '__fish_seen_subcommand_from logs' -s n -l lines -x -d 'Past lines'
 
 # options
-set -l options_cmds price greeks iv import list chain exposure synth-chain
+set -l options_cmds price greeks iv import list chain exposure synth-chain fetch-chain
 function __aiots_chains
     aiots --format csv options list 2>/dev/null | tail -n +2 | cut -d, -f1 | sort -u
 end
@@ -221,6 +221,8 @@ complete -c aiots -n "$in_options; and not __fish_seen_subcommand_from $options_
 complete -c aiots -n "$in_options; and not __fish_seen_subcommand_from $options_cmds" -a chain -d 'Show a chain'
 complete -c aiots -n "$in_options; and not __fish_seen_subcommand_from $options_cmds" -a exposure -d 'Gamma and delta exposure'
 complete -c aiots -n "$in_options; and not __fish_seen_subcommand_from $options_cmds" -a synth-chain -d 'Build a synthetic chain'
+complete -c aiots -n "$in_options; and not __fish_seen_subcommand_from $options_cmds" -a fetch-chain -d 'Fetch chains from a provider'
+complete -c aiots -n "$in_options; and __fish_seen_subcommand_from fetch-chain" -l provider -x -a alphavantage -d 'Data provider'
 set -l pricing "$in_options; and __fish_seen_subcommand_from price greeks iv"
 complete -c aiots -n $pricing -l type -x -a 'call put' -d 'Option type'
 complete -c aiots -n $pricing -l spot -x -d 'Underlying price'
@@ -243,7 +245,7 @@ complete -c aiots -n $opt_import -F
 complete -c aiots -n $opt_import -l underlying -x -d 'Underlying symbol'
 complete -c aiots -n $opt_import -l skip-invalid -d 'Report bad rows'
 complete -c aiots -n "$in_options; and __fish_seen_subcommand_from import synth-chain" -l replace -d 'Overwrite stored snapshots'
-complete -c aiots -n "$in_options; and __fish_seen_subcommand_from import chain exposure synth-chain" -l date -x -d 'Snapshot time'
+complete -c aiots -n "$in_options; and __fish_seen_subcommand_from import chain exposure synth-chain fetch-chain" -l date -x -d 'Snapshot time'
 set -l analysis "$in_options; and __fish_seen_subcommand_from chain exposure"
 complete -c aiots -n "$in_options; and __fish_seen_subcommand_from list chain exposure" -a '(__aiots_chains)'
 complete -c aiots -n $analysis -l expiry -x -d 'Expiry date'

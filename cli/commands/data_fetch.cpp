@@ -4,11 +4,8 @@
 // backoff, and the cache of months that are over, which makes a second fetch of the same
 // history free and the command idempotent.
 #include <iostream>
-#include <random>
-#include <thread>
 
 #include "adapters/alphavantage/alphavantage.hpp"
-#include "adapters/http/response_cache.hpp"
 #include "commands/commands.hpp"
 #include "marketdata/csv_import.hpp"
 #include "progress.hpp"
@@ -63,13 +60,7 @@ Expected<void> run_fetch(const Context& ctx, const FetchOptions& o) {
     AIOTS_TRY_ASSIGN(planned, alphavantage::plan(settings, symbol, o.interval, from, to, o.adjusted, now_ns));
     for (auto& r : planned) requests.emplace_back(symbol, std::move(r));
   }
-  http::Client client(settings.client);
-  AIOTS_TRY_ASSIGN(limiter, http::RateLimiter::open(settings.limiter_file, settings.requests_per_minute));
-  const http::ResponseCache cache(settings.cache_dir);
-  std::mt19937_64 rng(std::random_device{}());
-  const http::Inspect inspect = [&settings](const http::Response& r) { return alphavantage::inspect(r.body, settings.api_key); };
-  const http::Sleep sleep = [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); };
-
+  AIOTS_TRY_ASSIGN(fetcher, alphavantage::Fetcher::open(settings));
   std::vector<Fetched> fetched;
   ProgressBar progress("fetching", !ctx.options.quiet && isatty(2) != 0);
   for (std::size_t i = 0; i < requests.size(); ++i) {
@@ -77,18 +68,12 @@ Expected<void> run_fetch(const Context& ctx, const FetchOptions& o) {
     if (fetched.empty() || fetched.back().symbol != symbol) fetched.push_back(Fetched{symbol, timeframe, {}, 0, 0, 0});
     Fetched& f = fetched.back();
     progress.update(i, requests.size(), request.label);
-    std::optional<std::string> body = request.immutable ? cache.get(request.url) : std::nullopt;
-    if (body) {
-      ++f.cached;
-    } else {
-      http::RequestStats stats;
-      auto response = http::get_with_retries(client, limiter, request.url, settings.retry, inspect, sleep, rng, &stats);
-      f.requests += stats.attempts;
-      f.waited += std::chrono::duration<double>(stats.limited).count() + std::chrono::duration<double>(stats.backoff).count();
-      if (!response) return tl::unexpected(Error{response.error().kind, request.label + ": " + response.error().message});
-      body = std::move(response->body);
-      if (request.immutable) AIOTS_TRY(cache.put(request.url, *body));
-    }
+    alphavantage::FetchStats stats;
+    auto body = fetcher.body(request, stats);
+    f.requests += stats.requests;
+    f.cached += stats.cached;
+    f.waited += stats.waited;
+    if (!body) return tl::unexpected(body.error());
     ImportOptions options;
     options.symbol = symbol;
     options.timeframe = timeframe;

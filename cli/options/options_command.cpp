@@ -6,6 +6,7 @@ namespace aiots::cli {
 
 void setup_options_pricing(CLI::App& options, Context& ctx);
 void setup_options_chain(CLI::App& options, Context& ctx);
+void setup_options_fetch(CLI::App& options, Context& ctx);
 void setup_options_exposure(CLI::App& options, Context& ctx);
 void setup_options_synth(CLI::App& options, Context& ctx);
 
@@ -14,6 +15,7 @@ void setup_options(CLI::App& app, Context& ctx) {
   options->require_subcommand(1);
   setup_options_pricing(*options, ctx);
   setup_options_chain(*options, ctx);
+  setup_options_fetch(*options, ctx);
   setup_options_exposure(*options, ctx);
   setup_options_synth(*options, ctx);
 }

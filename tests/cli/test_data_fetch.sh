@@ -79,6 +79,21 @@ expect_exit 0 "$AIOTS" --json data fetch IBM -i 60m --from 2024-02-01 --to 2024-
 expect_eq "second fetch from the cache" "$(( $(requests av) - before )) $(py 'j[0]["cached"], j[0]["inserted"], j[0]["unchanged"]')" "0 3 0 448"
 expect_eq "the cache holds no key" "$(grep -rl "$KEY" "$WORK/cache" | wc -l)" "0"
 
+# Option chains: a past session's chain into the chain store (as options import reads it),
+# cached, and written again the same on a second fetch.
+before=$(requests av)
+expect_exit 0 "$AIOTS" --json options fetch-chain IBM --date 2024-01-05
+expect_eq "chain fetched" "$(py 'j[0]["underlying"], j[0]["as_of"], j[0]["contracts"], j[0]["requests"]')" "IBM 2024-01-05T21:00:00Z 30 1"
+expect_exit 0 "$AIOTS" --json options list IBM
+expect_eq "chain stored" "$(py 'j[0]["contracts"], j[0]["expiries"], j[0]["source"]')" "30 3 alphavantage"
+expect_exit 0 "$AIOTS" --json options chain IBM --expiry 2024-01-12 --type call --spot 100
+expect_eq "contracts read back" "$(py 'len(j["contracts"]) if isinstance(j, dict) else len(j)')" "5"
+expect_exit 0 "$AIOTS" --json options fetch-chain IBM --date 2024-01-05
+expect_eq "second chain fetch from the cache" "$(( $(requests av) - before )) $(py 'j[0]["cached"], j[0]["contracts"]')" "1 1 30"
+expect_exit 1 "$AIOTS" options fetch-chain BADCO --date 2024-01-05
+expect_contains "chain of an unknown symbol" "$ERR" "BADCO options 2024-01-05: Alpha Vantage: Invalid API call"
+expect_exit 2 "$AIOTS" options fetch-chain IBM --date 2024-01
+
 # Errors: an invalid call fails at once, naming the request; nothing of the other symbols is
 # written (one transaction).
 before=$(requests av)

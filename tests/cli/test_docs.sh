@@ -26,7 +26,7 @@ for sub in import list show export rm resample fetch; do
   check_command aiots-data.1.scd data "$sub"
 done
 check_command aiots-indicators.1.scd indicators
-for sub in price greeks iv import list chain exposure synth-chain; do
+for sub in price greeks iv import list chain exposure synth-chain fetch-chain; do
   check_command aiots-options.1.scd options "$sub"
 done
 check_command aiots-backtest.1.scd backtest

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "util/secret_file.hpp"
 #include "util/time.hpp"
@@ -123,11 +124,55 @@ Expected<std::vector<Request>> plan(const Settings& s, const std::string& symbol
   return out;
 }
 
+Request options_request(const Settings& s, const std::string& symbol, std::optional<Timestamp> date, Timestamp today) {
+  const std::string base = s.base_url + (s.base_url.find('?') == std::string::npos ? "?" : "&");
+  std::string url = base + "function=HISTORICAL_OPTIONS&symbol=" + url_escape(symbol);
+  std::string label = symbol + " options";
+  if (date) {
+    const std::string day = format_time(*date, true);
+    url += "&date=" + day;
+    label += " " + day;
+  }
+  url += "&datatype=csv&apikey=" + url_escape(s.api_key);
+  return Request{url, label, date && day_number(*date) < day_number(today)};
+}
+
+Expected<Fetcher> Fetcher::open(Settings settings) {
+  AIOTS_TRY_ASSIGN(limiter, http::RateLimiter::open(settings.limiter_file, settings.requests_per_minute));
+  return Fetcher(std::move(settings), std::move(limiter));
+}
+
+Fetcher::Fetcher(Settings settings, http::RateLimiter limiter)
+    : m_settings(std::move(settings)),
+      m_client(m_settings.client),
+      m_limiter(std::move(limiter)),
+      m_cache(m_settings.cache_dir),
+      m_rng(std::random_device{}()) {}
+
+Expected<std::string> Fetcher::body(const Request& request, FetchStats& stats) {
+  if (request.immutable) {
+    if (auto cached = m_cache.get(request.url)) {
+      ++stats.cached;
+      return std::move(*cached);
+    }
+  }
+  const std::string& key = m_settings.api_key;
+  const http::Inspect look = [&key](const http::Response& r) { return inspect(r.body, key); };
+  const http::Sleep sleep = [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); };
+  http::RequestStats attempts;
+  auto response = http::get_with_retries(m_client, m_limiter, request.url, m_settings.retry, look, sleep, m_rng, &attempts);
+  stats.requests += attempts.attempts;
+  stats.waited += std::chrono::duration<double>(attempts.limited).count() + std::chrono::duration<double>(attempts.backoff).count();
+  if (!response) return tl::unexpected(Error{response.error().kind, request.label + ": " + response.error().message});
+  if (request.immutable) AIOTS_TRY(m_cache.put(request.url, response->body));
+  return std::move(response->body);
+}
+
 std::optional<http::SoftFailure> inspect(std::string_view body, const std::string& api_key) {
   std::string_view head = body.substr(0, 64);
   while (!head.empty() && std::isspace(static_cast<unsigned char>(head.front()))) head.remove_prefix(1);
-  const std::string start = lower(head.substr(0, 10));
-  if (start.starts_with("timestamp,") || start.starts_with("time,")) return std::nullopt;
+  const std::string start = lower(head.substr(0, 12));
+  if (start.starts_with("timestamp,") || start.starts_with("time,") || start.starts_with("contractid,")) return std::nullopt;
   std::string message;
   bool permanent = false;
   const auto parsed = nlohmann::json::parse(body, nullptr, false);

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/http/response_cache.hpp"
 #include "adapters/http/retry.hpp"
 #include "config/config.hpp"
 #include "engine/bars/bar.hpp"
@@ -53,6 +54,35 @@ Expected<std::string> interval_name(std::string_view interval);  // "5min", "dai
 Expected<std::vector<Request>> plan(const Settings& s, const std::string& symbol, std::string_view interval,
                                     std::optional<Timestamp> from, std::optional<Timestamp> to, bool adjusted,
                                     Timestamp today);
+
+// The option chain of `symbol` on `date` (HISTORICAL_OPTIONS; no date: the last session), as
+// CSV. A date before `today` never changes.
+Request options_request(const Settings& s, const std::string& symbol, std::optional<Timestamp> date, Timestamp today);
+
+// What fetching cost: requests sent (retries included), answered from the cache, seconds waited
+// for the rate limit and backoff.
+struct FetchStats {
+  std::int64_t requests = 0;
+  std::int64_t cached = 0;
+  double waited = 0;
+};
+
+// Fetches requests' bodies: the cache for immutable ones, else the shared rate limit, retries
+// and backoff; bodies that are not data fail (messages name the request, never the key).
+class Fetcher {
+public:
+  static Expected<Fetcher> open(Settings settings);
+  Expected<std::string> body(const Request& request, FetchStats& stats);
+  const Settings& settings() const { return m_settings; }
+
+private:
+  Fetcher(Settings settings, http::RateLimiter limiter);
+  Settings m_settings;
+  http::Client m_client;
+  http::RateLimiter m_limiter;
+  http::ResponseCache m_cache;
+  std::mt19937_64 m_rng;
+};
 
 // nullopt when `body` is data; else whether to retry and the provider's message (key redacted).
 std::optional<http::SoftFailure> inspect(std::string_view body, const std::string& api_key);

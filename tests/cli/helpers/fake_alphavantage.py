@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A local stand-in for Alpha Vantage's query endpoint, faithful to the documented subset aiots
-uses: TIME_SERIES_DAILY, TIME_SERIES_DAILY_ADJUSTED and TIME_SERIES_INTRADAY (month=YYYY-MM) as
-CSV, newest row first, intraday times naive US/Eastern; JSON bodies with HTTP 200 for a bad key
+uses: TIME_SERIES_DAILY, TIME_SERIES_DAILY_ADJUSTED, TIME_SERIES_INTRADAY (month=YYYY-MM) and
+HISTORICAL_OPTIONS (date=YYYY-MM-DD) as CSV, newest row first, intraday times naive US/Eastern; JSON bodies with HTTP 200 for a bad key
 ("Information"), an invalid call ("Error Message") and rate limiting ("Note").
 
 usage: fake_alphavantage.py PORT_FILE LOG_FILE DAILY_CSV KEY [SCRIPT]
@@ -39,6 +39,30 @@ def intraday(symbol, interval, month):
                 t += datetime.timedelta(minutes=step)
         day += datetime.timedelta(days=1)
     return "timestamp,open,high,low,close,volume\n" + "\n".join(reversed(rows)) + "\n"
+
+
+def options_chain(symbol, date):
+    """HISTORICAL_OPTIONS as CSV: the next three Fridays after `date`, strikes 90..110."""
+    day = datetime.date.fromisoformat(date) if date else datetime.date(2024, 1, 5)
+    fridays = []
+    d = day + datetime.timedelta(days=1)
+    while len(fridays) < 3:
+        if d.weekday() == 4:
+            fridays.append(d)
+        d += datetime.timedelta(days=1)
+    head = ("contractID,symbol,expiration,strike,type,last,mark,bid,bid_size,ask,ask_size,volume,open_interest,date,"
+            "implied_volatility,delta,gamma,theta,vega,rho\n")
+    rows = []
+    for e in fridays:
+        for strike in range(90, 115, 5):
+            for kind in ("call", "put"):
+                intrinsic = max(0, 100 - strike) if kind == "call" else max(0, strike - 100)
+                mid = intrinsic + 1.5 + (e - day).days * 0.1
+                cid = f"{symbol}{e:%y%m%d}{kind[0].upper()}{strike * 1000:08d}"
+                delta = (0.5 - (strike - 100) / 40) * (1 if kind == "call" else -1)
+                rows.append(f"{cid},{symbol},{e},{strike:.2f},{kind},{mid:.2f},{mid:.2f},{mid - 0.05:.2f},10,{mid + 0.05:.2f},12,"
+                            f"{100 + strike},{1000 + strike * 3},{day},0.25,{delta:.4f},0.03,-0.02,0.1,0.01")
+    return head + "\n".join(rows) + "\n"
 
 
 def daily(adjusted):
@@ -85,8 +109,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if q.get("apikey") != key:
             return self.answer(200, json.dumps({"Information": "the parameter apikey is invalid or missing. Please claim your free API key on (https://www.alphavantage.co/support/#api-key)."}), "badkey", q)
         fn, symbol = q.get("function"), q.get("symbol", "")
-        if symbol.startswith("BAD") or fn not in ("TIME_SERIES_DAILY", "TIME_SERIES_DAILY_ADJUSTED", "TIME_SERIES_INTRADAY"):
+        if symbol.startswith("BAD") or fn not in ("TIME_SERIES_DAILY", "TIME_SERIES_DAILY_ADJUSTED", "TIME_SERIES_INTRADAY",
+                                                  "HISTORICAL_OPTIONS"):
             return self.answer(200, json.dumps({"Error Message": "Invalid API call. Please retry or visit the documentation (https://www.alphavantage.co/documentation/) for TIME_SERIES_INTRADAY."}), "error", q)
+        if fn == "HISTORICAL_OPTIONS":
+            return self.answer(200, options_chain(symbol, q.get("date")), "data", q)
         if fn == "TIME_SERIES_INTRADAY":
             return self.answer(200, intraday(symbol, q["interval"], q["month"]), "data", q)
         return self.answer(200, daily(fn.endswith("ADJUSTED")), "data", q)
