@@ -43,6 +43,7 @@ _aiots() {
     -s|--symbol|--from|--until|--head|--tail) return ;;
     --type) COMPREPLY=($(compgen -W "call put" -- "$cur")); return ;;
     --chains) COMPREPLY=($(compgen -W "none store synth synth:" -- "$cur")); return ;;
+    --sentiment) COMPREPLY=($(compgen -W "none store" -- "$cur")); return ;;
     --settlement) COMPREPLY=($(compgen -W "physical cash" -- "$cur")); return ;;
     --option-commission) COMPREPLY=($(compgen -W "none per-contract=" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
     --method) COMPREPLY=($(compgen -W "tree baw" -- "$cur")); return ;;
@@ -59,7 +60,7 @@ _aiots() {
   for ((i = 1; i < cword; i++)); do
     w=${words[i]}
     case $w in
-      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--limit|--risk|--risk-param|--scenario|--at|--max-loss|--flat-within|--benchmark|--var-lookback|--lookback|--level|-n|--lines|--topics|--type|--method|--dealer|--view|--expiry|--expiries|--batch|--spot|--strike|--vol|--price|--rate|--div|--now|--steps|--underlying|--date|--strikes|--strike-step|--unusual-ratio|--min-volume|--top|--chains|--settlement|--option-commission|--account|--by|-g|--grid|--random|--walk-forward|--rank|--where|-j|--jobs|--progress|--shards|--out|--shard)
+      --db|--format|-o|--output|-t|--timeframe|--tz|--session-tz|-i|--ind|-s|--symbol|--from|--to|--until|--head|--tail|--source|-d|--data|-p|--param|--cash|--commission|--slippage|--fill|--volume-cap|--seed|--instructions|--memory-mb|--trades|--equity|--orders|--report|--config|--symbols|--name|--speed|--bars|--seed|--start|--reason|--limit|--risk|--risk-param|--scenario|--at|--max-loss|--flat-within|--benchmark|--var-lookback|--lookback|--level|-n|--lines|--topics|--type|--method|--dealer|--view|--expiry|--expiries|--batch|--spot|--strike|--vol|--price|--rate|--div|--now|--steps|--underlying|--date|--strikes|--strike-step|--unusual-ratio|--min-volume|--top|--chains|--sentiment|--settlement|--option-commission|--account|--by|-g|--grid|--random|--walk-forward|--rank|--where|-j|--jobs|--progress|--shards|--out|--shard)
         ((i++)); continue ;;
       -*) continue ;;
     esac
@@ -186,7 +187,7 @@ _aiots() {
       fi
       return ;;
     backtest)
-      opts="-d --data --wide -t --timeframe --from --to -p --param --cash --commission --slippage --fill --volume-cap --seed --instructions --memory-mb --chains --settlement --option-commission --rate --div --limit --risk --risk-param --benchmark --var-lookback --trades --equity --orders --report --no-record"
+      opts="-d --data --wide -t --timeframe --from --to -p --param --cash --commission --slippage --fill --volume-cap --seed --instructions --memory-mb --chains --sentiment --settlement --option-commission --rate --div --limit --risk --risk-param --benchmark --var-lookback --trades --equity --orders --report --no-record"
       if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts $global_opts" -- "$cur"))
       else
@@ -204,7 +205,7 @@ _aiots() {
       return ;;
     data)
       case $sub in
-        "") COMPREPLY=($(compgen -W "import list show export rm resample fetch -h --help" -- "$cur")); return ;;
+        "") COMPREPLY=($(compgen -W "import list show export rm resample fetch fetch-news -h --help" -- "$cur")); return ;;
         import) opts="-s --symbol -t --timeframe --tz --skip-invalid --replace --wide --adjusted" ;;
         list) opts="" ;;
         show) opts="-t --timeframe --from --to --head --tail" ;;
@@ -215,6 +216,7 @@ _aiots() {
           if [[ $prev == --provider ]]; then COMPREPLY=($(compgen -W "alphavantage" -- "$cur")); return; fi
           if [[ $prev == -i || $prev == --interval ]]; then COMPREPLY=($(compgen -W "1m 5m 15m 30m 60m 1d" -- "$cur")); return; fi
           opts="--provider -i --interval --from --to --adjusted" ;;
+        fetch-news) opts="--provider --from --to" ;;
       esac
       if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts $global_opts" -- "$cur"))

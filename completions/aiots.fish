@@ -5,7 +5,7 @@ function __aiots_symbols
 end
 
 set -l timeframes 1m 5m 15m 30m 1h 4h 1d 1w tick
-set -l data_cmds import list show export rm resample fetch
+set -l data_cmds import list show export rm resample fetch fetch-news
 
 complete -c aiots -f
 # global options
@@ -35,6 +35,10 @@ complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subc
 complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subcommand_from $data_cmds" -a rm -d "Remove a symbol's data"
 complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subcommand_from $data_cmds" -a resample -d 'Aggregate into a coarser timeframe'
 complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subcommand_from $data_cmds" -a fetch -d 'Fetch bars from a provider'
+complete -c aiots -n "__fish_seen_subcommand_from data; and not __fish_seen_subcommand_from $data_cmds" -a fetch-news -d 'Fetch news with sentiment from a provider'
+complete -c aiots -n '__fish_seen_subcommand_from fetch-news' -l provider -x -a alphavantage -d 'Data provider'
+complete -c aiots -n '__fish_seen_subcommand_from fetch-news' -l from -x -d 'Earliest publication'
+complete -c aiots -n '__fish_seen_subcommand_from fetch-news' -l to -x -d 'Latest publication'
 
 # data import
 complete -c aiots -n '__fish_seen_subcommand_from data; and __fish_seen_subcommand_from import' -F
@@ -105,6 +109,7 @@ complete -c aiots -n '__fish_seen_subcommand_from backtest' -l benchmark -x -d '
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -l var-lookback -x -d 'Returns the risk report uses'
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -l risk-param -x -d 'Risk rule parameter RULE.KEY=VALUE'
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -l chains -x -a 'none store synth' -d 'Option chains'
+complete -c aiots -n '__fish_seen_subcommand_from backtest' -l sentiment -x -a 'none store' -d 'News sentiment for ctx:sentiment'
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -l settlement -x -a 'physical cash' -d 'Expiry settlement'
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -l option-commission -x -d 'Commission of option fills'
 complete -c aiots -n '__fish_seen_subcommand_from backtest' -l rate -x -d 'Risk-free rate for options'

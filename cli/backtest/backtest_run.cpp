@@ -13,6 +13,7 @@
 #include "engine/core/bar_feed.hpp"
 #include "engine/options/synthetic_chains.hpp"
 #include "store/chain_store.hpp"
+#include "store/news_store.hpp"
 #include "engine/metrics/metrics.hpp"
 #include "engine/risk/scenario.hpp"
 #include "live/risk_report_json.hpp"
@@ -565,6 +566,7 @@ nlohmann::json BacktestSpec::to_json() const {
           {"benchmark", benchmark},
           {"var_lookback", var_lookback}};
   if (!strategy_name.empty()) j["strategy_name"] = strategy_name;
+  if (sentiment != "none") j["sentiment"] = sentiment;  // older specs (and runs) have none
   if (!more_strategies.empty()) {
     nlohmann::json more = nlohmann::json::array();
     for (const StrategyEntry& e : more_strategies) {
@@ -595,6 +597,7 @@ Expected<BacktestSpec> BacktestSpec::from_json(const nlohmann::json& j) {
     s.memory_mb = j.at("memory_mb");
     // Runs recorded before options existed have none of these.
     s.chains = j.value("chains", "none");
+    s.sentiment = j.value("sentiment", "none");
     s.option_commission = j.value("option_commission", "none");
     s.settlement = j.value("settlement", "physical");
     s.rate = j.value("rate", 0.0);
@@ -660,6 +663,20 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
   AIOTS_TRY_ASSIGN(shock_time, apply_scenarios(spec, data));
   std::optional<MarketStore> chain_store;
   AIOTS_TRY_ASSIGN(chains, make_chain_source(ctx, spec, data, chain_store));
+  // News for ctx:sentiment, read from the store's articles; their digest goes in the manifest.
+  std::optional<MarketStore> news_store;
+  std::unique_ptr<StoredSentiment> sentiment;
+  std::string news_hash;
+  if (spec.sentiment == "store") {
+    AIOTS_TRY_ASSIGN(store, ctx.open_store());
+    news_store.emplace(std::move(store));
+    AIOTS_TRY_ASSIGN(source, StoredSentiment::open(news_store->db()));
+    sentiment = std::move(source);
+    AIOTS_TRY_ASSIGN(digest, news_digest(news_store->db(), data.symbols));
+    news_hash = std::move(digest);
+  } else if (spec.sentiment != "none") {
+    return usage_error("--sentiment must be none or store, not " + quote_value(spec.sentiment));
+  }
 
   BacktestOutcome out;
   out.shock_time = shock_time;
@@ -686,6 +703,7 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
   }
   out.chains = std::move(chains);
   out.engine->set_chain_source(out.chains.get());
+  out.engine->set_sentiment_source(sentiment.get());
   if (several) {
     // One account for every strategy of the run, with the run's cash and limits.
     out.account = std::make_shared<risk::Account>("backtest", config.initial_cash, config.risk);
@@ -703,6 +721,7 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
       m.rules = std::move(own_rules);
       for (const auto& rule : m.rules) m.engine->add_risk_rule(rule.get());
       m.engine->set_chain_source(out.chains.get());
+      m.engine->set_sentiment_source(sentiment.get());
       out.more.push_back(std::move(m));
     }
   }
@@ -854,14 +873,16 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
                   {"risk_rules", rules_manifest(out)},
                   {"bars_sha256", bars_hash},
                   {"engine_version", AIOTS_VERSION}};
+  if (!news_hash.empty()) out.manifest["news_sha256"] = news_hash;
   if (several) {
     nlohmann::json hashes = nlohmann::json::array();
     for (const BacktestMember& member : out.more) hashes.push_back(sha256_hex(member.strategy->source()));
     out.manifest["more_strategies_sha256"] = hashes;
   }
   for (const Engine* m : out.engines()) {
-    // Stored chains read a database that closes with this scope.
+    // Stored chains and news read databases that close with this scope.
     const_cast<Engine*>(m)->set_chain_source(nullptr);
+    const_cast<Engine*>(m)->set_sentiment_source(nullptr);
   }
   return out;
 }

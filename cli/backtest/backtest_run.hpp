@@ -48,6 +48,8 @@ struct BacktestSpec {
   // Options: where chains come from (none, store, synth or synth:SEED), the commission of
   // option fills, and the rate and dividend yield options are priced with.
   std::string chains = "none";
+  // News sentiment for ctx:sentiment: none (default) or store (aiots data fetch-news's articles).
+  std::string sentiment = "none";
   std::string option_commission = "none";
   std::string settlement = "physical";  // or cash
   double rate = 0;

@@ -171,6 +171,8 @@ void setup_backtest(CLI::App& app, Context& ctx) {
   cmd->add_option("--instructions", s.instructions, "Lua budget per callback, in steps: calls and loop iterations (default 10000000; 0 = unmetered)");
   cmd->add_option("--memory-mb", s.memory_mb, "Lua memory cap in MiB (default 64)");
   cmd->add_option("--chains", s.chains, "Option chains for ctx:chain and option orders: none (default), store, synth[:SEED]");
+  cmd->add_option("--sentiment", s.sentiment, "News sentiment for ctx:sentiment: none (default) or store (aiots data fetch-news)")
+      ->check(CLI::IsMember({"none", "store"}));
   cmd->add_option("--option-commission", s.option_commission, "Commission of option fills, e.g. per-contract=0.65 (default none)");
   cmd->add_option("--settlement", s.settlement, "In-the-money options at expiry: physical (deliver the underlying, default) or cash");
   cmd->add_option("--rate", s.rate, "Risk-free rate options are priced with (default 0)");

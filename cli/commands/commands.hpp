@@ -16,6 +16,7 @@ void setup_data_show(CLI::App& data, Context& ctx);
 void setup_data_rm(CLI::App& data, Context& ctx);
 void setup_data_resample(CLI::App& data, Context& ctx);
 void setup_data_fetch(CLI::App& data, Context& ctx);
+void setup_data_fetch_news(CLI::App& data, Context& ctx);
 void setup_indicators(CLI::App& app, Context& ctx);
 void setup_backtest(CLI::App& app, Context& ctx);
 void setup_runs(CLI::App& app, Context& ctx);

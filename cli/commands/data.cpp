@@ -11,6 +11,7 @@ void setup_data(CLI::App& app, Context& ctx) {
   setup_data_rm(*data, ctx);
   setup_data_resample(*data, ctx);
   setup_data_fetch(*data, ctx);
+  setup_data_fetch_news(*data, ctx);
 }
 
 std::vector<std::string> bar_columns() { return {"time", "open", "high", "low", "close", "volume"}; }

@@ -136,6 +136,10 @@ Expected<void> run_rerun(const Context& ctx, std::int64_t id) {
                         " changed since the run; not a reproduction");
     }
   }
+  if (out.manifest.value("news_sha256", "") != manifest.value("news_sha256", "")) {
+    return data_error("run " + std::to_string(id) + ": the stored news of " + run.symbols +
+                      " changed since the run (fetched again or removed); not a reproduction");
+  }
   if (out.manifest["bars_sha256"] != manifest["bars_sha256"]) {
     return data_error("run " + std::to_string(id) + ": the bars of " + run.symbols +
                       " changed since the run (re-imported or removed data); not a reproduction");

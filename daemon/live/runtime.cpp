@@ -8,6 +8,7 @@
 #include "engine/risk/risk_codes.hpp"
 #include "engine/options/expiry.hpp"
 #include "store/chain_store.hpp"
+#include "store/news_store.hpp"
 #include "util/quote_value.hpp"
 #include "util/sha256.hpp"
 
@@ -294,6 +295,9 @@ Expected<std::unique_ptr<StrategySlot>> Runtime::build_slot(const std::string& n
     // Stocks trade without chains; option symbols are then refused with NO_OPTION_CHAINS.
     m_logger.warn("strategy", "no option chains: " + chains.error().message, {{"strategy", slot->name}});
   }
+  if (auto news = attach_sentiment(*slot); !news) {
+    m_logger.warn("strategy", "no news for ctx:sentiment: " + news.error().message, {{"strategy", slot->name}});
+  }
   return slot;
 }
 
@@ -318,6 +322,15 @@ Expected<void> Runtime::attach_chains(StrategySlot& slot) const {
                                               m_config.string("options.settlement") == "cash"));
   slot.chains = std::move(source);
   slot.engine->set_chain_source(slot.chains.get());
+  return {};
+}
+
+Expected<void> Runtime::attach_sentiment(StrategySlot& slot) const {
+  AIOTS_TRY_ASSIGN(store, MarketStore::open(m_config.string("store")));
+  slot.news_store.emplace(std::move(store));
+  AIOTS_TRY_ASSIGN(source, StoredSentiment::open(slot.news_store->db()));
+  slot.sentiment = std::move(source);
+  slot.engine->set_sentiment_source(slot.sentiment.get());
   return {};
 }
 

@@ -55,6 +55,9 @@ struct StrategySlot final : EngineObserver {
   // from and the source the engine asks; both outlive the engine.
   std::optional<MarketStore> chain_store;
   std::unique_ptr<options::ChainSource> chains;
+  // News sentiment of its symbols (ctx:sentiment): the store's articles, read as they are fetched.
+  std::optional<MarketStore> news_store;
+  std::unique_ptr<SentimentSource> sentiment;
   std::unique_ptr<Engine> engine;
   std::chrono::steady_clock::time_point bar_started;
 
@@ -238,6 +241,8 @@ private:
   Expected<StrategySlot*> find(const std::string& name) const;
   // Gives the slot's engine the option chains of its symbols (options.chains = store).
   Expected<void> attach_chains(StrategySlot& slot) const;
+  // Gives the slot's engine the store's news for ctx:sentiment.
+  Expected<void> attach_sentiment(StrategySlot& slot) const;
   // A slot with its identity filled in (no code or engine yet).
   std::unique_ptr<StrategySlot> new_slot(const std::string& name, const std::string& file,
                                          const std::vector<std::string>& symbols,

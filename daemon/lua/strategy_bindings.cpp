@@ -138,6 +138,45 @@ int raw_last_price(lua_State* L) {
   return 1;
 }
 
+// raw.sentiment(si, window_seconds) -> {score, relevance, articles, latest}, nil (no article), or
+// nil, "NO_SENTIMENT: ..." (the run has no news)
+int raw_sentiment(lua_State* L) {
+  LuaStrategy* s = bound_strategy(L);
+  const lua_Integer symbol = luaL_checkinteger(L, 1);
+  const lua_Number window = luaL_checknumber(L, 2);
+  if (symbol < 1 || static_cast<std::size_t>(symbol) > s->symbols().size()) {
+    return luaL_error(L, "symbol index %d is not in this run", static_cast<int>(symbol));
+  }
+  if (!(window > 0) || window > 1e9) return luaL_error(L, "ctx:sentiment: days must be above 0 and at most 11574");
+  if (!s->context()->has_sentiment()) {
+    // Raised by the prelude at the strategy's line.
+    lua_pushnil(L);
+    lua_pushstring(L, "NO_SENTIMENT: this run has no news (backtest --sentiment store, after aiots data fetch-news)");
+    return 2;
+  }
+  std::optional<Sentiment> found;
+  std::string latest;
+  const bool ok = guarded(s, [&] {
+    found = s->context()->sentiment(static_cast<SymbolId>(symbol - 1), static_cast<Timestamp>(window * 1e9));
+    if (found) latest = format_time(found->latest);
+  });
+  if (!ok) return raise_scratch(L, s);
+  if (!found) {
+    lua_pushnil(L);
+    return 1;
+  }
+  lua_createtable(L, 0, 4);
+  lua_pushnumber(L, found->score);
+  lua_setfield(L, -2, "score");
+  lua_pushnumber(L, found->relevance);
+  lua_setfield(L, -2, "relevance");
+  lua_pushinteger(L, found->articles);
+  lua_setfield(L, -2, "articles");
+  lua_pushstring(L, latest.c_str());
+  lua_setfield(L, -2, "latest");
+  return 1;
+}
+
 int raw_open_orders(lua_State* L) {
   LuaStrategy* s = bound_strategy(L);
   const lua_Integer symbol = luaL_checkinteger(L, 1);
@@ -251,7 +290,7 @@ void push_strategy_bindings(lua_State* L, LuaStrategy* strategy) {
                                    {"open_orders", raw_open_orders}, {"order_status", raw_order_status},
                                    {"indicator", raw_indicator},   {"signal", raw_signal},
                                    {"log", raw_log},               {"format_time", raw_format_time},
-                                   {nullptr, nullptr}};
+                                   {"sentiment", raw_sentiment},   {nullptr, nullptr}};
   lua_newtable(L);
   lua_pushlightuserdata(L, strategy);
   luaL_setfuncs(L, k_raw, 1);

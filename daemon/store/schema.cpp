@@ -8,7 +8,7 @@ namespace aiots {
 namespace {
 
 // Migration i takes the schema from version i to i+1. Append only; never edit a shipped one.
-constexpr std::array<std::string_view, 4> k_migrations = {
+constexpr std::array<std::string_view, 5> k_migrations = {
     R"sql(
 CREATE TABLE series (
   id        INTEGER PRIMARY KEY,
@@ -124,6 +124,30 @@ CREATE TABLE sweep_results (
   final_equity  REAL,
   PRIMARY KEY (sweep_id, task)
 ) WITHOUT ROWID;
+)sql",
+    // 4 -> 5: news articles with their sentiment (aiots data fetch-news), read by strategies
+    // through ctx:sentiment.
+    R"sql(
+CREATE TABLE news (
+  id            INTEGER PRIMARY KEY,
+  url           TEXT    NOT NULL UNIQUE,       -- an article's identity: a second fetch updates it
+  time          INTEGER NOT NULL,              -- published, ns UTC
+  source        TEXT    NOT NULL,
+  title         TEXT    NOT NULL,
+  overall_score REAL    NOT NULL,
+  overall_label TEXT    NOT NULL,
+  provider      TEXT    NOT NULL
+);
+CREATE TABLE news_tickers (
+  news_id   INTEGER NOT NULL REFERENCES news(id) ON DELETE CASCADE,
+  symbol    TEXT    NOT NULL,
+  relevance REAL    NOT NULL,
+  score     REAL    NOT NULL,
+  label     TEXT    NOT NULL,
+  PRIMARY KEY (news_id, symbol)
+) WITHOUT ROWID;
+CREATE INDEX news_time ON news(time);
+CREATE INDEX news_tickers_symbol ON news_tickers(symbol, news_id);
 )sql",
 };
 

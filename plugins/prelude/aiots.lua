@@ -122,6 +122,16 @@ end
 
 function ctx:format_time(t) return raw.format_time(t or self.time) end
 
+-- News sentiment about `symbol` (default: the bar's) published in the `days` (default 7) ending
+-- at the bar's close: {score, relevance, articles, latest}, or nil when no article.
+function ctx:sentiment(symbol, days)
+  local i = resolve(symbol)
+  if i > data_symbols then error("ctx:sentiment takes a symbol of the run, not an option contract", 2) end
+  local s, err = raw.sentiment(i, (days or 7) * 86400)
+  if err then error(err, 2) end
+  return s
+end
+
 -- Options. The chain of `symbol` (default: the bar's) as known now: an array of contracts
 -- {symbol, type, expiry, expiry_date, days, strike, bid, ask, mid, last, volume, open_interest,
 -- iv, value, delta, gamma, vega, theta}; empty when the run has no chain for it yet.

@@ -94,6 +94,35 @@ expect_exit 1 "$AIOTS" options fetch-chain BADCO --date 2024-01-05
 expect_contains "chain of an unknown symbol" "$ERR" "BADCO options 2024-01-05: Alpha Vantage: Invalid API call"
 expect_exit 2 "$AIOTS" options fetch-chain IBM --date 2024-01
 
+# News with sentiment: a year of articles in one request, a second fetch from the cache updating
+# the same articles, pages of a thousand for a longer span, and backtests reading them through
+# ctx:sentiment (backtest --sentiment store), reproducible while the news stay the same.
+before=$(requests av)
+expect_exit 0 "$AIOTS" --json data fetch-news MSFT --from 2000-09-01 --to 2001-09-30
+expect_eq "a year of news" "$(py 'j[0]["articles"], j[0]["inserted"], j[0]["first"], j[0]["last"]') $(( $(requests av) - before ))" \
+  "281 281 2000-09-01T18:00:00Z 2001-09-28T18:00:00Z 1"
+expect_exit 0 "$AIOTS" --json data fetch-news MSFT --from 2000-09-01 --to 2001-09-30
+expect_eq "again: cached, updated in place" "$(py 'j[0]["articles"], j[0]["inserted"], j[0]["updated"], j[0]["cached"]')" "281 0 281 1"
+expect_eq "stored once" "$(sql "SELECT count(*) FROM news") $(sql "SELECT count(*) FROM news_tickers WHERE symbol = 'MSFT'")" "281 281"
+before=$(requests av)
+expect_exit 0 "$AIOTS" --json data fetch-news IBM --from 1992-01-01 --to 1999-12-31
+expect_eq "pages of a thousand" "$(py 'j[0]["articles"]') $(( $(requests av) - before ))" "2088 3"
+"$AIOTS" -q data import "$DATA/msft.csv" 2>/dev/null || true
+PROBE="$AIOTS_SRC/tests/data/strategies/sentiment_probe.lua"
+expect_exit 0 "$AIOTS" --json backtest "$PROBE" --data MSFT --sentiment store
+expect_eq "trades on sentiment" "$(py 'j["metrics"]["trades"] > 5, j["status"]')" "True completed"
+run=$(grep -o 'recorded as run [0-9]*' <<<"$ERR" | grep -o '[0-9]*$')
+expect_exit 0 "$AIOTS" --json runs show "$run"
+expect_eq "the news are in the manifest" "$(py 'len(j["manifest"]["news_sha256"]), j["manifest"]["spec"]["sentiment"]')" "64 store"
+expect_exit 0 "$AIOTS" runs rerun "$run"
+expect_exit 1 "$AIOTS" --json backtest "$PROBE" --data MSFT --no-record
+expect_contains "without news, the strategy stops at its line" "$ERR" "sentiment_probe.lua:12: NO_SENTIMENT: this run has no news"
+expect_exit 0 "$AIOTS" -q data fetch-news MSFT --from 2001-10-01 --to 2001-10-31
+expect_exit 0 "$AIOTS" -q data fetch-news MSFT --from 2000-01-03 --to 2000-09-26
+expect_exit 3 "$AIOTS" runs rerun "$run"
+expect_contains "new news: not a reproduction" "$ERR" "the stored news of MSFT changed since the run"
+expect_exit 2 "$AIOTS" backtest "$PROBE" --data MSFT --sentiment maybe
+
 # Errors: an invalid call fails at once, naming the request; nothing of the other symbols is
 # written (one transaction).
 before=$(requests av)

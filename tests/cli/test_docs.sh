@@ -22,7 +22,7 @@ check_command() {  # check_command MANPAGE WORDS...
 }
 
 check_command aiots.1.scd
-for sub in import list show export rm resample fetch; do
+for sub in import list show export rm resample fetch fetch-news; do
   check_command aiots-data.1.scd data "$sub"
 done
 check_command aiots-indicators.1.scd indicators
@@ -92,7 +92,7 @@ for key in $("$AIOTS" --format csv config show | tail -n +2 | cut -d, -f1); do
 done
 
 # Every command is in the overview page and the completions.
-for cmd in "data import" "data fetch" "data list" "data show" "data export" "data rm" "data resample" indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume "risk status" metrics "journal verify" "journal compact" diff deploy sweep "sweep resume" "sweep plan" "sweep run-shard" "sweep merge" logs doctor config help; do
+for cmd in "data import" "data fetch" "data fetch-news" "data list" "data show" "data export" "data rm" "data resample" indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume "risk status" metrics "journal verify" "journal compact" diff deploy sweep "sweep resume" "sweep plan" "sweep run-shard" "sweep merge" logs doctor config help; do
   checks=$((checks + 1))
   grep -qF -- "*$cmd" "$MAN/aiots.1.scd" || fail "aiots(1) lacks $cmd"
 done

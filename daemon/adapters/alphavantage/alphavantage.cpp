@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -41,6 +42,8 @@ std::string lower(std::string_view text) {
 }
 
 // `text` with every occurrence of the key replaced by ***.
+std::string quote_json(const std::string& text) { return nlohmann::json(text).dump(); }
+
 std::string without_key(std::string text, const std::string& key) {
   if (key.empty()) return text;
   for (std::size_t at; (at = text.find(key)) != std::string::npos;) text.replace(at, key.size(), "***");
@@ -137,6 +140,81 @@ Request options_request(const Settings& s, const std::string& symbol, std::optio
   return Request{url, label, date && day_number(*date) < day_number(today)};
 }
 
+Request news_request(const Settings& s, const std::string& symbol, Timestamp from, Timestamp to, Timestamp today) {
+  // YYYYMMDDTHHMM, in the zone Alpha Vantage's times are in.
+  static const TimeZone zone = TimeZone::locate("America/New_York").value_or(TimeZone::utc());
+  const auto stamp = [](Timestamp local) {
+    std::string t = format_time(local);  // YYYY-MM-DDTHH:MM:SSZ
+    return t.substr(0, 4) + t.substr(5, 2) + t.substr(8, 2) + "T" + t.substr(11, 2) + t.substr(14, 2);
+  };
+  const std::string base = s.base_url + (s.base_url.find('?') == std::string::npos ? "?" : "&");
+  const std::string from_text = stamp(zone.utc_to_local(from));
+  const std::string to_text = stamp(zone.utc_to_local(to));
+  return Request{base + "function=NEWS_SENTIMENT&tickers=" + url_escape(symbol) + "&time_from=" + from_text + "&time_to=" + to_text +
+                     "&sort=EARLIEST&limit=" + std::to_string(k_news_page) + "&apikey=" + url_escape(s.api_key),
+                 symbol + " news " + from_text + ".." + to_text, to < today - 86'400'000'000'000};
+}
+
+Expected<std::vector<NewsArticle>> parse_news(std::string_view body, const std::string& label, const TimeZone& zone) {
+  const auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("feed") || !j["feed"].is_array()) {
+    return data_error("alphavantage " + label + ": not a news feed");
+  }
+  const auto number = [](const nlohmann::json& v) -> std::optional<double> {
+    if (v.is_number()) return v.get<double>();
+    if (!v.is_string()) return std::nullopt;
+    try {
+      std::size_t used = 0;
+      const double d = std::stod(v.get<std::string>(), &used);
+      return used == v.get<std::string>().size() && std::isfinite(d) ? std::optional<double>(d) : std::nullopt;
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  };
+  std::vector<NewsArticle> out;
+  std::size_t index = 0;
+  for (const nlohmann::json& item : j["feed"]) {
+    ++index;
+    const std::string where = "alphavantage " + label + ": article " + std::to_string(index);
+    if (!item.is_object()) return data_error(where + ": not an object");
+    NewsArticle a;
+    a.url = item.value("url", "");
+    a.title = item.value("title", "");
+    a.source = item.value("source", "");
+    a.overall_label = item.value("overall_sentiment_label", "");
+    const std::string published = item.value("time_published", "");
+    if (a.url.empty()) return data_error(where + ": field 'url' is missing");
+    // YYYYMMDDTHHMMSS, naive: read in the zone Alpha Vantage's times are in.
+    if (published.size() < 13 || published[8] != 'T') return data_error(where + ": field 'time_published' " + quote_json(published));
+    const std::string iso = published.substr(0, 4) + "-" + published.substr(4, 2) + "-" + published.substr(6, 2) + "T" +
+                            published.substr(9, 2) + ":" + published.substr(11, 2) + ":" +
+                            (published.size() >= 15 ? published.substr(13, 2) : std::string("00"));
+    auto t = parse_time(iso);
+    if (!t) return data_error(where + ": field 'time_published' " + quote_json(published) + ": " + t.error().message);
+    a.time = zone.local_to_utc(t->ts);
+    const auto overall = number(item.value("overall_sentiment_score", nlohmann::json()));
+    if (!overall) return data_error(where + ": field 'overall_sentiment_score' is not a number");
+    a.overall_score = *overall;
+    if (item.contains("ticker_sentiment") && item["ticker_sentiment"].is_array()) {
+      for (const nlohmann::json& t : item["ticker_sentiment"]) {
+        TickerSentiment ts;
+        ts.symbol = t.is_object() ? t.value("ticker", "") : "";
+        const auto relevance = t.is_object() ? number(t.value("relevance_score", nlohmann::json())) : std::nullopt;
+        const auto score = t.is_object() ? number(t.value("ticker_sentiment_score", nlohmann::json())) : std::nullopt;
+        if (ts.symbol.empty() || !relevance || !score) {
+          return data_error(where + ": a ticker_sentiment entry lacks ticker, relevance_score or ticker_sentiment_score");
+        }
+        ts.relevance = *relevance;
+        ts.score = *score;
+        ts.label = t.value("ticker_sentiment_label", "");
+        a.tickers.push_back(std::move(ts));
+      }
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 Expected<Fetcher> Fetcher::open(Settings settings) {
   AIOTS_TRY_ASSIGN(limiter, http::RateLimiter::open(settings.limiter_file, settings.requests_per_minute));
   return Fetcher(std::move(settings), std::move(limiter));
@@ -176,6 +254,7 @@ std::optional<http::SoftFailure> inspect(std::string_view body, const std::strin
   std::string message;
   bool permanent = false;
   const auto parsed = nlohmann::json::parse(body, nullptr, false);
+  if (!parsed.is_discarded() && parsed.is_object() && parsed.contains("feed") && parsed["feed"].is_array()) return std::nullopt;
   if (!parsed.is_discarded() && parsed.is_object()) {
     for (const char* field : {"Error Message", "Information", "Note"}) {
       if (parsed.contains(field) && parsed[field].is_string()) {

@@ -20,6 +20,8 @@
 #include "config/config.hpp"
 #include "engine/bars/bar.hpp"
 #include "engine/bars/timeframe.hpp"
+#include "store/news_store.hpp"
+#include "util/timezone.hpp"
 
 namespace aiots::alphavantage {
 
@@ -58,6 +60,14 @@ Expected<std::vector<Request>> plan(const Settings& s, const std::string& symbol
 // The option chain of `symbol` on `date` (HISTORICAL_OPTIONS; no date: the last session), as
 // CSV. A date before `today` never changes.
 Request options_request(const Settings& s, const std::string& symbol, std::optional<Timestamp> date, Timestamp today);
+
+// News with sentiment about `symbol` published in [from, to] (NEWS_SENTIMENT, earliest first,
+// at most k_news_page articles; `after` continues past the last article of a full page).
+inline constexpr std::size_t k_news_page = 1000;
+Request news_request(const Settings& s, const std::string& symbol, Timestamp from, Timestamp to, Timestamp today);
+// The articles of a NEWS_SENTIMENT answer (times read in `zone`); a malformed one is a data error
+// naming `label` and the article.
+Expected<std::vector<NewsArticle>> parse_news(std::string_view body, const std::string& label, const TimeZone& zone);
 
 // What fetching cost: requests sent (retries included), answered from the cache, seconds waited
 // for the rate limit and backoff.

@@ -402,6 +402,14 @@ SymbolId Engine::add_option_instrument(Instrument instrument) {
   return id;
 }
 
+std::optional<Sentiment> Engine::sentiment(SymbolId symbol, Timestamp window) {
+  if (m_sentiment == nullptr || symbol < 0 || static_cast<std::size_t>(symbol) >= m_config.instruments.size()) {
+    return std::nullopt;
+  }
+  // What was published by the close of the bar being handled: never a later article.
+  return m_sentiment->at(m_config.instruments[static_cast<std::size_t>(symbol)].symbol, option_time(symbol), window);
+}
+
 const options::PricedChain* Engine::chain(SymbolId underlying) {
   if (!m_desk.has_source() || underlying < 0 || static_cast<std::size_t>(underlying) >= m_config.instruments.size()) {
     return nullptr;

@@ -159,6 +159,8 @@ public:
   // Gives the engine option chains (owned by the driver, outliving the engine): with one,
   // strategies may trade option contracts on the run's symbols (OptionDesk).
   void set_chain_source(options::ChainSource* source) { m_desk.set_source(source); }
+  // Gives the engine news sentiment (owned by the driver, outliving the engine): ctx:sentiment.
+  void set_sentiment_source(SentimentSource* source) { m_sentiment = source; }
   const OptionDesk& options_desk() const { return m_desk; }
   // Sets the timeframe of the bars of `symbol` (and of the option contracts on it): a daemon
   // learns it from the feed (a daily replay: session closes, DAY orders per session).
@@ -214,6 +216,8 @@ public:
   // `expiry_instant` maps its expiry date to the instant it expires.
   Expected<SymbolId> restore_option_symbol(std::string_view occ, Timestamp (*expiry_instant)(std::int64_t local_day));
   bool has_chains() const override { return m_desk.has_source(); }
+  bool has_sentiment() const override { return m_sentiment != nullptr; }
+  std::optional<Sentiment> sentiment(SymbolId symbol, Timestamp window) override;
   const options::PricedChain* chain(SymbolId underlying) override;
   Timestamp option_time(SymbolId underlying) const override;
   PortfolioGreeks greeks() const override;
@@ -304,6 +308,7 @@ private:
   std::vector<OpenTrade> m_open_trades;
   std::vector<Ring<Bar>> m_history;  // per symbol, the last k_history bars
   OptionDesk m_desk;
+  SentimentSource* m_sentiment = nullptr;
   std::vector<SymbolBar> m_option_bars;
   std::span<const SymbolBar> m_current_bars;  // while process() runs  // derived from the underlyings' bars, reused
   EquityHistory m_equity;

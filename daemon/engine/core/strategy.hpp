@@ -2,6 +2,7 @@
 // the engine implements) and what the engine calls (Strategy, which the Lua host implements).
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 
 #include "engine/bars/bar.hpp"
 #include "engine/core/option_desk.hpp"
+#include "engine/core/sentiment_source.hpp"
 #include "engine/indicators/indicator.hpp"
 #include "engine/trading/instrument.hpp"
 #include "engine/trading/order.hpp"
@@ -54,6 +56,11 @@ public:
   virtual Timestamp option_time(SymbolId underlying) const = 0;
   // Net delta, gamma, vega and theta of the positions now.
   virtual PortfolioGreeks greeks() const = 0;
+
+  // News sentiment: whether the run has a source of it (backtest --sentiment store), and what
+  // was published about `symbol` in the `window` ending at the close of its current bar.
+  virtual bool has_sentiment() const { return false; }
+  virtual std::optional<Sentiment> sentiment(SymbolId, Timestamp) { return std::nullopt; }
 };
 
 class Strategy {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A local stand-in for Alpha Vantage's query endpoint, faithful to the documented subset aiots
 uses: TIME_SERIES_DAILY, TIME_SERIES_DAILY_ADJUSTED, TIME_SERIES_INTRADAY (month=YYYY-MM) and
-HISTORICAL_OPTIONS (date=YYYY-MM-DD) as CSV, newest row first, intraday times naive US/Eastern; JSON bodies with HTTP 200 for a bad key
+HISTORICAL_OPTIONS (date=YYYY-MM-DD) as CSV, NEWS_SENTIMENT as JSON, newest row first, intraday times naive US/Eastern; JSON bodies with HTTP 200 for a bad key
 ("Information"), an invalid call ("Error Message") and rate limiting ("Note").
 
 usage: fake_alphavantage.py PORT_FILE LOG_FILE DAILY_CSV KEY [SCRIPT]
@@ -65,6 +65,30 @@ def options_chain(symbol, date):
     return head + "\n".join(rows) + "\n"
 
 
+def news(symbol, time_from, time_to, limit):
+    """NEWS_SENTIMENT as JSON: an article at 14:00 each weekday of the span, earliest first."""
+    start = datetime.datetime.strptime(time_from, "%Y%m%dT%H%M")
+    end = datetime.datetime.strptime(time_to, "%Y%m%dT%H%M")
+    feed = []
+    day = start.date()
+    while day <= end.date() and len(feed) < int(limit):
+        t = datetime.datetime(day.year, day.month, day.day, 14, 0)
+        if day.weekday() < 5 and start <= t <= end:
+            h = int(hashlib.sha256(f"{symbol}{day}".encode()).hexdigest()[:8], 16)
+            score = (h % 1001) / 1000 - 0.5
+            tickers = [{"ticker": symbol, "relevance_score": "0.800000", "ticker_sentiment_score": f"{score:.6f}",
+                        "ticker_sentiment_label": "Bullish" if score > 0.15 else "Bearish" if score < -0.15 else "Neutral"}]
+            if h % 5 == 0:
+                tickers.append({"ticker": "AAPL", "relevance_score": "0.2", "ticker_sentiment_score": "0.1",
+                                "ticker_sentiment_label": "Neutral"})
+            feed.append({"title": f"{symbol} on {day}", "url": f"https://news.test/{symbol}/{day}",
+                         "time_published": f"{t:%Y%m%dT%H%M%S}", "authors": [], "summary": "", "source": "Fake Wire",
+                         "overall_sentiment_score": round(score, 6), "overall_sentiment_label": "Neutral",
+                         "ticker_sentiment": tickers})
+        day += datetime.timedelta(days=1)
+    return json.dumps({"items": str(len(feed)), "sentiment_score_definition": "x <= -0.35: Bearish", "feed": feed})
+
+
 def daily(adjusted):
     if adjusted:
         head = "timestamp,open,high,low,close,adjusted_close,volume,dividend_amount,split_coefficient\n"
@@ -108,10 +132,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.answer(500, "{}", "500", q)
         if q.get("apikey") != key:
             return self.answer(200, json.dumps({"Information": "the parameter apikey is invalid or missing. Please claim your free API key on (https://www.alphavantage.co/support/#api-key)."}), "badkey", q)
-        fn, symbol = q.get("function"), q.get("symbol", "")
+        fn, symbol = q.get("function"), q.get("symbol", q.get("tickers", ""))
         if symbol.startswith("BAD") or fn not in ("TIME_SERIES_DAILY", "TIME_SERIES_DAILY_ADJUSTED", "TIME_SERIES_INTRADAY",
-                                                  "HISTORICAL_OPTIONS"):
+                                                  "HISTORICAL_OPTIONS", "NEWS_SENTIMENT"):
             return self.answer(200, json.dumps({"Error Message": "Invalid API call. Please retry or visit the documentation (https://www.alphavantage.co/documentation/) for TIME_SERIES_INTRADAY."}), "error", q)
+        if fn == "NEWS_SENTIMENT":
+            return self.answer(200, news(symbol, q["time_from"], q["time_to"], q.get("limit", "50")), "data", q)
         if fn == "HISTORICAL_OPTIONS":
             return self.answer(200, options_chain(symbol, q.get("date")), "data", q)
         if fn == "TIME_SERIES_INTRADAY":
