@@ -172,4 +172,16 @@ checks=$((checks + 1))
 KEYLINE="" write_config
 expect_exit 1 env ALPHAVANTAGE_API_KEY=BADKEY2 "$AIOTS" --json data fetch MSFT
 expect_eq "env key not echoed" "$([[ $OUT$ERR == *BADKEY2* ]] && echo leaked || echo clean)" "clean"
+# aiotsd's strategies read the store's news too: the probe trades on a replay.
+daemon_env
+trap 'kill ${SERVERS[*]} 2>/dev/null; kill -9 $(cat "$SOCKET.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+KEYLINE="key_file = \"$WORK/av.key\"" write_config
+"$AIOTS" -q data import "$DATA/msft.csv"
+expect_exit 0 "$AIOTS" -q data fetch-news MSFT --from 2000-09-01 --to 2001-09-30
+"$AIOTS" -q daemon start
+expect_exit 0 "$AIOTS" -q strategy load "$PROBE" --symbols MSFT --name probe
+expect_exit 0 "$AIOTS" -q feed replay MSFT --speed max
+expect_exit 0 "$AIOTS" --json strategy show probe
+expect_eq "live: trades on the stored news" "$(py 'j.get("failure") in (None, ""), j["fills"] > 5')" "True True"
+"$AIOTS" -q daemon stop
 finish
