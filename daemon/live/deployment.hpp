@@ -63,6 +63,12 @@ struct CanaryWatch {
 // The figures a canary's `require` may name.
 const std::vector<std::string>& canary_metrics();
 
+// Steps that take no time (notify, compare, promote, ...) run at most this many in a row before
+// the deployment gives the event loop back: a playbook looping over them cannot freeze aiotsd or
+// hold its journal uncommitted. And a deployment ends after k_max_steps steps.
+inline constexpr int k_steps_per_turn = 64;
+inline constexpr int k_max_steps = 1'000'000;
+
 struct Deployment {
   std::int64_t id = 0;
   std::string cwd;  // the deploying client's directory: relative file names in steps resolve there
@@ -71,7 +77,9 @@ struct Deployment {
   lua::PlaybookStep step;
   std::chrono::steady_clock::time_point step_started;
 
-  enum class Waiting { Nothing, Gate, Bars, Clock };
+  // Turn: it gave the event loop back after k_steps_per_turn steps that took no time, and goes on
+  // at the next tick with `carry`, the last step's result.
+  enum class Waiting { Nothing, Gate, Bars, Clock, Turn };
   Waiting waiting = Waiting::Nothing;
   std::int64_t bars_seen = 0;
   std::int64_t bars_needed = 0;
@@ -86,6 +94,7 @@ struct Deployment {
   std::map<std::string, MetricCondition> canary_require;
 
   // The last shadow window, for compare: the running version's and the shadow's logs.
+  nlohmann::json carry;
   nlohmann::json last_shadow;
   bool rolled_back = false;
 };

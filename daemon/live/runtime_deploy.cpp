@@ -19,6 +19,22 @@ namespace aiots {
 
 using json = nlohmann::json;
 
+namespace {
+
+// A step's arguments as the journal and history keep them: long strings cut, and at most 16 KiB
+// in all (a playbook may pass anything; the audit trail must stay small).
+json journaled_args(const json& args) {
+  json out = args;
+  for (auto& [key, value] : out.items()) {
+    if (value.is_string() && value.get<std::string>().size() > 1024) value = value.get<std::string>().substr(0, 1024) + "...";
+  }
+  const std::size_t bytes = out.dump().size();
+  if (bytes > 16 * 1024) out = {{"omitted", std::to_string(bytes) + " bytes of arguments"}};
+  return out;
+}
+
+}  // namespace
+
 std::string Runtime::resolve_in(const std::string& file, const std::string& cwd) const {
   namespace fs = std::filesystem;
   if (!file.empty() && file.front() != '/' && !cwd.empty()) {
@@ -59,13 +75,22 @@ Expected<nlohmann::json> Runtime::deploy_start(const std::string& file, const st
 }
 
 void Runtime::advance_deployment(nlohmann::json result) {
-  while (m_deployment) {
+  for (int in_a_row = 0; m_deployment; ++in_a_row) {
     Deployment& d = *m_deployment;
-    const std::size_t printed = d.playbook->log_lines().size();
-    auto next = d.playbook->next(result);
-    for (std::size_t i = printed; i < d.playbook->log_lines().size(); ++i) {
-      record(0, "deploy.print", "", {{"deployment", d.id}, {"text", d.playbook->log_lines()[i]}}, "deploy");
+    if (in_a_row == k_steps_per_turn) {
+      d.carry = std::move(result);
+      d.waiting = Deployment::Waiting::Turn;
+      return;
     }
+    if (d.step_number >= k_max_steps) {
+      end_deployment("failed", "more than " + std::to_string(k_max_steps) + " steps: a playbook is a rollout, not a loop without end");
+      return;
+    }
+    auto next = d.playbook->next(result);
+    for (const std::string& line : d.playbook->log_lines()) {
+      record(0, "deploy.print", "", {{"deployment", d.id}, {"text", line}}, "deploy");
+    }
+    d.playbook->clear_log();  // journaled: the daemon keeps none of it
     if (!next) {
       end_deployment("failed", next.error().message);
       return;
@@ -81,7 +106,7 @@ void Runtime::advance_deployment(nlohmann::json result) {
     std::string where = d.step.where;
     while (!where.empty() && (where.back() == ' ' || where.back() == ':')) where.pop_back();
     record(0, "deploy.step", "",
-           {{"deployment", d.id}, {"step", d.step_number}, {"step_kind", d.step.kind}, {"where", where}, {"args", d.step.args},
+           {{"deployment", d.id}, {"step", d.step_number}, {"step_kind", d.step.kind}, {"where", where}, {"args", journaled_args(d.step.args)},
             {"started", deploy_wall_time()}},
            "deploy");
     auto now = begin_step();
@@ -192,6 +217,11 @@ void Runtime::gate_done(std::int64_t id, nlohmann::json result) {
 }
 
 bool Runtime::deploy_tick() {
+  if (m_deployment && m_deployment->waiting == Deployment::Waiting::Turn) {
+    m_deployment->waiting = Deployment::Waiting::Nothing;
+    advance_deployment(std::move(m_deployment->carry));
+    return true;
+  }
   if (!m_deployment || m_deployment->waiting != Deployment::Waiting::Clock) return false;
   if (std::chrono::steady_clock::now() < m_deployment->due) return false;
   const json r = {{"passed", true}, {"detail", deploy_text(m_deployment->step.args["seconds"]) + " s"}};
@@ -228,6 +258,7 @@ nlohmann::json Runtime::deploy_status() const {
         progress["seconds_left"] =
             std::max(0.0, std::chrono::duration<double>(d.due - std::chrono::steady_clock::now()).count());
         break;
+      case Deployment::Waiting::Turn:
       case Deployment::Waiting::Nothing: progress["waiting"] = ""; break;
     }
     if (!d.canary.empty()) progress["canary"] = {{"strategy", d.canary}, {"max_drawdown", d.canary_watch.max_drawdown},

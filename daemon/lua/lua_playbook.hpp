@@ -55,6 +55,8 @@ public:
   const std::map<std::string, ParamValue>& values() const { return m_values; }
   // What the playbook printed, in order.
   const std::vector<std::string>& log_lines() const { return m_log; }
+  // Forgets what was printed so far (aiotsd journals it as it comes).
+  void clear_log() { m_log.clear(); }
 
   // Runs the playbook to its next step and returns it; nullopt once run() has returned. Give
   // the previous step's result (a JSON object; null before the first step). A gate or canary

@@ -215,6 +215,22 @@ expect_exit 0 "$AIOTS" --json deploy show 4
 expect_eq "a runaway playbook fails, the daemon lives" "$(py 'j["status"], "instruction budget" in j["error"]')" "failed True"
 expect_exit 0 "$AIOTS" status
 
+# A playbook looping over steps that take no time gives the event loop back every 64 steps: it
+# finishes, a loop without end can be watched and aborted, and aiotsd never freezes.
+printf 'return { name = "chatty", run = function(p)\n  for i = 1, 200 do notify{ text = "n" .. i } end\nend }\n' >"$WORK/chatty.lua"
+expect_exit 0 "$AIOTS" deploy "$WORK/chatty.lua" --wait
+expect_eq "two hundred steps" "$("$AIOTS" --json deploy history --limit 1 | python3 -c 'import json,sys; j=json.load(sys.stdin)[0]; print(j["status"], j["steps"])')" "succeeded 200"
+printf 'return { name = "endless", run = function(p)\n  while true do notify{ text = string.rep("n", 100000) } end\nend }\n' >"$WORK/endless.lua"
+expect_exit 0 "$AIOTS" -q deploy "$WORK/endless.lua"
+sleep 1
+expect_exit 0 "$AIOTS" --json status
+expect_exit 0 "$AIOTS" --json deploy status
+endless=$(py 'j["progress"]["deployment"]')
+expect_eq "still stepping, a turn at a time" "$(py 'j["running"], j["progress"]["step"] > 64')" "True True"
+expect_exit 0 "$AIOTS" deploy abort "$endless"
+expect_exit 0 "$AIOTS" --json deploy show "$endless"
+expect_eq "notes capped" "$(py 'j["status"], max(len(s["detail"]) for s in j["steps"]) < 5000')" "aborted True"
+
 # 6. gate.diff: live fills against a backtest of the same period, as aiots diff, as a gate.
 fresh
 advance 249
