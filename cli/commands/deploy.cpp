@@ -157,8 +157,9 @@ Expected<void> start_deployment(const Context& ctx, const DeployOptions& o) {
   if (ctx.json()) {
     std::cout << started->dump(2) << '\n';
   } else if (!ctx.options.quiet) {
-    std::cout << "deployment " << id << " (" << (*started)["playbook"].get<std::string>() << ") is "
-              << (*started)["status"].get<std::string>() << "; follow it with: aiots deploy watch " << id << '\n';
+    const std::string status = (*started)["status"].get<std::string>();
+    std::cout << "deployment " << id << " (" << (*started)["playbook"].get<std::string>() << ") "
+              << (status == "running" ? "is running; follow it with: aiots deploy watch " + std::to_string(id) : status) << '\n';
   }
   if ((*started)["status"] != "running") return outcome_of(*started);
   return {};
