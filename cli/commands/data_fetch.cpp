@@ -33,26 +33,17 @@ struct Fetched {
   double waited = 0;          // seconds, for the rate limit and backoff
 };
 
-Expected<std::optional<Timestamp>> bound(const std::string& text, const char* option, bool end) {
-  if (text.empty()) return std::optional<Timestamp>{};
-  auto t = parse_time(text);
-  if (!t) return usage_error(std::string(option) + " " + quote_value(text) + ": " + t.error().message);
-  // A date alone covers its whole day.
-  return std::optional<Timestamp>{t->date_only && end ? t->ts + k_ns_per_day - 1 : t->ts};
-}
-
 Expected<void> run_fetch(const Context& ctx, const FetchOptions& o) {
   if (o.provider != "alphavantage") return usage_error("--provider " + o.provider + ": the providers are: alphavantage");
   AIOTS_TRY_ASSIGN(config, ctx.daemon_config());
   AIOTS_TRY_ASSIGN(settings, alphavantage::settings_from(config));
-  AIOTS_TRY_ASSIGN(from, bound(o.from, "--from", false));
-  AIOTS_TRY_ASSIGN(to, bound(o.to, "--to", true));
-  if (from && to && *from > *to) return usage_error("--from is after --to");
+  AIOTS_TRY_ASSIGN(range, parse_time_range(o.from, o.to));
+  const std::optional<Timestamp> from = range.from, to = range.to;
   AIOTS_TRY_ASSIGN(interval, alphavantage::interval_name(o.interval));
   const bool daily = interval == "daily";
   const Timeframe timeframe = *Timeframe::parse(daily ? "1d" : o.interval == "1h" ? "60m" : o.interval);
   AIOTS_TRY_ASSIGN(zone, TimeZone::locate("America/New_York"));  // Alpha Vantage's times are US/Eastern
-  const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const Timestamp now_ns = wall_clock_now();
 
   std::vector<std::pair<std::string, alphavantage::Request>> requests;
   for (std::string symbol : o.symbols) {

@@ -26,15 +26,10 @@ Expected<void> run_fetch_news(const Context& ctx, const FetchNewsOptions& o) {
   AIOTS_TRY_ASSIGN(config, ctx.daemon_config());
   AIOTS_TRY_ASSIGN(settings, alphavantage::settings_from(config));
   AIOTS_TRY_ASSIGN(zone, TimeZone::locate("America/New_York"));
-  const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  const auto bound = [](const std::string& text, const char* option, Timestamp fallback, bool end) -> Expected<Timestamp> {
-    if (text.empty()) return fallback;
-    auto t = parse_time(text);
-    if (!t) return usage_error(std::string(option) + " " + quote_value(text) + ": " + t.error().message);
-    return t->date_only && end ? t->ts + k_ns_per_day - 60'000'000'000 : t->ts;
-  };
-  AIOTS_TRY_ASSIGN(to, bound(o.to, "--to", now_ns, true));
-  AIOTS_TRY_ASSIGN(from, bound(o.from, "--from", to - 30 * k_ns_per_day, false));
+  const Timestamp now_ns = wall_clock_now();
+  AIOTS_TRY_ASSIGN(range, parse_time_range(o.from, o.to));
+  const Timestamp to = range.to.value_or(now_ns);
+  const Timestamp from = range.from.value_or(to - 30 * k_ns_per_day);
   if (from > to) return usage_error("--from is after --to");
   AIOTS_TRY_ASSIGN(fetcher, alphavantage::Fetcher::open(settings));
 

@@ -38,10 +38,7 @@ std::string unmet(const nlohmann::json& args, const nlohmann::json& metrics,
     }
     const nlohmann::json& v = metrics.contains(*name) ? metrics[*name] : nlohmann::json(nullptr);
     const double x = v.is_number() ? v.get<double>() : std::nan("");
-    if (!c->holds(x)) {
-      failures += (failures.empty() ? "" : "; ") + *name + " " + lua::brief(x) + " is not " + c->op + " " +
-                  format_double(c->value);
-    }
+    if (const std::string why = c->unmet(*name, x); !why.empty()) failures += (failures.empty() ? "" : "; ") + why;
   }
   return failures;
 }

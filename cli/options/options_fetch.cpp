@@ -31,7 +31,7 @@ Expected<void> run_fetch_chain(const Context& ctx, const FetchChainOptions& o) {
     if (!parsed || !parsed->date_only) return usage_error("--date " + quote_value(o.date) + ": give a date, YYYY-MM-DD");
     date = parsed->ts;
   }
-  const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const Timestamp now_ns = wall_clock_now();
   AIOTS_TRY_ASSIGN(fetcher, alphavantage::Fetcher::open(settings));
   // Everything is fetched and parsed before anything is written.
   std::vector<std::pair<ParsedChains, alphavantage::FetchStats>> fetched;

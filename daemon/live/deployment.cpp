@@ -13,15 +13,8 @@ namespace aiots {
 using json = nlohmann::json;
 
 std::string deploy_wall_time() {
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  return format_time(std::chrono::duration_cast<std::chrono::seconds>(now).count() * 1'000'000'000);
-}
-
-std::string deploy_file_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  const Timestamp now = wall_clock_now();
+  return format_time(now - now % k_ns_per_second);
 }
 
 std::string deploy_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }

@@ -22,7 +22,6 @@ struct StrategySlot;
 
 // Shared by the runtime's deployment files.
 std::string deploy_wall_time();  // now, UTC, to the second: the audit trail's clock
-std::string deploy_file_text(const std::string& path);
 std::string deploy_text(const nlohmann::json& v);  // strings as they are, the rest as JSON
 // A step's `params` table as strategies take parameters (text).
 std::map<std::string, std::string> deploy_params(const nlohmann::json& args);

@@ -120,8 +120,8 @@ void Runtime::deploy_bars(const std::vector<std::pair<std::string, Bar>>& bars) 
           done = step_failed("the canary failed: " + c.failure);
         } else if (dd != d.canary_require.end() && !dd->second.holds(d.canary_watch.max_drawdown)) {
           // A drawdown only grows: a breach fails the canary at once, not at its last bar.
-          done = step_failed("max_drawdown " + lua::brief(d.canary_watch.max_drawdown) + " is not " + dd->second.op + " " +
-                             format_number(dd->second.value) + " after " + std::to_string(d.bars_seen) + " bars");
+          done = step_failed(dd->second.unmet("max_drawdown", d.canary_watch.max_drawdown) + " after " +
+                             std::to_string(d.bars_seen) + " bars");
         }
       }
       if (!done && d.bars_seen >= d.bars_needed) done = json::object();
@@ -138,11 +138,8 @@ void Runtime::deploy_bars(const std::vector<std::pair<std::string, Bar>>& bars) 
           if (r.empty()) {
             std::string failures;
             for (const auto& [metric, condition] : d.canary_require) {
-              const double v = metrics[metric].get<double>();
-              if (!condition.holds(v)) {
-                failures += (failures.empty() ? "" : "; ") + metric + " " + lua::brief(v) + " is not " + condition.op + " " +
-                            format_number(condition.value);
-              }
+              const std::string why = condition.unmet(metric, metrics[metric].get<double>());
+              if (!why.empty()) failures += (failures.empty() ? "" : "; ") + why;
             }
             r = failures.empty() ? json{{"passed", true}} : step_failed(failures);
           }

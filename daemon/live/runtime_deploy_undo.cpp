@@ -28,7 +28,7 @@ Expected<void> Runtime::swap_code(StrategySlot& slot, const std::string& file,
   slot.strategy = std::move(next);
   slot.file = file;
   slot.params = params;
-  slot.sha256 = sha256_hex(deploy_file_text(file));
+  slot.sha256 = sha256_file(file).value_or("");
   slot.failure.clear();
   slot.reload_error.clear();
   journal_data["name"] = slot.name;

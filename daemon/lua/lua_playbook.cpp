@@ -1,6 +1,7 @@
 #include "lua/lua_playbook.hpp"
 
 #include "engine/metrics/condition.hpp"
+#include "util/format_number.hpp"
 
 #include <array>
 #include <charconv>
@@ -230,11 +231,7 @@ int playbook_print(lua_State* L) {
 
 }  // namespace
 
-std::string brief(double v) {
-  std::array<char, 32> buf{};
-  const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v, std::chars_format::general, 4);
-  return ec == std::errc() ? std::string(buf.data(), end) : std::to_string(v);
-}
+std::string brief(double v) { return format_brief(v); }
 
 std::string brief(const nlohmann::json& v) {
   if (v.is_number()) return brief(v.get<double>());

@@ -1,5 +1,8 @@
 #include "util/format_number.hpp"
 
+#include <array>
+#include <charconv>
+
 #include <charconv>
 #include <cmath>
 
@@ -21,6 +24,12 @@ std::string format_fixed(double v, int decimals) {
   char buf[400];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
   return ec == std::errc() ? std::string(buf, end) : format_number(v);
+}
+
+std::string format_brief(double v) {
+  std::array<char, 32> buf{};
+  const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v, std::chars_format::general, 4);
+  return ec == std::errc() ? std::string(buf.data(), end) : format_number(v);
 }
 
 }  // namespace aiots

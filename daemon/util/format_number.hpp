@@ -9,5 +9,7 @@ namespace aiots {
 std::string format_number(double v);
 // Formats `v` with exactly `decimals` digits after the point ("98840.00"), locale-free.
 std::string format_fixed(double v, int decimals);
+// Formats `v` with four significant digits ("0.01939", "1488"), for one-line summaries.
+std::string format_brief(double v);
 
 }  // namespace aiots

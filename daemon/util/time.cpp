@@ -170,6 +170,10 @@ Expected<ParsedTime> parse_time(std::string_view s) {
 
 bool is_out_of_range(const Error& error) { return error.message.starts_with(k_out_of_range); }
 
+Timestamp wall_clock_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 std::int64_t day_number(Timestamp ts) {
   return ts >= 0 ? ts / k_ns_per_day : -((-ts + k_ns_per_day - 1) / k_ns_per_day);
 }

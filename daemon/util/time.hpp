@@ -52,6 +52,8 @@ std::string format_time(Timestamp ts, bool date_only = false);
 
 // Returns the days since the epoch of the UTC calendar day holding `ts` (floor division).
 std::int64_t day_number(Timestamp ts);
+// The wall clock now (for what users fetch and audit, never inside a run).
+Timestamp wall_clock_now();
 
 // Returns the ISO weekday of the epoch day `day` (1 = Monday ... 7 = Sunday).
 int iso_weekday(std::int64_t day);

@@ -19,6 +19,11 @@ bool MetricCondition::holds(double v) const {
 
 std::string MetricCondition::text() const { return op + format_number(value); }
 
+std::string MetricCondition::unmet(std::string_view metric, double v) const {
+  if (holds(v)) return {};
+  return std::string(metric) + " " + format_brief(v) + " is not " + op + " " + format_number(value);
+}
+
 std::optional<MetricCondition> parse_condition(std::string_view text) {
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   while (!text.empty() && text.back() == ' ') text.remove_suffix(1);

@@ -15,6 +15,8 @@ struct MetricCondition {
   // False for NaN or infinite values: a figure that could not be measured never passes.
   bool holds(double v) const;
   std::string text() const;  // "<=0.15"
+  // "" when `v` holds, else what failed: "max_drawdown 0.01372 is not <= 0.01".
+  std::string unmet(std::string_view metric, double v) const;
 };
 
 // Parses an operator and a finite number (blanks around them allowed; "==" is "="); nullopt
