@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   app.footer("Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 data/validation error.\n"
              "sweep also: 4 no run passed the filter, 5 the same sweep is already running.\n"
              "deploy also: 4 the deployment did not succeed, 5 another deployment is running.\n"
+             "reconcile also: 4 the account differs from its broker beyond tolerance.\n"
              "See aiots(1) and 'aiots help COMMAND'.");
   app.add_option("--db", ctx.options.db, "Store path (default: $AIOTS_DB, else $XDG_DATA_HOME/aiots/aiots.db)");
   app.add_option("--format", ctx.options.format, "Output: table, csv or json (default: table on a terminal, else csv)");
@@ -65,6 +66,7 @@ int main(int argc, char** argv) {
   aiots::cli::setup_diff(app, ctx);
   aiots::cli::setup_sweep(app, ctx);
   aiots::cli::setup_deploy(app, ctx);
+  aiots::cli::setup_reconcile(app, ctx);
   setup_help(app, ctx);
 
   try {

@@ -28,6 +28,8 @@ test=(
   chromium
   # daemon tests: a raw socket client, and promtool to check the metrics exposition
   socat prometheus
+  # the broker tests drive their fakes with curl and make a self-signed certificate with openssl
+  curl openssl
   # the sweep test runs a real single-node Slurm (scripts/slurm/start-local-slurm.sh)
   slurmctld slurmd slurm-client munge
 )

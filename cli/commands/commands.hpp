@@ -34,6 +34,7 @@ void setup_backup(CLI::App& app, Context& ctx);
 void setup_diff(CLI::App& app, Context& ctx);
 void setup_sweep(CLI::App& app, Context& ctx);
 void setup_deploy(CLI::App& app, Context& ctx);
+void setup_reconcile(CLI::App& app, Context& ctx);
 void setup_journal_stats(CLI::App& journal, Context& ctx);
 void setup_journal_compact(CLI::App& journal, Context& ctx);
 

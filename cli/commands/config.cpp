@@ -35,13 +35,14 @@ void setup_config(CLI::App& app, Context& ctx) {
         const std::string name(k.name);
         w->row({name, to_toml(config.values().find(name)->second), config.origins().find(name)->second, std::string(k.doc)});
       }
-      // Keys the user named: symbol groups and per-strategy risk overrides.
+      // Keys the user named: symbol groups, per-account and per-strategy risk overrides, brokers.
       for (const auto& [name, value] : config.values()) {
-        if (name.starts_with("risk.groups.") || name.starts_with("risk.strategy.")) {
-          w->row({name, to_toml(value), config.origins().find(name)->second,
-                  name.starts_with("risk.groups.") ? "Group of a symbol for risk.max_group_pct"
-                                                   : "Override of a [risk] key for one strategy"});
-        }
+        const char* doc = name.starts_with("risk.groups.")    ? "Group of a symbol for risk.max_group_pct"
+                          : name.starts_with("risk.strategy.")  ? "Override of a [risk] key for one strategy"
+                          : name.starts_with("risk.account.")   ? "Override of a [risk] key for one account"
+                          : name.starts_with("broker.account.") ? "Broker of one account"
+                                                                : nullptr;
+        if (doc != nullptr) w->row({name, to_toml(value), config.origins().find(name)->second, doc});
       }
       w->finish();
       return {};

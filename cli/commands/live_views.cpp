@@ -132,6 +132,19 @@ void setup_live_views(CLI::App& app, Context& ctx) {
         if (!st["reload_error"].is_null()) std::cout << " (last reload failed: " << st["reload_error"].get<std::string>() << ")";
         std::cout << "\n";
       }
+      for (const auto& b : s.value("brokers", nlohmann::json::array())) {
+        std::cout << "broker   " << b.value("account", "") << " " << b.value("venue", b.value("broker", "")) << " "
+                  << b.value("open_orders", 0) << " open orders";
+        if (b.value("unsure_orders", 0) > 0) std::cout << " (" << b.value("unsure_orders", 0) << " being looked up)";
+        const auto& last = b.value("last_reconcile", nlohmann::json());
+        if (last.is_object()) {
+          std::cout << "; reconciled: " << (last.value("within_tolerance", true) ? "" : "DIFFERENCES: ")
+                    << last.value("summary", "");
+        } else {
+          std::cout << "; not reconciled yet";
+        }
+        std::cout << "\n";
+      }
       return {};
     };
   });

@@ -14,6 +14,7 @@ struct StrategyOptions {
   std::vector<std::string> params;
   std::string name;
   std::string account = "paper";
+  bool confirm_live = false;
 };
 
 Expected<void> load(const Context& ctx, const StrategyOptions& o) {
@@ -30,6 +31,7 @@ Expected<void> load(const Context& ctx, const StrategyOptions& o) {
   if (!o.name.empty()) {
     req["name"] = o.name;
   }
+  if (o.confirm_live) req["confirm_live"] = true;
   AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "strategy.load", req));
   return print_object(ctx, r);
 }
@@ -47,6 +49,8 @@ void setup_strategy(CLI::App& app, Context& ctx) {
   ld->add_option("--name", o->name, "Name of this instance (default: the strategy's name)");
   ld->add_option("--account", o->account,
                  "Account to trade in, shared with the other strategies loaded into it (default: paper)");
+  ld->add_flag("--confirm-live", o->confirm_live,
+               "Required to load into an account whose broker trades real money (aiots-brokers(7))");
   ld->callback([&ctx, o] {
     ctx.command_name = "strategy load";
     ctx.action = [&ctx, o] { return load(ctx, *o); };

@@ -32,6 +32,19 @@ constexpr ConfigKey k_keys[] = {
     {"broker.commission", ConfigType::String, "\"none\"", "Commission model of the paper broker (as aiots-backtest(1))"},
     {"broker.slippage", ConfigType::String, "\"none\"", "Slippage model of the paper broker (as aiots-backtest(1))"},
     {"broker.fill", ConfigType::String, "\"open\"", "Market orders fill at the next bar's open or this bar's close"},
+    {"broker.poll_ms", ConfigType::Integer, "1000", "How often aiotsd asks a real broker about the orders it has open there, ms"},
+    {"broker.reconcile_interval_s", ConfigType::Integer, "60", "Seconds between reconciliations of each real-broker account with its journal (0: only at start and on request)"},
+    {"broker.reconcile_position_tolerance", ConfigType::Float, "0.0", "Shares a symbol's position may differ between journal and broker before the account is acted on"},
+    {"broker.reconcile_cash_tolerance", ConfigType::Float, "1.0", "Cash (account currency) journal and broker may differ by before the account is acted on"},
+    {"broker.reconcile_action", ConfigType::String, "\"halt\"", "What a difference beyond tolerance does to the account: report, reduce (REDUCING) or halt (HALTED)"},
+    {"brokers.alpaca.mode", ConfigType::String, "\"paper\"", "paper (Alpaca's paper-trading API) or live (real money; strategy load needs --confirm-live)"},
+    {"brokers.alpaca.paper_url", ConfigType::String, "\"https://paper-api.alpaca.markets\"", "Alpaca's paper-trading API (a local fake in tests)"},
+    {"brokers.alpaca.live_url", ConfigType::String, "\"https://api.alpaca.markets\"", "Alpaca's live-trading API"},
+    {"brokers.alpaca.key_file", ConfigType::String, "\"\"", "File (mode 0600): the key id on its first line, the secret key on its second (empty: the environment)"},
+    {"brokers.alpaca.key_id_env", ConfigType::String, "\"APCA_API_KEY_ID\"", "Environment variable holding the Alpaca key id when key_file is empty"},
+    {"brokers.alpaca.secret_env", ConfigType::String, "\"APCA_API_SECRET_KEY\"", "Environment variable holding the Alpaca secret key when key_file is empty"},
+    {"brokers.alpaca.requests_per_minute", ConfigType::Float, "190.0", "Request budget per minute for Alpaca (its limit is 200), held across aiots processes"},
+    {"brokers.alpaca.backoff_ms", ConfigType::Integer, "500", "Wait before the first retry of a 429 (or of a read on a network error or 5xx), ms; doubles after each"},
     {"feed.speed", ConfigType::String, "\"max\"", "Default replay speed: a multiplier such as 60x, or max"},
     {"feed.resume", ConfigType::Bool, "true", "After a crash or kill, resume a replay or sim feed after the last bar it journaled"},
     {"options.chains", ConfigType::String, "\"store\"", "Option chains strategies see: store (the snapshots in the store) or none"},
@@ -79,6 +92,8 @@ const std::vector<ConfigKey>& all_keys() {
 const ConfigKey* find_dynamic_key(std::string_view name) {
   static const ConfigKey group{"risk.groups.*", ConfigType::String, "", "Group (sector) of a symbol for max_group_pct"};
   if (name.starts_with("risk.groups.") && name.size() > 12) return &group;
+  static const ConfigKey venue{"broker.account.*", ConfigType::String, "\"paper\"", "Broker of one account: paper (the built-in simulator) or alpaca"};
+  if (name.starts_with("broker.account.") && name.size() > 15) return &venue;
   if (name.starts_with("risk.strategy.") || name.starts_with("risk.account.")) {
     const std::string_view rest = name.substr(name.starts_with("risk.strategy.") ? 14 : 13);
     const std::size_t dot = rest.rfind('.');
@@ -251,6 +266,18 @@ Expected<Config> Config::parse(std::string_view text, const std::string& path) {
   }
   if (const std::string s = c.string("options.settlement"); s != "physical" && s != "cash") {
     return usage_error(path + ": key 'options.settlement' must be physical or cash, not " + quote_value(s));
+  }
+  if (const std::string a = c.string("broker.reconcile_action"); a != "report" && a != "reduce" && a != "halt") {
+    return usage_error(path + ": key 'broker.reconcile_action' must be report, reduce or halt, not " + quote_value(a));
+  }
+  if (const std::string m = c.string("brokers.alpaca.mode"); m != "paper" && m != "live") {
+    return usage_error(path + ": key 'brokers.alpaca.mode' must be paper or live, not " + quote_value(m));
+  }
+  for (const auto& [name, value] : c.m_values) {
+    if (!name.starts_with("broker.account.")) continue;
+    if (const std::string& v = std::get<std::string>(value); v != "paper" && v != "alpaca") {
+      return usage_error(path + ": key '" + name + "' must be paper or alpaca, not " + quote_value(v));
+    }
   }
   if (const std::int64_t every = c.integer("journal_checkpoint_every"); every < 1) {
     return usage_error(path + ": key 'journal_checkpoint_every' must be at least 1, not " + std::to_string(every));

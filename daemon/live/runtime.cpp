@@ -236,6 +236,8 @@ Expected<void> Runtime::commit() {
     journal_fault(c.error());
     return data_error(m_halt_reason + " (trading halted; nothing since was acknowledged)");
   }
+  // Orders for real brokers leave only now that their records are durable.
+  route_orders();
   // Only now, with the events durable, may anyone hear of them.
   if (m_publish) {
     for (const auto& [topic, event] : m_outbox) {
@@ -274,7 +276,7 @@ Expected<std::unique_ptr<StrategySlot>> Runtime::build_slot(const std::string& n
   AIOTS_TRY_ASSIGN(strategy, lua::LuaStrategy::load(file, symbols, params, lua_limits(), 0));
   slot->strategy = std::move(strategy);
   std::string broker_error;
-  const EngineConfig cfg = engine_config(name, symbols, cash, broker_error);
+  const EngineConfig cfg = engine_config(name, account, symbols, cash, broker_error);
   if (!broker_error.empty()) {
     return usage_error(broker_error);
   }
@@ -356,9 +358,10 @@ lua::Limits Runtime::lua_limits() const {
                      std::chrono::milliseconds(m_config.integer("lua.deadline_ms"))};
 }
 
-EngineConfig Runtime::engine_config(const std::string& name, const std::vector<std::string>& symbols, double cash,
-                                    std::string& broker_error) const {
+EngineConfig Runtime::engine_config(const std::string& name, const std::string& account,
+                                    const std::vector<std::string>& symbols, double cash, std::string& broker_error) const {
   EngineConfig cfg;
+  cfg.broker.external = venue_of(account) != "paper";
   cfg.initial_cash = Money::from(cash);
   // A live strategy runs for months: it keeps what status, metrics and the risk report use (the
   // last of each day, the last points up to the report's longest look-back), not every bar.
@@ -404,7 +407,8 @@ Expected<StrategySlot*> Runtime::find(const std::string& name) const {
 
 Expected<nlohmann::json> Runtime::load_strategy(const std::string& file_arg, const std::vector<std::string>& symbols_arg,
                                                 const std::map<std::string, std::string>& params, std::string name,
-                                                const std::string& account) {
+                                                const std::string& account, bool confirm_live,
+                                                std::optional<double> broker_cash) {
   if (symbols_arg.empty()) {
     return usage_error("INVALID_PARAMS: a strategy needs at least one symbol");
   }
@@ -424,7 +428,8 @@ Expected<nlohmann::json> Runtime::load_strategy(const std::string& file_arg, con
   if (!std::filesystem::exists(file)) {
     return data_error("FILE_NOT_FOUND: " + file_arg + ": no such strategy file");
   }
-  const double cash = m_config.number("broker.cash");
+  AIOTS_TRY(check_venue(account, confirm_live));
+  const double cash = broker_cash.value_or(m_config.number("broker.cash"));
   if (name.empty()) {
     // The strategy's own name, known once its file is read.
     AIOTS_TRY_ASSIGN(probe, lua::LuaStrategy::load(file, symbols, params, lua_limits(), 0));
@@ -434,11 +439,18 @@ Expected<nlohmann::json> Runtime::load_strategy(const std::string& file_arg, con
     return data_error("STRATEGY_EXISTS: a strategy named '" + name + "' is loaded; pass --name");
   }
   AIOTS_TRY_ASSIGN(slot, build_slot(name, file, symbols, params, cash, account));
+  const bool routed = routed_externally(*slot);
+  if (routed) slot->route_key = new_route_key(name);
   if (auto started = slot->engine->start(); !started) {
     return tl::unexpected(started.error());
   }
   nlohmann::json data = {{"name", name},      {"file", file},     {"sha256", slot->sha256}, {"account", account},
                          {"symbols", symbols}, {"params", params}, {"cash", cash}};
+  if (routed) {
+    data["broker"] = venue_of(account);
+    data["route_key"] = slot->route_key;
+    if (confirm_live) data["confirmed_live"] = true;
+  }
   record(0, "strategy.loaded", name, data, "plugins");
   m_logger.info("strategy", "loaded", {{"strategy", name}, {"file", file}});
   StrategySlot& s = *slot;
@@ -452,6 +464,12 @@ Expected<nlohmann::json> Runtime::load_strategy(const std::string& file_arg, con
 
 Expected<nlohmann::json> Runtime::unload_strategy(const std::string& name) {
   AIOTS_TRY_ASSIGN(slot, find(name));
+  if (routed_externally(*slot) && slot->engine->broker().open_order_count() > 0) {
+    // Its orders live at the broker: unloading would leave them there without an owner.
+    return data_error("ORDERS_OPEN: " + name + " has " + std::to_string(slot->engine->broker().open_order_count()) +
+                      " orders open at " + venue_of(slot->account) + "; cancel them first (aiots halt --account " +
+                      slot->account + " --cancel)");
+  }
   slot->engine->finish();
   record(0, "strategy.unloaded", name, {{"name", name}}, "plugins");
   m_logger.info("strategy", "unloaded", {{"strategy", name}});

@@ -10,14 +10,17 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "adapters/brokers/venue_worker.hpp"
 #include "config/config.hpp"
 #include "engine/core/engine.hpp"
 #include "journal/journal.hpp"
 #include "live/deployment.hpp"
 #include "live/journal_fold.hpp"
+#include "live/reconcile.hpp"
 #include "log/logger.hpp"
 #include "lua/lua_risk_rule.hpp"
 #include "lua/lua_strategy.hpp"
@@ -35,6 +38,8 @@ struct StrategySlot final : EngineObserver {
   std::string file;
   std::string sha256;
   std::string account;  // the account it trades in (strategy load --account, default "paper")
+  // Names its orders at a real broker: client order id "aiots-KEY-ORDER" (journaled at load).
+  std::string route_key;
   std::vector<std::string> symbols;
   std::map<std::string, std::string> params;
   double cash = 0;
@@ -89,9 +94,32 @@ public:
   // journal; call once at start.
   Expected<nlohmann::json> rebuild();
 
+  // An account routed to a real broker needs `confirm_live` when that broker trades real money,
+  // and opens with `broker_cash` (what the broker holds) instead of broker.cash.
   Expected<nlohmann::json> load_strategy(const std::string& file, const std::vector<std::string>& symbols,
                                          const std::map<std::string, std::string>& params, std::string name,
-                                         const std::string& account = k_default_account);
+                                         const std::string& account = k_default_account, bool confirm_live = false,
+                                         std::optional<double> broker_cash = std::nullopt);
+  // Real brokers (runtime_broker.cpp, aiots-brokers(7)).
+  // Set by the server: runs a closure on the event loop's thread (venue workers answer there).
+  std::function<void(std::function<void()>)> post_to_loop;
+  // The broker of `account`: "paper" (the simulator) or a venue (broker.account.NAME).
+  std::string venue_of(const std::string& account) const;
+  // Whether loading into `account` must first ask its broker for the cash it holds (a new
+  // account at a real broker), and asking it.
+  bool needs_broker_cash(const std::string& account) const;
+  // Refuses a load into `account` when its broker is taken by another account, or trades real
+  // money without `confirm_live`.
+  Expected<void> check_venue(const std::string& account, bool confirm_live);
+  void broker_cash(const std::string& account, std::function<void(Expected<double>)> done);
+  // Polls the orders open at brokers and reconciles when due (the server's 200 ms tick);
+  // true when it asked a broker something.
+  bool broker_tick();
+  // Compares `account`'s journal with its broker and acts on differences beyond tolerance
+  // (broker.reconcile_action); `done` gets the report on the loop.
+  void reconcile(const std::string& account, std::function<void(Expected<nlohmann::json>)> done);
+  // Each account at a real broker: orders open there, unsure ones, the last reconciliation.
+  nlohmann::json broker_status() const;
   // Deployments (aiots deploy, runtime_deploy.cpp): one playbook at a time, run by the daemon.
   // Starting one loads the playbook and runs it to its first step that waits.
   Expected<nlohmann::json> deploy_start(const std::string& file, const std::map<std::string, std::string>& params,
@@ -266,10 +294,50 @@ private:
   Expected<void> replace_rules(const std::vector<RuleSpec>& specs);
   // The engine settings of a strategy on `symbols`: paper broker from the configuration (a bad
   // broker setting leaves the default and explains itself in `broker_error`).
-  EngineConfig engine_config(const std::string& name, const std::vector<std::string>& symbols, double cash,
-                             std::string& broker_error) const;
+  EngineConfig engine_config(const std::string& name, const std::string& account, const std::vector<std::string>& symbols,
+                             double cash, std::string& broker_error) const;
   std::string resolve_plugin(const std::string& file) const;
   void start_feed(FeedState feed);
+  // Real brokers (runtime_broker.cpp).
+  struct Routed {  // an order at a broker, by client order id
+    std::string strategy;
+    std::string account;
+    OrderId id = 0;
+    std::string venue_id;
+    bool in_flight = false;      // a request about it is under way
+    bool unsure = false;         // whether the broker has it is unknown (a failed send, a restart)
+    bool cancel_wanted = false;  // a cancel waits for the placement's answer
+  };
+  struct VenueLink {  // one account's broker
+    std::string kind;
+    bool live = false;
+    std::unique_ptr<venue::VenueWorker> worker;
+    std::chrono::steady_clock::time_point next_poll{};
+    std::chrono::steady_clock::time_point next_reconcile{};
+    bool reconciling = false;
+    std::int64_t sent = 0;
+    std::int64_t reconciliations = 0;
+    std::int64_t mismatches = 0;
+    nlohmann::json last_reconcile;  // null until the first
+  };
+  bool routed_externally(const StrategySlot& slot) const;
+  std::string client_order_id(const StrategySlot& slot, OrderId id) const;
+  Expected<VenueLink*> venue_link(const std::string& account);
+  // Sends the orders and cancels engines queued (called by commit() once they are durable).
+  void route_orders();
+  void send_cancel(const std::string& client);
+  void resolve_now(const std::string& client);
+  void on_placed(const std::string& client, Expected<std::variant<venue::VenueOrder, venue::Refusal>> result);
+  void on_resolved(const std::string& client, Expected<std::optional<venue::VenueOrder>> result);
+  void apply_venue_order(const std::string& client, const venue::VenueOrder& order);
+  StrategySlot* routed_slot(const Routed& r) const;
+  void broker_error(const Routed& r, const std::string& message);
+  void after_venue_event();
+  // After a restart: the orders open at brokers, those never acknowledged marked unsure.
+  void adopt_open_orders();
+  nlohmann::json compare_with_broker(const std::string& account, const BrokerSnapshot& snapshot);
+  std::map<std::string, Routed> m_routed;     // by client order id
+  std::map<std::string, VenueLink> m_venues;  // by account
   // Deployments (runtime_deploy.cpp).
   Expected<StrategySlot*> load_helper(const std::string& role, const std::string& file, const StrategySlot& beside,
                                       const std::map<std::string, std::string>& params, double cash);
@@ -328,6 +396,10 @@ private:
   std::vector<double> m_latencies;  // bar-to-order, seconds (bounded)
   std::unique_ptr<notify::Webhook> m_webhook;
 };
+
+// A fresh key for a strategy's client order ids at a broker: its name (cut, made safe) and 40
+// random bits, so that ids stay unique across unloads, reloads and new journals.
+std::string new_route_key(const std::string& name);
 
 // Buckets of the latency histograms, in seconds.
 std::vector<double> latency_buckets();

@@ -82,7 +82,7 @@ Expected<nlohmann::json> Runtime::rebuild() {
       slot->failure = "cannot load " + file + " after restart: " + built.error().message;
       slot->strategy = std::make_unique<NullStrategy>();
       std::string ignored;  // a broken broker setting is already why the slot failed
-      slot->engine = std::make_unique<Engine>(engine_config(name, symbols, cash, ignored), *slot->strategy);
+      slot->engine = std::make_unique<Engine>(engine_config(name, spec.account, symbols, cash, ignored), *slot->strategy);
       slot->engine->set_observer(slot.get());
       slot->engine->set_strategy_name(name);
       seat_in_account(*slot);
@@ -111,6 +111,13 @@ Expected<nlohmann::json> Runtime::rebuild() {
     slot->paused = spec.paused;
     slot->engine->set_paused(spec.paused);
     slot->role = l.value("role", "");
+    slot->route_key = l.value("route_key", "");
+    if (const std::string was = l.value("broker", "paper"); was != venue_of(spec.account) && slot->failure.empty()) {
+      // Orders and positions belong to the broker they were made at: never move them silently.
+      slot->failure = "BROKER_CHANGED: " + name + " was loaded with broker " + was + " but aiots.toml now routes account " +
+                      spec.account + " to " + venue_of(spec.account) + "; put broker.account." + spec.account +
+                      " back, or unload the strategy";
+    }
     slot->deployment = l.value("deployment", std::int64_t{0});
     // The account comes back in the state its last journaled transition left it (a daemon killed
     // while HALTED comes back HALTED).
@@ -153,6 +160,7 @@ Expected<nlohmann::json> Runtime::rebuild() {
     }
   }
   recover_deployments();
+  adopt_open_orders();
   const std::int64_t total = m_fold.records();
   record(0, "daemon.started", "",
          {{"records", total}, {"replayed", replayed}, {"checkpoint", from_seq}, {"strategies", restored}}, "plugins");

@@ -83,6 +83,8 @@ nlohmann::json Runtime::orders(bool open_only) const {
       if (open_only && !o.is_open()) return;
       nlohmann::json j = describe_order(o, slot.names());
       j["strategy"] = name;
+      // At a real broker: the id it knows the order by (aiots-brokers(7)).
+      if (!slot.route_key.empty()) j["client_order_id"] = client_order_id(slot, o.id);
       out.push_back(std::move(j));
     });
   }
@@ -254,6 +256,7 @@ nlohmann::json Runtime::status() const {
           {"strategies", strategies},
           {"feed", feed_status()},
           {"notify", m_webhook ? m_webhook->status() : nlohmann::json(nullptr)},
+          {"brokers", broker_status()},
           {"journal", {{"path", m_journal.path()}, {"records", m_journal.committed_records()}}}};
 }
 

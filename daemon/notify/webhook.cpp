@@ -71,7 +71,7 @@ std::string redact_url(const std::string& url) {
 bool is_alert(const std::string& kind) {
   return kind == "risk.event" || kind == "halt" || kind == "reduce" || kind == "resume" || kind == "strategy.failed" ||
          kind == "strategy.reload_failed" || kind == "risk.rule_reload_failed" || kind == "deploy.notify" ||
-         kind == "deploy.finished";
+         kind == "deploy.finished" || kind == "broker.mismatch" || kind == "broker.error";
 }
 
 nlohmann::json alert_body(const nlohmann::json& event) {
@@ -86,6 +86,9 @@ nlohmann::json alert_body(const nlohmann::json& event) {
     text += kind == "halt" ? "trading HALTED" : kind == "reduce" ? "trading REDUCING" : "trading resumed";
     if (!field(event, "account").empty()) text += " (account " + field(event, "account") + ")";
     if (!field(event, "reason").empty()) text += ": " + field(event, "reason");
+  } else if (kind == "broker.mismatch") {
+    text += "account " + field(event, "account") + " differs from its broker (" + field(event, "action") +
+            "): " + field(event, "summary");
   } else if (kind == "deploy.notify") {
     text += "deployment " + field(event, "deployment") + ": " + field(event, "text");
   } else if (kind == "deploy.finished") {

@@ -60,17 +60,58 @@ const std::vector<MethodDef>& table() {
       {"daemon.reload_config", {}, true, "Re-read aiots.toml and reopen the log (as SIGHUP)",
        [](Call& c) -> Expected<json> { return c.reload_config(); }},
       {"strategy.load",
-       {{"file", "string", true}, {"symbols", "array", true}, {"params", "object"}, {"name", "string"}, {"account", "string"}},
-       true, "Load a Lua strategy for paper trading on the given symbols, in an account (default paper) it may share",
+       {{"file", "string", true}, {"symbols", "array", true}, {"params", "object"}, {"name", "string"}, {"account", "string"},
+        {"confirm_live", "boolean"}},
+       true, "Load a Lua strategy on the given symbols, in an account (default paper) it may share; an account at a broker trading real money needs confirm_live",
        [](Call& c) -> Expected<json> {
          std::map<std::string, std::string> params;
          const json given = c.params.value("params", json::object());  // keep it alive for items()
          for (const auto& [k, v] : given.items()) {
            params[k] = v.is_string() ? v.get<std::string>() : v.dump();
          }
-         return c.runtime.load_strategy(c.params.at("file"), c.params.at("symbols").get<std::vector<std::string>>(),
-                                        params, c.params.value("name", ""),
-                                        c.params.value("account", std::string(Runtime::k_default_account)));
+         const std::string file = c.params.at("file");
+         const auto symbols = c.params.at("symbols").get<std::vector<std::string>>();
+         const std::string name = c.params.value("name", "");
+         const std::string account = c.params.value("account", std::string(Runtime::k_default_account));
+         const bool confirm_live = c.params.value("confirm_live", false);
+         if (!c.runtime.needs_broker_cash(account)) {
+           return c.runtime.load_strategy(file, symbols, params, name, account, confirm_live);
+         }
+         // A new account at a real broker opens with the cash the broker says it holds.
+         AIOTS_TRY(c.runtime.check_venue(account, confirm_live));
+         c.deferred = true;
+         Runtime& rt = c.runtime;
+         c.runtime.broker_cash(account, [&rt, complete = c.complete, file, symbols, params, name, account,
+                                         confirm_live](Expected<double> cash) {
+           if (!cash) return complete(runtime_error("BROKER_UNREACHABLE: " + cash.error().message));
+           auto loaded = rt.load_strategy(file, symbols, params, name, account, confirm_live, *cash);
+           if (auto committed = rt.commit(); !committed && loaded) loaded = tl::unexpected(committed.error());
+           complete(std::move(loaded));
+         });
+         return json::object();
+       }},
+      {"broker.status", {}, false, "Accounts at real brokers: orders open there, unsure ones, the last reconciliation",
+       [](Call& c) -> Expected<json> { return c.runtime.broker_status(); }},
+      {"broker.reconcile", {{"account", "string"}}, true,
+       "Compare an account's journal (positions, cash, open orders) with its broker now; acts on differences beyond tolerance",
+       [](Call& c) -> Expected<json> {
+         std::string account = c.params.value("account", "");
+         if (account.empty()) {
+           for (const json& row : c.runtime.broker_status()) {
+             if (!account.empty()) {
+               return usage_error("INVALID_PARAMS: several accounts trade at brokers; name one with account");
+             }
+             account = row.value("account", "");
+           }
+           if (account.empty()) return data_error("ACCOUNT_NOT_ROUTED: no account trades at a real broker (aiots-brokers(7))");
+         }
+         c.deferred = true;
+         Runtime& rt = c.runtime;
+         c.runtime.reconcile(account, [&rt, complete = c.complete](Expected<json> report) {
+           if (auto committed = rt.commit(); !committed && report) report = tl::unexpected(committed.error());
+           complete(std::move(report));
+         });
+         return json::object();
        }},
       {"strategy.list", {}, false, "Loaded strategies with state, equity and errors",
        [](Call& c) -> Expected<json> { return c.runtime.list_strategies(); }},

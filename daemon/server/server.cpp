@@ -34,6 +34,7 @@ Server::Server(asio::io_context& io, Runtime& runtime, Logger& logger, std::stri
     });
   };
   m_runtime.cancel_gate = [this] { m_gates.cancel(); };
+  m_runtime.post_to_loop = [this](std::function<void()> work) { asio::post(m_io, std::move(work)); };
 }
 
 void Server::tick_deployments() {
@@ -44,6 +45,7 @@ void Server::tick_deployments() {
       if (auto c = m_runtime.commit(); !c) m_logger.error("journal", c.error().message);
       kick_pump();
     }
+    m_runtime.broker_tick();
     tick_deployments();
   });
 }

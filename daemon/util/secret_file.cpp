@@ -5,7 +5,8 @@
 
 namespace aiots {
 
-Expected<std::string> read_secret_file(const std::string& setting, const std::string& path, const std::string& what) {
+Expected<std::string> read_secret_line(const std::string& setting, const std::string& path, int number,
+                                       const std::string& what) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return usage_error(setting + " " + path + ": cannot read it (does it exist?)");
   if ((st.st_mode & 077) != 0) {
@@ -15,9 +16,15 @@ Expected<std::string> read_secret_file(const std::string& setting, const std::st
   }
   std::ifstream in(path);
   std::string line;
-  std::getline(in, line);
+  for (int i = 0; i < number; ++i) {
+    line.clear();
+    if (!std::getline(in, line)) break;
+  }
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
-  if (line.empty()) return usage_error(setting + " " + path + ": empty (its first line is " + what + ")");
+  while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.erase(0, 1);
+  if (line.empty()) {
+    return usage_error(setting + " " + path + ": line " + std::to_string(number) + " is empty (it holds " + what + ")");
+  }
   return line;
 }
 

@@ -28,13 +28,6 @@ std::string url_escape(std::string_view text) {
   return out;
 }
 
-std::string state_dir() {
-  const char* xdg = std::getenv("XDG_STATE_HOME");
-  const char* home = std::getenv("HOME");
-  if (xdg != nullptr && *xdg != '\0') return std::string(xdg) + "/aiots";
-  return home != nullptr ? std::string(home) + "/.local/state/aiots" : std::string("/tmp");
-}
-
 std::string lower(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -72,7 +65,7 @@ Expected<Settings> settings_from(const Config& config) {
   s.client.timeout = std::chrono::milliseconds(config.integer("http.timeout_ms"));
   s.client.ca_file = config.string("http.ca_file");
   s.cache_dir = config.string("http.cache_dir");
-  s.limiter_file = state_dir() + "/rate/alphavantage";
+  s.limiter_file = http::limiter_file_for("alphavantage");
   return s;
 }
 

@@ -53,7 +53,8 @@ Client::~Client() {
 
 Client::Client(Client&& other) noexcept : m_settings(std::move(other.m_settings)), m_curl(other.m_curl) { other.m_curl = nullptr; }
 
-Expected<Response> Client::get(const std::string& url, const std::vector<std::string>& headers) {
+Expected<Response> Client::request(std::string_view method, const std::string& url,
+                                   const std::vector<std::string>& headers, const std::string& body) {
   auto* curl = static_cast<CURL*>(m_curl);
   if (curl == nullptr) return runtime_error("HTTP: libcurl could not start");
   Response response;
@@ -63,7 +64,20 @@ Expected<Response> Client::get(const std::string& url, const std::vector<std::st
   for (const std::string& h : headers) list = curl_slist_append(list, h.c_str());
   curl_easy_reset(curl);  // keeps the connection cache
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  const std::string verb(method);
+  if (verb == "GET") {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  } else if (verb == "POST") {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  } else {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, verb.c_str());
+    if (!body.empty()) {
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    }
+  }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);

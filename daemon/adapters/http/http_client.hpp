@@ -38,7 +38,13 @@ public:
 
   // One GET. A transport failure (DNS, connect, TLS, timeout) is a runtime error; any HTTP
   // status is a response.
-  Expected<Response> get(const std::string& url, const std::vector<std::string>& headers = {});
+  Expected<Response> get(const std::string& url, const std::vector<std::string>& headers = {}) {
+    return request("GET", url, headers, {});
+  }
+  // Any method ("GET", "POST", "DELETE"); a non-empty `body` is sent as is (set its
+  // Content-Type in `headers`). Same errors as get().
+  Expected<Response> request(std::string_view method, const std::string& url, const std::vector<std::string>& headers,
+                             const std::string& body);
 
 private:
   ClientSettings m_settings;

@@ -1,6 +1,7 @@
 #include "adapters/http/rate_limiter.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
@@ -10,6 +11,15 @@
 #include <unistd.h>
 
 namespace aiots::http {
+
+std::string limiter_file_for(std::string_view provider) {
+  const char* xdg = std::getenv("XDG_STATE_HOME");
+  const char* home = std::getenv("HOME");
+  const std::string dir = xdg != nullptr && *xdg != '\0' ? std::string(xdg) + "/aiots"
+                          : home != nullptr             ? std::string(home) + "/.local/state/aiots"
+                                                        : std::string("/tmp");
+  return dir + "/rate/" + std::string(provider);
+}
 namespace {
 
 // The wall clock: the one clock every process reads alike, across reboots too.

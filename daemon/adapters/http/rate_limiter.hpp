@@ -12,6 +12,9 @@
 
 namespace aiots::http {
 
+// The state file every process of the user shares for `provider`:
+// $XDG_STATE_HOME/aiots/rate/PROVIDER (else ~/.local/state/aiots/rate/PROVIDER).
+std::string limiter_file_for(std::string_view provider);
 class RateLimiter {
 public:
   // `requests_per_minute` <= 0: no limit (no file). The file's directory is created.

@@ -172,8 +172,12 @@ OrderId SimulatedBroker::submit(const OrderRequest& request, Timestamp now, cons
   if (request.type == OrderType::TrailingStop) {
     o.trail_extreme = m_last_close[static_cast<std::size_t>(request.symbol)];
   }
-  emit(o, OrderEventKind::Accepted, now);
   m_open[static_cast<std::size_t>(request.symbol)].push_back(o.id);
+  if (m_config.external) {
+    m_outbound.push_back(o.id);  // accepted when the venue says so
+    return o.id;
+  }
+  emit(o, OrderEventKind::Accepted, now);
   return o.id;
 }
 
@@ -188,8 +192,87 @@ Expected<void> SimulatedBroker::cancel(OrderId id, Timestamp now, std::string re
   if (!o.is_open()) {
     return data_error("ORDER_NOT_OPEN: order " + std::to_string(id) + " is " + std::string(to_string(o.status)));
   }
+  if (m_config.external) {
+    // Only the venue can cancel: asked once, the order stays open until it answers (and may
+    // fill meanwhile: a cancel race the venue decides).
+    if (std::find(m_cancel_requests.begin(), m_cancel_requests.end(), id) == m_cancel_requests.end()) {
+      m_cancel_requests.push_back(id);
+    }
+    o.reason = std::move(reason);
+    return {};
+  }
   emit(o, OrderEventKind::Cancelled, now, std::move(reason));
   std::erase(m_open[static_cast<std::size_t>(o.request.symbol)], id);
+  return {};
+}
+
+Expected<Order*> SimulatedBroker::venue_order(OrderId id) {
+  if (id < 1 || !holds(id)) return data_error("ORDER_NOT_FOUND: the venue reported on order " + std::to_string(id) + ", which is not held");
+  Order& o = mut(id);
+  if (!o.is_open()) {
+    return data_error("ORDER_NOT_OPEN: the venue reported on order " + std::to_string(id) + ", which is " +
+                      std::string(to_string(o.status)));
+  }
+  return &o;
+}
+
+Expected<void> SimulatedBroker::venue_accepted(OrderId id, Timestamp ts) {
+  auto o = venue_order(id);
+  if (!o) return tl::unexpected(o.error());
+  if ((*o)->status == OrderStatus::Submitted) emit(**o, OrderEventKind::Accepted, ts);
+  return {};
+}
+
+Expected<void> SimulatedBroker::venue_rejected(OrderId id, Timestamp ts, std::string reason) {
+  auto o = venue_order(id);
+  if (!o) return tl::unexpected(o.error());
+  Order& order = **o;
+  close_open(order);
+  if (order.status == OrderStatus::Submitted) {
+    ++m_rejected;
+    emit(order, OrderEventKind::Rejected, ts, std::move(reason));
+  } else {
+    emit(order, OrderEventKind::Cancelled, ts, std::move(reason));  // refused after accepting it
+  }
+  return {};
+}
+
+Expected<void> SimulatedBroker::venue_fill(OrderId id, Timestamp ts, std::int64_t qty, double price) {
+  auto o = venue_order(id);
+  if (!o) return tl::unexpected(o.error());
+  Order& order = **o;
+  if (qty <= 0 || qty > order.remaining() || !(price > 0) || !std::isfinite(price)) {
+    return data_error("FILL_DOES_NOT_FIT: the venue reported a fill of " + std::to_string(qty) + " at " +
+                      format_number(price) + " for order " + std::to_string(id) + " with " +
+                      std::to_string(order.remaining()) + " left");
+  }
+  if (order.status == OrderStatus::Submitted) emit(order, OrderEventKind::Accepted, ts);
+  const Instrument& inst = m_instruments[static_cast<std::size_t>(order.request.symbol)];
+  const CommissionModel& commission = inst.option ? m_config.option_commission : m_config.commission;
+  const Fill f{ts, order.id, order.request.symbol, order.request.side, qty, price,
+               commission.compute(qty, price, inst.multiplier)};
+  // The venue has filled it: the books must take it. A fill they cannot represent is booked
+  // by no one and reported, so that reconciliation shows the difference.
+  if (std::string veto = m_listener.fill_veto(f); !veto.empty()) {
+    return data_error("FILL_NOT_BOOKED: " + veto);
+  }
+  const bool complete = qty == order.remaining();
+  emit(order, complete ? OrderEventKind::Filled : OrderEventKind::PartiallyFilled, ts, {}, qty, price);
+  if (complete) close_open(order);
+  m_listener.on_fill(f, order);
+  after_fill(order, ts);
+  return {};
+}
+
+Expected<void> SimulatedBroker::venue_closed(OrderId id, Timestamp ts, OrderEventKind kind, std::string reason) {
+  auto o = venue_order(id);
+  if (!o) return tl::unexpected(o.error());
+  Order& order = **o;
+  if (order.status == OrderStatus::Submitted) emit(order, OrderEventKind::Accepted, ts);
+  close_open(order);
+  std::erase(m_cancel_requests, id);
+  emit(order, kind == OrderEventKind::Expired ? OrderEventKind::Expired : OrderEventKind::Cancelled, ts,
+       reason.empty() ? order.reason : std::move(reason));
   return {};
 }
 
@@ -350,6 +433,10 @@ void SimulatedBroker::end_of_first_bar(Order& o, const Bar& bar) {
 
 void SimulatedBroker::on_bar(SymbolId symbol, const Bar& bar) {
   const auto s = static_cast<std::size_t>(symbol);
+  if (m_config.external) {
+    m_last_close[s] = bar.close;  // the venue fills, not the bars
+    return;
+  }
   m_bar_state[s] = BarState{m_config.volume_cap > 0 ? m_config.volume_cap * bar.volume : 0};
   std::vector<OrderId>& open = m_open[s];
   if (!open.empty()) {
@@ -398,7 +485,7 @@ void SimulatedBroker::on_bar(SymbolId symbol, const Bar& bar) {
 }
 
 void SimulatedBroker::on_close(SymbolId symbol, const Bar& bar) {
-  if (m_config.timing != FillTiming::Close) {
+  if (m_config.timing != FillTiming::Close || m_config.external) {
     return;
   }
   const auto s = static_cast<std::size_t>(symbol);

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <deque>
+#include <utility>
 #include <vector>
 
 #include "engine/bars/bar.hpp"
@@ -37,6 +38,10 @@ struct BrokerConfig {
   SlippageModel slippage;
   CommissionModel commission;
   CommissionModel option_commission;  // for option contracts (e.g. per-contract=0.65)
+  // Orders go to a venue outside the engine (a real broker, aiots-brokers(7)): accepted orders
+  // wait in outbound() for the driver to send, bars fill nothing, and what the venue reports
+  // comes back through the venue_* calls. Validation, brackets and one-cancels-other stay here.
+  bool external = false;
 };
 
 // Receives what the broker does, in order; the engine books and relays it.
@@ -74,6 +79,20 @@ public:
   void restore_open(std::vector<Order> open, std::size_t orders_before, std::int64_t next_oco, std::size_t rejected);
   // Cancels an open order; an error with ORDER_NOT_FOUND or ORDER_NOT_OPEN otherwise.
   Expected<void> cancel(OrderId id, Timestamp now, std::string reason = "CANCELLED_BY_STRATEGY");
+  // External routing (BrokerConfig::external). Orders that passed validation and the checks,
+  // and cancellations asked for, wait here until the driver takes them to send (after it made
+  // their records durable); each is taken once.
+  std::vector<OrderId> take_outbound() { return std::exchange(m_outbound, {}); }
+  std::vector<OrderId> take_cancel_requests() { return std::exchange(m_cancel_requests, {}); }
+  bool has_outbound() const { return !m_outbound.empty() || !m_cancel_requests.empty(); }
+  // What the venue reported of order `id`: accepted; refused ("CODE: why"); a fill of `qty` at
+  // `price` (Accepted first when it was not yet); cancelled or expired (the rest, when partly
+  // filled). An event that does not fit the order (unknown id, closed, overfilled) is an error
+  // and changes nothing.
+  Expected<void> venue_accepted(OrderId id, Timestamp ts);
+  Expected<void> venue_rejected(OrderId id, Timestamp ts, std::string reason);
+  Expected<void> venue_fill(OrderId id, Timestamp ts, std::int64_t qty, double price);
+  Expected<void> venue_closed(OrderId id, Timestamp ts, OrderEventKind kind, std::string reason);
   // Handles the bar `bar` of `symbol`: triggers and fills orders placed before it.
   void on_bar(SymbolId symbol, const Bar& bar);
   // With FillTiming::Close, fills the market orders placed while `bar` was handled at its close.
@@ -133,6 +152,11 @@ private:
   std::vector<BarState> m_bar_state;
   std::int64_t m_next_oco = 1LL << 40;  // bracket groups, far from strategy-chosen ones
   std::size_t m_rejected = 0;
+  std::vector<OrderId> m_outbound;         // external: accepted here, not yet sent
+  std::vector<OrderId> m_cancel_requests;  // external: cancels not yet sent
+  // The open order `id` for a venue event, or an error naming it.
+  Expected<Order*> venue_order(OrderId id);
+  void close_open(Order& order) { std::erase(m_open[static_cast<std::size_t>(order.request.symbol)], order.id); }
 };
 
 }  // namespace aiots

@@ -149,6 +149,18 @@ public:
     cancel_all_open(reason);
     flatten_positions();
   }
+  // External routing (BrokerConfig::external, aiots-brokers(7)): the orders to send and the
+  // cancels to ask for, each taken once; then what the venue reported, booked as the
+  // simulator's fills are (ledger, account, rules, strategy callbacks), at the engine's time.
+  std::vector<OrderId> take_outbound() { return m_broker.take_outbound(); }
+  std::vector<OrderId> take_cancel_requests() { return m_broker.take_cancel_requests(); }
+  bool has_outbound() const { return m_broker.has_outbound(); }
+  Expected<void> venue_accepted(OrderId id) { return m_broker.venue_accepted(id, m_now); }
+  Expected<void> venue_rejected(OrderId id, std::string reason) { return m_broker.venue_rejected(id, m_now, std::move(reason)); }
+  Expected<void> venue_fill(OrderId id, std::int64_t qty, double price) { return m_broker.venue_fill(id, m_now, qty, price); }
+  Expected<void> venue_closed(OrderId id, OrderEventKind kind, std::string reason) {
+    return m_broker.venue_closed(id, m_now, kind, std::move(reason));
+  }
   // Calls on_start; an error stops the run before the first bar.
   Expected<void> start();
   // Processes every bar that closed at the same time: broker fills first, then marks, then

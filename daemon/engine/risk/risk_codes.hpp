@@ -47,6 +47,8 @@ inline constexpr std::string_view k_rule_pause = "RULE_PAUSE";
 inline constexpr std::string_view k_journal_write_failed = "JOURNAL_WRITE_FAILED";
 // A deployment ended its shadow or canary: that strategy's own account closes out and stops.
 inline constexpr std::string_view k_deploy_retired = "DEPLOY_RETIRED";
+// Reconciliation found the journal and the broker apart beyond tolerance (aiots-brokers(7)).
+inline constexpr std::string_view k_reconcile_mismatch = "RECONCILE_MISMATCH";
 
 // Every denial code, in documentation order (the docs check and the report iterate them).
 std::span<const std::string_view> denial_codes();

@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""A local stand-in for Alpaca's trading API v2, faithful to the documented subset aiots uses:
+GET /v2/account, GET /v2/positions, POST /v2/orders (client_order_id unique, 403 insufficient
+buying power, 422 invalid), GET /v2/orders?status=open, GET /v2/orders:by_client_order_id,
+GET /v2/orders/{id}, DELETE /v2/orders/{id} (204; 422 once not cancelable). Quantities and
+prices are decimal strings, as Alpaca sends them. Requests without the right APCA-API-KEY-ID
+and APCA-API-SECRET-KEY headers get 401.
+
+usage: fake_alpaca.py PORT_FILE LOG_FILE KEY_ID SECRET [CERT KEY]   (with CERT and KEY: HTTPS)
+
+Test controls (no auth), all POST with a JSON body unless noted:
+  /_control/config  {"fill": "immediate"|"manual", "price": P, "cash": C,
+                     "hang_next_post": SECONDS (take the order, answer late),
+                     "fail_next_post": true (answer 500 without taking it),
+                     "fill_on_cancel": true (a cancel loses the race: the order fills first),
+                     "rate_limit_next": N (the next N requests get 429, Retry-After: 0)}
+  /_control/fill    {"client_order_id": C, "qty": N, "price": P}   a (partial) fill
+  /_control/outside_order {"symbol": S, "qty": N, "side": "buy"}   an order placed elsewhere
+  /_control/position {"symbol": S, "qty": N}                       a position changed elsewhere
+  GET /_control/state   orders, positions, cash, posts (POST /v2/orders received)
+Every request is logged as a JSON line: method, path (no query), status, and the headers' names.
+"""
+import http.server
+import json
+import ssl
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+
+port_file, log_file, key_id, secret = sys.argv[1:5]
+cert, keyfile = (sys.argv[5], sys.argv[6]) if len(sys.argv) > 6 else (None, None)
+lock = threading.Lock()
+state = {"cash": 100000.0, "orders": {}, "by_client": {}, "positions": {}, "posts": 0,
+         "config": {"fill": "immediate", "price": 100.0}}
+
+
+def order_json(o):
+    out = dict(o)
+    out["qty"] = str(o["qty"])
+    out["filled_qty"] = str(o["filled_qty"])
+    out["filled_avg_price"] = None if o["filled_qty"] == 0 else f'{o["filled_avg_price"]:.4f}'
+    return out
+
+
+def book_fill(o, qty, price):
+    """Fills `qty` of order `o` at `price`: position, cash, the order's average."""
+    sign = 1 if o["side"] == "buy" else -1
+    pos = state["positions"].setdefault(o["symbol"], {"qty": 0, "cost": 0.0})
+    if pos["qty"] == 0 or (pos["qty"] > 0) == (sign > 0):
+        pos["cost"] += qty * price
+    else:
+        pos["cost"] -= pos["cost"] / abs(pos["qty"]) * qty if pos["qty"] else 0
+    pos["qty"] += sign * qty
+    if pos["qty"] == 0:
+        pos["cost"] = 0.0
+    state["cash"] -= sign * qty * price
+    total = o["filled_avg_price"] * o["filled_qty"] + price * qty
+    o["filled_qty"] += qty
+    o["filled_avg_price"] = total / o["filled_qty"]
+    o["status"] = "filled" if o["filled_qty"] == o["qty"] else "partially_filled"
+    o["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body=None, headers=None):
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        if body is not None:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        try:
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the client is gone (a test killed it mid-request)
+        path = urllib.parse.urlparse(self.path).path
+        with open(log_file, "a") as f:
+            f.write(json.dumps({"method": self.command, "path": path, "status": status,
+                                "headers": sorted(self.headers.keys())}) + "\n")
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(n) if n else b""
+        try:
+            return json.loads(raw or b"{}")
+        except ValueError:
+            return None
+
+    def authorized(self):
+        return self.headers.get("APCA-API-KEY-ID") == key_id and self.headers.get("APCA-API-SECRET-KEY") == secret
+
+    def route(self):
+        url = urllib.parse.urlparse(self.path)
+        query = urllib.parse.parse_qs(url.query)
+        path = url.path
+        if path.startswith("/_control/"):
+            return self.control(path, query)
+        with lock:
+            limited = state["config"].get("rate_limit_next", 0)
+            if limited > 0:
+                state["config"]["rate_limit_next"] = limited - 1
+                if self.command == "POST":
+                    self.body()
+                return self.reply(429, {"message": "too many requests"}, {"Retry-After": "0"})
+        if not self.authorized():
+            if self.command == "POST":
+                self.body()
+            return self.reply(401, {"code": 40110000, "message": "request is not authorized"})
+        if self.command == "GET" and path == "/v2/account":
+            with lock:
+                equity = state["cash"] + sum(p["qty"] * state["config"]["price"] for p in state["positions"].values())
+                return self.reply(200, {"id": "fake-account", "status": "ACTIVE", "currency": "USD",
+                                        "cash": f'{state["cash"]:.2f}', "equity": f"{equity:.2f}",
+                                        "buying_power": f'{max(0.0, state["cash"]) * 2:.2f}',
+                                        "trading_blocked": False, "account_blocked": False})
+        if self.command == "GET" and path == "/v2/positions":
+            with lock:
+                out = []
+                for sym, p in sorted(state["positions"].items()):
+                    if p["qty"] == 0:
+                        continue
+                    out.append({"symbol": sym, "qty": str(p["qty"]), "side": "long" if p["qty"] > 0 else "short",
+                                "avg_entry_price": f'{p["cost"] / abs(p["qty"]):.4f}'})
+                return self.reply(200, out)
+        if self.command == "POST" and path == "/v2/orders":
+            return self.place(self.body())
+        if self.command == "GET" and path == "/v2/orders":
+            with lock:
+                wanted = query.get("status", ["open"])[0]
+                rows = [order_json(o) for o in state["orders"].values()
+                        if wanted == "all" or (o["status"] in ("new", "accepted", "partially_filled")) == (wanted == "open")]
+                return self.reply(200, rows)
+        if self.command == "GET" and path == "/v2/orders:by_client_order_id":
+            with lock:
+                oid = state["by_client"].get(query.get("client_order_id", [""])[0])
+                if oid is None:
+                    return self.reply(404, {"code": 40410000, "message": "order not found"})
+                return self.reply(200, order_json(state["orders"][oid]))
+        if path.startswith("/v2/orders/"):
+            oid = path[len("/v2/orders/"):]
+            with lock:
+                o = state["orders"].get(oid)
+                if o is None:
+                    return self.reply(404, {"code": 40410000, "message": "order not found"})
+                if self.command == "GET":
+                    return self.reply(200, order_json(o))
+                if self.command == "DELETE":
+                    if o["status"] in ("new", "accepted", "partially_filled") and state["config"].get("fill_on_cancel"):
+                        book_fill(o, o["qty"] - o["filled_qty"], state["config"]["price"])
+                    if o["status"] not in ("new", "accepted", "partially_filled"):
+                        return self.reply(422, {"code": 42210000, "message": "order is not cancelable"})
+                    o["status"] = "canceled"
+                    return self.reply(204)
+        return self.reply(404, {"message": "not found"})
+
+    def place(self, b):
+        if b is None:
+            return self.reply(400, {"message": "invalid JSON"})
+        with lock:
+            state["posts"] += 1
+            cfg = state["config"]
+            if cfg.pop("fail_next_post", False):
+                return self.reply(500, {"message": "internal server error"})
+            for field in ("symbol", "qty", "side", "type", "time_in_force"):
+                if field not in b:
+                    return self.reply(422, {"code": 40010001, "message": f"{field} is required"})
+            client = b.get("client_order_id") or str(uuid.uuid4())
+            if client in state["by_client"]:
+                return self.reply(422, {"code": 40010001, "message": "client_order_id must be unique"})
+            try:
+                qty = int(b["qty"])
+            except ValueError:
+                return self.reply(422, {"code": 40010001, "message": "qty must be a whole number"})
+            price = float(b.get("limit_price") or cfg["price"])
+            if b["side"] == "buy" and qty * price > state["cash"] * 2:
+                return self.reply(403, {"code": 40310000, "message": "insufficient buying power"})
+            oid = str(uuid.uuid4())
+            o = {"id": oid, "client_order_id": client, "symbol": b["symbol"], "qty": qty, "filled_qty": 0,
+                 "filled_avg_price": 0.0, "side": b["side"], "type": b["type"], "time_in_force": b["time_in_force"],
+                 "limit_price": b.get("limit_price"), "stop_price": b.get("stop_price"), "status": "new",
+                 "order_class": "simple", "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            state["orders"][oid] = o
+            state["by_client"][client] = oid
+            if cfg["fill"] == "immediate" and b["type"] == "market":
+                book_fill(o, qty, cfg["price"])
+            hang = cfg.pop("hang_next_post", 0)
+            reply = order_json(o)
+        if hang:
+            time.sleep(hang)
+        return self.reply(200, reply)
+
+    def control(self, path, query):
+        b = self.body() if self.command == "POST" else {}
+        with lock:
+            if path == "/_control/config":
+                if "cash" in b:
+                    state["cash"] = float(b.pop("cash"))
+                state["config"].update(b)
+                return self.reply(200, state["config"])
+            if path == "/_control/fill":
+                o = state["orders"][state["by_client"][b["client_order_id"]]]
+                book_fill(o, int(b["qty"]), float(b.get("price", state["config"]["price"])))
+                return self.reply(200, order_json(o))
+            if path == "/_control/outside_order":
+                oid = str(uuid.uuid4())
+                state["orders"][oid] = {"id": oid, "client_order_id": "web-" + oid[:8], "symbol": b["symbol"],
+                                        "qty": int(b["qty"]), "filled_qty": 0, "filled_avg_price": 0.0,
+                                        "side": b.get("side", "buy"), "type": "limit", "time_in_force": "gtc",
+                                        "limit_price": "1.00", "status": "new", "order_class": "simple"}
+                state["by_client"]["web-" + oid[:8]] = oid
+                return self.reply(200, {"id": oid})
+            if path == "/_control/position":
+                pos = state["positions"].setdefault(b["symbol"], {"qty": 0, "cost": 0.0})
+                pos["qty"] = int(b["qty"])
+                pos["cost"] = abs(pos["qty"]) * state["config"]["price"]
+                return self.reply(200, {"symbol": b["symbol"], "qty": pos["qty"]})
+            if path == "/_control/state":
+                return self.reply(200, {"cash": state["cash"], "posts": state["posts"],
+                                        "orders": [order_json(o) for o in state["orders"].values()],
+                                        "positions": {s: p["qty"] for s, p in state["positions"].items()}})
+        return self.reply(404, {"message": "no such control"})
+
+    do_GET = do_POST = do_DELETE = route
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+if cert:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, keyfile)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+import os
+os.rename(port_file + ".tmp", port_file)
+server.serve_forever()

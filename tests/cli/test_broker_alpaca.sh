@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# aiotsd routing an account's orders to Alpaca (a local fake of its trading API v2,
+# helpers/fake_alpaca.py): fills booked from the broker, partial fills, a cancel that loses the
+# race to a fill, aiotsd killed (-9) between sending an order and hearing back (resolved by its
+# client order id on restart, never sent twice), a send that failed (looked up, rejected, not
+# sent again), reconciliation finding an order placed outside aiots and a position changed
+# outside aiots (exit 4, account HALTED), 429 with backoff, a bad key, live mode needing
+# --confirm-live, a self-signed TLS endpoint trusted through http.ca_file, and the secret never
+# shown (aiots-brokers(7)).
+source "$(dirname "$0")/lib.sh"
+daemon_env
+STRAT="$AIOTS_SRC/tests/data/strategies/order_plan.lua"
+export APCA_API_KEY_ID=PKTEST123 APCA_API_SECRET_KEY=SECRETx9f2q7
+FAKE_PID=""
+trap 'kill -9 $(cat "$SOCKET.pid" 2>/dev/null) $FAKE_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+py() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)" <<<"$OUT"; }
+mapfile -t DAYS < <(tail -n +2 "$DATA/msft.csv" | cut -d, -f1)
+
+# fake [CERT KEY]: a fresh fake Alpaca; $PORT, $SCHEME.
+fake() {
+  if [[ -n $FAKE_PID ]]; then kill "$FAKE_PID" 2>/dev/null || true; wait "$FAKE_PID" 2>/dev/null || true; fi
+  rm -f "$WORK/fake.port" "$WORK/fake.log"
+  python3 "$(dirname "$0")/helpers/fake_alpaca.py" "$WORK/fake.port" "$WORK/fake.log" "$APCA_API_KEY_ID" "$APCA_API_SECRET_KEY" "$@" &
+  FAKE_PID=$!
+  for _ in $(seq 100); do [[ -s $WORK/fake.port ]] && break; sleep 0.05; done
+  PORT=$(cat "$WORK/fake.port")
+  SCHEME=${1:+https}
+  SCHEME=${SCHEME:-http}
+}
+control() { curl -s ${CACERT:+--cacert "$CACERT"} -X POST "$SCHEME://127.0.0.1:$PORT/_control/$1" -d "$2" >/dev/null; }
+fake_state() { curl -s ${CACERT:+--cacert "$CACERT"} "$SCHEME://127.0.0.1:$PORT/_control/state" | python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
+# config: aiots.toml routing account live1 to the fake, plus $BROKER_LINES in [broker],
+# $ALPACA_LINES in [brokers.alpaca] and $TAIL at the end.
+config() {
+  mkdir -p "$XDG_CONFIG_HOME/aiots"
+  cat >"$XDG_CONFIG_HOME/aiots/aiots.toml" <<TOML
+[broker]
+poll_ms = 100
+reconcile_interval_s = 0
+${BROKER_LINES:-}
+[broker.account]
+live1 = "alpaca"
+[brokers.alpaca]
+paper_url = "$SCHEME://127.0.0.1:$PORT"
+live_url = "$SCHEME://127.0.0.1:$PORT"
+requests_per_minute = 6000
+backoff_ms = 50
+${ALPACA_LINES:-}
+${TAIL:-}
+TOML
+}
+# fresh: a fresh daemon, store and journal, configured for the fake.
+fresh() {
+  "$AIOTS" -q daemon stop 2>/dev/null || true
+  rm -rf "$WORK/data" "$WORK/run" "$WORK/state"
+  config
+  "$AIOTS" -q data import "$DATA/msft.csv"
+  "$AIOTS" -q daemon start
+}
+# replay FROM_INDEX TO_INDEX: trading days of the MSFT file.
+replay() { "$AIOTS" -q feed replay MSFT --speed max --from "${DAYS[$1]}" --to "${DAYS[$2]}"; }
+# until_order ID STATUS: waits (5 s at most) for order ID to reach STATUS.
+until_order() {
+  for _ in $(seq 100); do
+    [[ $("$AIOTS" --json orders | python3 -c "import json,sys; print(next((o['status'] for o in json.load(sys.stdin) if o['id']==$1), 'none'))") == "$2" ]] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+order_field() { "$AIOTS" --json orders | python3 -c "import json,sys; print(next(o['$2'] for o in json.load(sys.stdin) if o['id']==$1))"; }
+
+# --- Fills booked from the broker, reconciled in agreement.
+fake
+fresh
+control config '{"price": 50.0}'
+expect_exit 0 "$AIOTS" --json strategy load "$STRAT" --symbols MSFT --account live1 -p plan="2:buy:100;4:sell:40"
+expect_eq "account opens with the broker's cash" "$(py 'j["cash"], j["broker"]')" "100000.0 alpaca"
+replay 0 5
+until_order 2 filled || fail "second order never filled"
+expect_eq "fills at the broker's price" "$(order_field 1 avg_fill_price) $(order_field 1 filled) $(order_field 2 filled)" "50.0 100 40"
+expect_contains "client order id" "$(order_field 1 client_order_id)" "aiots-order_plan-"
+expect_eq "the broker got two orders" "$(fake_state 'j["posts"], sorted(j["positions"].items())')" "2 [('MSFT', 60)]"
+expect_exit 0 "$AIOTS" --json positions
+expect_eq "journal position" "$(py '[(p["symbol"], p["qty"]) for p in j]')" "[('MSFT', 60)]"
+expect_exit 0 "$AIOTS" --json reconcile
+expect_eq "reconciled" "$(py 'j["within_tolerance"], j["differences"], j["cash"]["journal"], j["cash"]["broker"]')" "True 0 97000.0 97000.0"
+expect_exit 0 "$AIOTS" status
+expect_contains "status shows the broker" "$OUT" "broker   live1 alpaca-paper 0 open orders; reconciled: in agreement"
+
+# --- Partial fills, then a cancel that loses the race to a fill, then one that wins.
+fake
+fresh
+control config '{"fill": "manual", "price": 100.0}'
+"$AIOTS" -q strategy load "$STRAT" --symbols MSFT --account live1 -p plan="2:buy:100;3:buy:50:limit=40;4:buy:20:limit=30"
+replay 0 5
+until_order 3 accepted || fail "orders never accepted"
+CLIENT1=$(order_field 1 client_order_id)
+control fill "{\"client_order_id\": \"$CLIENT1\", \"qty\": 30, \"price\": 100}"
+until_order 1 partially_filled || fail "partial fill not seen"
+expect_eq "partial fill" "$(order_field 1 filled)" "30"
+control fill "{\"client_order_id\": \"$CLIENT1\", \"qty\": 70, \"price\": 101}"
+until_order 1 filled || fail "rest not seen"
+expect_eq "average of both fills" "$(order_field 1 avg_fill_price)" "100.7"
+expect_exit 3 "$AIOTS" strategy unload order_plan
+expect_contains "unload with orders at the broker" "$ERR" "ORDERS_OPEN: order_plan has 2 orders open at alpaca"
+control config '{"fill_on_cancel": true}'
+expect_exit 0 "$AIOTS" halt --account live1 --cancel-open --reason "test race"
+until_order 2 filled || fail "the race's fill not booked"
+until_order 3 filled || fail "the race's fill not booked"
+expect_eq "the fill won the race" "$(order_field 2 filled) $(order_field 3 filled)" "50 20"
+expect_exit 0 "$AIOTS" --json positions
+expect_eq "position after the race" "$(py '[p["qty"] for p in j]')" "[170]"
+expect_exit 0 "$AIOTS" reconcile
+
+fake
+fresh
+control config '{"fill": "manual", "price": 100.0}'
+"$AIOTS" -q strategy load "$STRAT" --symbols MSFT --account live1 -p plan="2:buy:50:limit=40"
+replay 0 3
+until_order 1 accepted || fail "limit order never accepted"
+expect_exit 0 "$AIOTS" halt --account live1 --cancel-open
+until_order 1 cancelled || fail "cancel not confirmed"
+expect_eq "cancelled at the broker" "$(fake_state '[o["status"] for o in j["orders"]]')" "['canceled']"
+
+# --- aiotsd killed between sending an order and hearing back: resolved, never sent twice.
+fake
+fresh
+control config '{"price": 60.0, "hang_next_post": 3}'
+"$AIOTS" -q strategy load "$STRAT" --symbols MSFT --account live1 -p plan="2:buy:100"
+replay 0 3
+for _ in $(seq 60); do [[ $(fake_state 'j["posts"]') == 1 ]] && break; sleep 0.05; done
+kill -9 "$(cat "$SOCKET.pid")"
+sleep 0.2
+expect_eq "journaled, never acknowledged" "$(sqlite3 "$JOURNAL" "select count(*) from journal where kind='order' and data like '%accepted%'") $(sqlite3 "$JOURNAL" "select count(*) from journal where kind='order' and data like '%submitted%'")" "0 1"
+sleep 3
+"$AIOTS" -q daemon start
+until_order 1 filled || fail "the order was not resolved after the restart"
+expect_eq "sent once, filled once" "$(fake_state 'j["posts"], len(j["orders"]), j["positions"]')" "1 1 {'MSFT': 100}"
+expect_eq "booked at the broker's price" "$(order_field 1 avg_fill_price)" "60.0"
+expect_exit 0 "$AIOTS" journal verify
+expect_exit 0 "$AIOTS" reconcile
+
+# --- A send that failed (500, not taken): looked up, rejected, not sent again.
+fake
+fresh
+control config '{"fail_next_post": true}'
+"$AIOTS" -q strategy load "$STRAT" --symbols MSFT --account live1 -p plan="2:buy:10"
+replay 0 3
+until_order 1 rejected || fail "lost order not rejected"
+expect_contains "why" "$(order_field 1 reason)" "BROKER_NEVER_RECEIVED"
+expect_eq "not sent again" "$(fake_state 'j["posts"], len(j["orders"])')" "1 0"
+
+# --- A refusal maps to a stable code (the broker's cash shrank after the account opened, so
+# aiots's own buying-power check lets the order through).
+fake
+fresh
+"$AIOTS" -q strategy load "$STRAT" --symbols MSFT --account live1 -p plan="2:buy:10"
+control config '{"cash": 100.0, "price": 100.0}'
+replay 0 3
+until_order 1 rejected || fail "refusal not booked"
+expect_contains "refusal code" "$(order_field 1 reason)" "INSUFFICIENT_BUYING_POWER: Alpaca: insufficient buying power"
+
+# --- Reconciliation: an order placed outside aiots, a position changed outside aiots.
+fake
+fresh
+"$AIOTS" -q strategy load "$STRAT" --symbols MSFT --account live1 -p plan="2:buy:10"
+replay 0 3
+until_order 1 filled || fail "order not filled"
+control outside_order '{"symbol": "AAPL", "qty": 5}'
+control position '{"symbol": "MSFT", "qty": 25}'
+expect_exit 4 "$AIOTS" --json reconcile
+expect_eq "differences" "$(py 'j["action"], [(p["symbol"], p["journal"], p["broker"]) for p in j["positions"]], [o["symbol"] for o in j["unknown_orders"]]')" "halted [('MSFT', 10, 25)] ['AAPL']"
+expect_exit 0 "$AIOTS" --json risk status
+expect_eq "account halted" "$(py '[(a["account"], a["state"], a["reason"]) for a in j["accounts"]]')" "[('live1', 'HALTED', 'RECONCILE_MISMATCH')]"
+expect_exit 4 "$AIOTS" reconcile
+expect_contains "text report" "$OUT" "position  MSFT  journal 10  broker 25  difference 15"
+expect_contains "exit 4 says why" "$ERR" "account live1 differs from its broker beyond tolerance"
+expect_eq "mismatch journaled" "$(sqlite3 "$JOURNAL" "select count(*) >= 2 from journal where kind='broker.mismatch'")" "1"
+
+# Reported only, within a tolerance.
+fake
+BROKER_LINES='reconcile_action = "report"
+reconcile_position_tolerance = 20.0'
+fresh
+"$AIOTS" -q strategy load "$STRAT" --symbols MSFT --account live1 -p plan="2:buy:10"
+replay 0 3
+until_order 1 filled || fail "order not filled"
+control position '{"symbol": "MSFT", "qty": 25}'
+expect_exit 0 "$AIOTS" --json reconcile
+expect_eq "within tolerance, reported" "$(py 'j["within_tolerance"], j["differences"], j["action"]')" "True 1 none"
+BROKER_LINES=""
+
+# --- 429 answered with backoff; a bad key fails clearly without showing the secret.
+fake
+fresh
+control config '{"rate_limit_next": 2}'
+expect_exit 0 "$AIOTS" -q strategy load "$STRAT" --symbols MSFT --account live1
+expect_eq "retried after 429" "$(python3 -c "import json; print([json.loads(l)['status'] for l in open('$WORK/fake.log') if '_control' not in l][:3])")" "[429, 429, 200]"
+fresh
+APCA_API_SECRET_KEY=wrongsecret "$AIOTS" -q daemon stop
+APCA_API_SECRET_KEY=wrongsecret "$AIOTS" -q daemon start
+expect_exit 1 "$AIOTS" strategy load "$STRAT" --symbols MSFT --account live1
+expect_contains "bad key" "$ERR" "BROKER_UNREACHABLE: Alpaca account: HTTP 401: request is not authorized"
+"$AIOTS" -q daemon stop
+unset_key() { env -u APCA_API_KEY_ID "$@"; }
+unset_key "$AIOTS" -q daemon start
+expect_exit 2 "$AIOTS" strategy load "$STRAT" --symbols MSFT --account live1
+expect_contains "no key" "$ERR" "no Alpaca keys: set \$APCA_API_KEY_ID and \$APCA_API_SECRET_KEY"
+"$AIOTS" -q daemon stop
+for f in "$WORK/state/aiots/aiotsd.log" "$JOURNAL"; do
+  expect_eq "no secret in $(basename "$f")" "$(grep -c -e "$APCA_API_SECRET_KEY" -e wrongsecret "$f")" "0"
+done
+expect_exit 0 "$AIOTS" config show
+expect_eq "no secret in config show" "$(grep -c "$APCA_API_SECRET_KEY" <<<"$OUT")" "0"
+
+# --- Live mode needs --confirm-live.
+ALPACA_LINES='mode = "live"'
+fresh
+expect_exit 2 "$AIOTS" strategy load "$STRAT" --symbols MSFT --account live1
+expect_contains "live refused" "$ERR" "LIVE_NOT_CONFIRMED: account 'live1' trades real money at Alpaca"
+expect_exit 0 "$AIOTS" --json strategy load "$STRAT" --symbols MSFT --account live1 --confirm-live
+expect_eq "confirmed" "$(py 'j["confirmed_live"]')" "True"
+expect_exit 0 "$AIOTS" --json status
+expect_eq "live venue" "$(py '[b["venue"] for b in j["brokers"]]')" "['alpaca-live']"
+# One aiots account per broker account.
+TAIL='other = "alpaca"'
+ALPACA_LINES=""
+"$AIOTS" -q daemon stop
+sed -i 's/^live1 = "alpaca"$/live1 = "alpaca"\nother = "alpaca"/; s/^mode = "live"$//' "$XDG_CONFIG_HOME/aiots/aiots.toml"
+"$AIOTS" -q daemon start
+expect_exit 3 "$AIOTS" strategy load "$STRAT" --symbols MSFT --account other --name second
+expect_contains "one account per broker account" "$ERR" "VENUE_IN_USE: alpaca already trades account 'live1'"
+TAIL=""
+"$AIOTS" -q daemon stop
+
+# --- A self-signed TLS endpoint: refused by default, trusted through http.ca_file.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/gw.key" -out "$WORK/gw.pem" -days 2 \
+  -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+CACERT="$WORK/gw.pem"
+fake "$WORK/gw.pem" "$WORK/gw.key"
+fresh
+expect_exit 1 "$AIOTS" strategy load "$STRAT" --symbols MSFT --account live1
+expect_contains "untrusted certificate" "$ERR" "certificate"
+TAIL="[http]
+ca_file = \"$WORK/gw.pem\""
+fresh
+expect_exit 0 "$AIOTS" -q strategy load "$STRAT" --symbols MSFT --account live1 -p plan="2:buy:10"
+replay 0 3
+until_order 1 filled || fail "order over TLS not filled"
+"$AIOTS" -q daemon stop
+
+finish
