@@ -45,6 +45,12 @@ constexpr ConfigKey k_keys[] = {
     {"brokers.alpaca.secret_env", ConfigType::String, "\"APCA_API_SECRET_KEY\"", "Environment variable holding the Alpaca secret key when key_file is empty"},
     {"brokers.alpaca.requests_per_minute", ConfigType::Float, "190.0", "Request budget per minute for Alpaca (its limit is 200), held across aiots processes"},
     {"brokers.alpaca.backoff_ms", ConfigType::Integer, "500", "Wait before the first retry of a 429 (or of a read on a network error or 5xx), ms; doubles after each"},
+    {"brokers.ibkr.mode", ConfigType::String, "\"paper\"", "paper (a paper-trading login) or live (real money; strategy load needs --confirm-live)"},
+    {"brokers.ibkr.base_url", ConfigType::String, "\"https://localhost:5000/v1/api\"", "The Client Portal gateway's API root (its self-signed certificate trusted through http.ca_file)"},
+    {"brokers.ibkr.account_id", ConfigType::String, "\"\"", "The IBKR account to trade (empty: the first the gateway lists)"},
+    {"brokers.ibkr.auto_confirm", ConfigType::Bool, "true", "Answer the gateway's order questions (price checks, warnings) with confirmed; false refuses such orders with BROKER_QUESTION"},
+    {"brokers.ibkr.requests_per_minute", ConfigType::Float, "300.0", "Request budget per minute for the gateway, held across aiots processes"},
+    {"brokers.ibkr.backoff_ms", ConfigType::Integer, "500", "Wait before the first retry of a 429 (or of a read on a network error or 5xx), ms; doubles after each"},
     {"feed.speed", ConfigType::String, "\"max\"", "Default replay speed: a multiplier such as 60x, or max"},
     {"feed.resume", ConfigType::Bool, "true", "After a crash or kill, resume a replay or sim feed after the last bar it journaled"},
     {"options.chains", ConfigType::String, "\"store\"", "Option chains strategies see: store (the snapshots in the store) or none"},
@@ -92,7 +98,7 @@ const std::vector<ConfigKey>& all_keys() {
 const ConfigKey* find_dynamic_key(std::string_view name) {
   static const ConfigKey group{"risk.groups.*", ConfigType::String, "", "Group (sector) of a symbol for max_group_pct"};
   if (name.starts_with("risk.groups.") && name.size() > 12) return &group;
-  static const ConfigKey venue{"broker.account.*", ConfigType::String, "\"paper\"", "Broker of one account: paper (the built-in simulator) or alpaca"};
+  static const ConfigKey venue{"broker.account.*", ConfigType::String, "\"paper\"", "Broker of one account: paper (the built-in simulator), alpaca or ibkr"};
   if (name.starts_with("broker.account.") && name.size() > 15) return &venue;
   if (name.starts_with("risk.strategy.") || name.starts_with("risk.account.")) {
     const std::string_view rest = name.substr(name.starts_with("risk.strategy.") ? 14 : 13);
@@ -270,13 +276,15 @@ Expected<Config> Config::parse(std::string_view text, const std::string& path) {
   if (const std::string a = c.string("broker.reconcile_action"); a != "report" && a != "reduce" && a != "halt") {
     return usage_error(path + ": key 'broker.reconcile_action' must be report, reduce or halt, not " + quote_value(a));
   }
-  if (const std::string m = c.string("brokers.alpaca.mode"); m != "paper" && m != "live") {
-    return usage_error(path + ": key 'brokers.alpaca.mode' must be paper or live, not " + quote_value(m));
+  for (const char* key : {"brokers.alpaca.mode", "brokers.ibkr.mode"}) {
+    if (const std::string m = c.string(key); m != "paper" && m != "live") {
+      return usage_error(path + ": key '" + std::string(key) + "' must be paper or live, not " + quote_value(m));
+    }
   }
   for (const auto& [name, value] : c.m_values) {
     if (!name.starts_with("broker.account.")) continue;
-    if (const std::string& v = std::get<std::string>(value); v != "paper" && v != "alpaca") {
-      return usage_error(path + ": key '" + name + "' must be paper or alpaca, not " + quote_value(v));
+    if (const std::string& v = std::get<std::string>(value); v != "paper" && v != "alpaca" && v != "ibkr") {
+      return usage_error(path + ": key '" + name + "' must be paper, alpaca or ibkr, not " + quote_value(v));
     }
   }
   if (const std::int64_t every = c.integer("journal_checkpoint_every"); every < 1) {

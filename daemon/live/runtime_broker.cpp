@@ -7,7 +7,7 @@
 #include <cmath>
 #include <random>
 
-#include "adapters/brokers/alpaca.hpp"
+#include "adapters/brokers/venue_factory.hpp"
 #include "engine/risk/risk_codes.hpp"
 #include "live/reconcile.hpp"
 #include "live/runtime.hpp"
@@ -72,10 +72,10 @@ Expected<void> Runtime::check_venue(const std::string& account, bool confirm_liv
                         "'; one aiots account per broker account");
     }
   }
-  AIOTS_TRY_ASSIGN(settings, venue::alpaca_settings(m_config));
-  if (settings.live && !confirm_live) {
-    return usage_error("LIVE_NOT_CONFIRMED: account '" + account +
-                       "' trades real money at Alpaca (brokers.alpaca.mode = \"live\"): pass --confirm-live");
+  AIOTS_TRY_ASSIGN(live, venue::venue_is_live(kind, m_config));
+  if (live && !confirm_live) {
+    return usage_error("LIVE_NOT_CONFIRMED: account '" + account + "' trades real money at " + kind + " (brokers." + kind +
+                       ".mode = \"live\"): pass --confirm-live");
   }
   return {};
 }
@@ -83,11 +83,10 @@ Expected<void> Runtime::check_venue(const std::string& account, bool confirm_liv
 Expected<Runtime::VenueLink*> Runtime::venue_link(const std::string& account) {
   if (auto it = m_venues.find(account); it != m_venues.end()) return &it->second;
   if (!post_to_loop) return runtime_error("BROKER_UNAVAILABLE: the daemon's event loop is not running yet");
-  AIOTS_TRY_ASSIGN(settings, venue::alpaca_settings(m_config));
-  AIOTS_TRY_ASSIGN(adapter, venue::AlpacaVenue::open(std::move(settings)));
+  AIOTS_TRY_ASSIGN(adapter, venue::open_venue(venue_of(account), m_config));
   VenueLink& link = m_venues[account];
   link.kind = venue_of(account);
-  link.live = adapter->name() == "alpaca-live";
+  link.live = adapter->name().ends_with("-live");
   link.worker = std::make_unique<venue::VenueWorker>(std::move(adapter), post_to_loop);
   link.next_reconcile = std::chrono::steady_clock::now();  // at start
   m_logger.info("broker", "routing account to " + link.worker->name(), {{"account", account}});

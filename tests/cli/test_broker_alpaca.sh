@@ -9,26 +9,15 @@
 # shown (aiots-brokers(7)).
 source "$(dirname "$0")/lib.sh"
 daemon_env
-STRAT="$AIOTS_SRC/tests/data/strategies/order_plan.lua"
+source "$(dirname "$0")/helpers/broker_lib.sh"
 export APCA_API_KEY_ID=PKTEST123 APCA_API_SECRET_KEY=SECRETx9f2q7
-FAKE_PID=""
-trap 'kill -9 $(cat "$SOCKET.pid" 2>/dev/null) $FAKE_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
-py() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)" <<<"$OUT"; }
-mapfile -t DAYS < <(tail -n +2 "$DATA/msft.csv" | cut -d, -f1)
 
-# fake [CERT KEY]: a fresh fake Alpaca; $PORT, $SCHEME.
+# fake [CERT KEY]: a fresh fake Alpaca ($SCHEME https with a certificate).
 fake() {
-  if [[ -n $FAKE_PID ]]; then kill "$FAKE_PID" 2>/dev/null || true; wait "$FAKE_PID" 2>/dev/null || true; fi
-  rm -f "$WORK/fake.port" "$WORK/fake.log"
-  python3 "$(dirname "$0")/helpers/fake_alpaca.py" "$WORK/fake.port" "$WORK/fake.log" "$APCA_API_KEY_ID" "$APCA_API_SECRET_KEY" "$@" &
-  FAKE_PID=$!
-  for _ in $(seq 100); do [[ -s $WORK/fake.port ]] && break; sleep 0.05; done
-  PORT=$(cat "$WORK/fake.port")
+  start_fake fake_alpaca.py "$APCA_API_KEY_ID" "$APCA_API_SECRET_KEY" "$@"
   SCHEME=${1:+https}
   SCHEME=${SCHEME:-http}
 }
-control() { curl -s ${CACERT:+--cacert "$CACERT"} -X POST "$SCHEME://127.0.0.1:$PORT/_control/$1" -d "$2" >/dev/null; }
-fake_state() { curl -s ${CACERT:+--cacert "$CACERT"} "$SCHEME://127.0.0.1:$PORT/_control/state" | python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
 # config: aiots.toml routing account live1 to the fake, plus $BROKER_LINES in [broker],
 # $ALPACA_LINES in [brokers.alpaca] and $TAIL at the end.
 config() {
@@ -49,26 +38,6 @@ ${ALPACA_LINES:-}
 ${TAIL:-}
 TOML
 }
-# fresh: a fresh daemon, store and journal, configured for the fake.
-fresh() {
-  "$AIOTS" -q daemon stop 2>/dev/null || true
-  rm -rf "$WORK/data" "$WORK/run" "$WORK/state"
-  config
-  "$AIOTS" -q data import "$DATA/msft.csv"
-  "$AIOTS" -q daemon start
-}
-# replay FROM_INDEX TO_INDEX: trading days of the MSFT file.
-replay() { "$AIOTS" -q feed replay MSFT --speed max --from "${DAYS[$1]}" --to "${DAYS[$2]}"; }
-# until_order ID STATUS: waits (5 s at most) for order ID to reach STATUS.
-until_order() {
-  for _ in $(seq 100); do
-    [[ $("$AIOTS" --json orders | python3 -c "import json,sys; print(next((o['status'] for o in json.load(sys.stdin) if o['id']==$1), 'none'))") == "$2" ]] && return 0
-    sleep 0.05
-  done
-  return 1
-}
-order_field() { "$AIOTS" --json orders | python3 -c "import json,sys; print(next(o['$2'] for o in json.load(sys.stdin) if o['id']==$1))"; }
-
 # --- Fills booked from the broker, reconciled in agreement.
 fake
 fresh
@@ -217,7 +186,7 @@ expect_eq "no secret in config show" "$(grep -c "$APCA_API_SECRET_KEY" <<<"$OUT"
 ALPACA_LINES='mode = "live"'
 fresh
 expect_exit 2 "$AIOTS" strategy load "$STRAT" --symbols MSFT --account live1
-expect_contains "live refused" "$ERR" "LIVE_NOT_CONFIRMED: account 'live1' trades real money at Alpaca"
+expect_contains "live refused" "$ERR" "LIVE_NOT_CONFIRMED: account 'live1' trades real money at alpaca"
 expect_exit 0 "$AIOTS" --json strategy load "$STRAT" --symbols MSFT --account live1 --confirm-live
 expect_eq "confirmed" "$(py 'j["confirmed_live"]')" "True"
 expect_exit 0 "$AIOTS" --json status

@@ -1,7 +1,6 @@
 #include "adapters/brokers/alpaca.hpp"
 
 #include <cmath>
-#include <thread>
 
 #include "util/format_number.hpp"
 #include "util/parse_number.hpp"
@@ -193,32 +192,12 @@ Expected<std::unique_ptr<AlpacaVenue>> AlpacaVenue::open(AlpacaSettings settings
 }
 
 Expected<http::Response> AlpacaVenue::call(std::string_view method, const std::string& path, const std::string& body) {
-  const std::string url = m_settings.base_url + path;
   const std::vector<std::string> headers = {"APCA-API-KEY-ID: " + m_settings.key_id,
                                             "APCA-API-SECRET-KEY: " + m_settings.secret,
                                             "Content-Type: application/json", "Accept: application/json"};
-  const bool read = method == "GET";
-  std::string last;
-  for (int attempt = 1;; ++attempt) {
-    AIOTS_TRY(m_limiter.acquire());
-    auto response = m_client.request(method, url, headers, body);
-    std::optional<std::chrono::seconds> retry_after;
-    if (!response) {
-      // A write that may have reached Alpaca is never sent again: the caller resolves it.
-      if (!read) return tl::unexpected(response.error());
-      last = response.error().message;
-    } else if (response->status == 429 || (read && response->status >= 500)) {
-      last = "HTTP " + std::to_string(response->status) + " from " + http::host_of(url);
-      retry_after = response->retry_after;
-    } else {
-      return response;
-    }
-    if (attempt >= m_settings.retry.max_attempts) {
-      return runtime_error("Alpaca " + std::string(method) + " " + path.substr(0, path.find('?')) + ": " + last +
-                           " (gave up after " + std::to_string(attempt) + " attempts)");
-    }
-    std::this_thread::sleep_for(http::backoff_delay(m_settings.retry, attempt, retry_after, m_rng));
-  }
+  return http::request_with_retries(m_client, m_limiter, method, m_settings.base_url + path, headers, body,
+                                    m_settings.retry, m_rng,
+                                    "Alpaca " + std::string(method) + " " + path.substr(0, path.find('?')));
 }
 
 Expected<json> AlpacaVenue::json_of(const http::Response& response, std::string_view what) const {

@@ -1,5 +1,7 @@
 #include "adapters/http/retry.hpp"
 
+#include <thread>
+
 #include <algorithm>
 
 namespace aiots::http {
@@ -46,6 +48,32 @@ Expected<Response> get_with_retries(Client& client, RateLimiter& limiter, const 
     const auto wait = backoff_delay(policy, attempt, retry_after, rng);
     s.backoff += wait;
     sleep(wait);
+  }
+}
+
+Expected<Response> request_with_retries(Client& client, RateLimiter& limiter, std::string_view method,
+                                        const std::string& url, const std::vector<std::string>& headers,
+                                        const std::string& body, const RetryPolicy& policy, std::mt19937_64& rng,
+                                        const std::string& what) {
+  const bool read = method == "GET";
+  std::string last;
+  for (int attempt = 1;; ++attempt) {
+    AIOTS_TRY(limiter.acquire());
+    auto response = client.request(method, url, headers, body);
+    std::optional<std::chrono::seconds> retry_after;
+    if (!response) {
+      if (!read) return tl::unexpected(response.error());
+      last = response.error().message;
+    } else if (response->status == 429 || (read && response->status >= 500)) {
+      last = "HTTP " + std::to_string(response->status) + " from " + host_of(url);
+      retry_after = response->retry_after;
+    } else {
+      return response;
+    }
+    if (attempt >= policy.max_attempts) {
+      return runtime_error(what + ": " + last + " (gave up after " + std::to_string(attempt) + " attempts)");
+    }
+    std::this_thread::sleep_for(backoff_delay(policy, attempt, retry_after, rng));
   }
 }
 

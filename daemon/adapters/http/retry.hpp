@@ -49,4 +49,13 @@ Expected<Response> get_with_retries(Client& client, RateLimiter& limiter, const 
                                     const Inspect& inspect, const Sleep& sleep, std::mt19937_64& rng,
                                     RequestStats* stats = nullptr);
 
+// One request to a broker, tried again with backoff on 429 (the server took nothing) and, for
+// reads (GET), on transport errors and 5xx. A write that met a transport error is never sent
+// again (it may have arrived): the error goes back for the caller to resolve. Any other status
+// is a response for the caller. `what` names the request in messages ("Alpaca GET /v2/orders").
+Expected<Response> request_with_retries(Client& client, RateLimiter& limiter, std::string_view method,
+                                        const std::string& url, const std::vector<std::string>& headers,
+                                        const std::string& body, const RetryPolicy& policy, std::mt19937_64& rng,
+                                        const std::string& what);
+
 }  // namespace aiots::http

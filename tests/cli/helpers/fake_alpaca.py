@@ -27,13 +27,17 @@ import sys
 import threading
 import time
 import urllib.parse
+import os
 import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fake_ledger import Ledger  # noqa: E402
 
 port_file, log_file, key_id, secret = sys.argv[1:5]
 cert, keyfile = (sys.argv[5], sys.argv[6]) if len(sys.argv) > 6 else (None, None)
-lock = threading.Lock()
-state = {"cash": 100000.0, "orders": {}, "by_client": {}, "positions": {}, "posts": 0,
-         "config": {"fill": "immediate", "price": 100.0}}
+ledger = Ledger()
+lock = ledger.lock
+state = {"orders": {}, "by_client": {}, "posts": 0, "config": ledger.config}
 
 
 def order_json(o):
@@ -45,21 +49,9 @@ def order_json(o):
 
 
 def book_fill(o, qty, price):
-    """Fills `qty` of order `o` at `price`: position, cash, the order's average."""
-    sign = 1 if o["side"] == "buy" else -1
-    pos = state["positions"].setdefault(o["symbol"], {"qty": 0, "cost": 0.0})
-    if pos["qty"] == 0 or (pos["qty"] > 0) == (sign > 0):
-        pos["cost"] += qty * price
-    else:
-        pos["cost"] -= pos["cost"] / abs(pos["qty"]) * qty if pos["qty"] else 0
-    pos["qty"] += sign * qty
-    if pos["qty"] == 0:
-        pos["cost"] = 0.0
-    state["cash"] -= sign * qty * price
-    total = o["filled_avg_price"] * o["filled_qty"] + price * qty
-    o["filled_qty"] += qty
-    o["filled_avg_price"] = total / o["filled_qty"]
-    o["status"] = "filled" if o["filled_qty"] == o["qty"] else "partially_filled"
+    """Fills `qty` of order `o` at `price`."""
+    done = ledger.fill(o, qty, price, "qty", "filled_qty", "filled_avg_price")
+    o["status"] = "filled" if done else "partially_filled"
     o["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
@@ -80,7 +72,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             self.end_headers()
             self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             return  # the client is gone (a test killed it mid-request)
         path = urllib.parse.urlparse(self.path).path
         with open(log_file, "a") as f:
@@ -117,19 +109,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(401, {"code": 40110000, "message": "request is not authorized"})
         if self.command == "GET" and path == "/v2/account":
             with lock:
-                equity = state["cash"] + sum(p["qty"] * state["config"]["price"] for p in state["positions"].values())
                 return self.reply(200, {"id": "fake-account", "status": "ACTIVE", "currency": "USD",
-                                        "cash": f'{state["cash"]:.2f}', "equity": f"{equity:.2f}",
-                                        "buying_power": f'{max(0.0, state["cash"]) * 2:.2f}',
+                                        "cash": f"{ledger.cash:.2f}", "equity": f"{ledger.equity():.2f}",
+                                        "buying_power": f"{max(0.0, ledger.cash) * 2:.2f}",
                                         "trading_blocked": False, "account_blocked": False})
         if self.command == "GET" and path == "/v2/positions":
             with lock:
-                out = []
-                for sym, p in sorted(state["positions"].items()):
-                    if p["qty"] == 0:
-                        continue
-                    out.append({"symbol": sym, "qty": str(p["qty"]), "side": "long" if p["qty"] > 0 else "short",
-                                "avg_entry_price": f'{p["cost"] / abs(p["qty"]):.4f}'})
+                out = [{"symbol": sym, "qty": str(qty), "side": "long" if qty > 0 else "short",
+                        "avg_entry_price": f"{avg:.4f}"} for sym, qty, avg in ledger.open_positions()]
                 return self.reply(200, out)
         if self.command == "POST" and path == "/v2/orders":
             return self.place(self.body())
@@ -181,7 +168,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except ValueError:
                 return self.reply(422, {"code": 40010001, "message": "qty must be a whole number"})
             price = float(b.get("limit_price") or cfg["price"])
-            if b["side"] == "buy" and qty * price > state["cash"] * 2:
+            if b["side"] == "buy" and qty * price > ledger.cash * 2:
                 return self.reply(403, {"code": 40310000, "message": "insufficient buying power"})
             oid = str(uuid.uuid4())
             o = {"id": oid, "client_order_id": client, "symbol": b["symbol"], "qty": qty, "filled_qty": 0,
@@ -203,7 +190,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with lock:
             if path == "/_control/config":
                 if "cash" in b:
-                    state["cash"] = float(b.pop("cash"))
+                    ledger.cash = float(b.pop("cash"))
                 state["config"].update(b)
                 return self.reply(200, state["config"])
             if path == "/_control/fill":
@@ -219,14 +206,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 state["by_client"]["web-" + oid[:8]] = oid
                 return self.reply(200, {"id": oid})
             if path == "/_control/position":
-                pos = state["positions"].setdefault(b["symbol"], {"qty": 0, "cost": 0.0})
-                pos["qty"] = int(b["qty"])
-                pos["cost"] = abs(pos["qty"]) * state["config"]["price"]
-                return self.reply(200, {"symbol": b["symbol"], "qty": pos["qty"]})
+                ledger.set_position(b["symbol"], b["qty"])
+                return self.reply(200, {"symbol": b["symbol"], "qty": int(b["qty"])})
             if path == "/_control/state":
-                return self.reply(200, {"cash": state["cash"], "posts": state["posts"],
+                return self.reply(200, {"cash": ledger.cash, "posts": state["posts"],
                                         "orders": [order_json(o) for o in state["orders"].values()],
-                                        "positions": {s: p["qty"] for s, p in state["positions"].items()}})
+                                        "positions": {s: p["qty"] for s, p in ledger.positions.items()}})
         return self.reply(404, {"message": "no such control"})
 
     do_GET = do_POST = do_DELETE = route
@@ -239,6 +224,5 @@ if cert:
     server.socket = context.wrap_socket(server.socket, server_side=True)
 with open(port_file + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
-import os
 os.rename(port_file + ".tmp", port_file)
 server.serve_forever()
