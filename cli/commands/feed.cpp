@@ -1,4 +1,4 @@
-// aiots feed replay | sim | status | stop: drive aiotsd's paper trading with market data.
+// aiots feed replay | sim | live | status | stop: drive aiotsd's strategies with market data.
 #include <iostream>
 
 #include "commands/commands.hpp"
@@ -17,6 +17,10 @@ struct FeedOptions {
   std::uint64_t seed = 0;
   std::string start;
   bool detach = false;
+  std::string source;
+  std::string interval = "1m";
+  double poll = 5;
+  std::string since;
 };
 
 Expected<void> report(const Context& ctx, const nlohmann::json& r, bool detached) {
@@ -37,7 +41,7 @@ Expected<void> report(const Context& ctx, const nlohmann::json& r, bool detached
 }  // namespace
 
 void setup_feed(CLI::App& app, Context& ctx) {
-  CLI::App* cmd = app.add_subcommand("feed", "Feed market data to aiotsd: replay stored bars or simulate a market");
+  CLI::App* cmd = app.add_subcommand("feed", "Feed market data to aiotsd: replay stored bars, simulate a market, or poll live bars");
   cmd->require_subcommand(1);
   auto o = std::make_shared<FeedOptions>();
   CLI::App* replay = cmd->add_subcommand("replay", "Replay stored bars (quotes as one-price bars); waits until done");
@@ -73,6 +77,28 @@ void setup_feed(CLI::App& app, Context& ctx) {
       if (!o->start.empty()) p["start"] = o->start;
       AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "feed.sim", p));
       return report(ctx, r, o->detach);
+    };
+  });
+  CLI::App* live = cmd->add_subcommand("live", "Live bars polled from a broker's data API or a provider; returns once started");
+  live->add_option("symbols", o->symbols, "Symbols to trade live")->required()->delimiter(',');
+  live->add_option("--source", o->source, "alpaca (its market data API) or alphavantage")
+      ->required()
+      ->check(CLI::IsMember({"alpaca", "alphavantage"}));
+  live->add_option("-i,--interval", o->interval, "Bar interval: 1m, 5m, 15m, 30m or 60m (default 1m)");
+  live->add_option("--poll", o->poll, "Seconds between polls (default 5)");
+  live->add_option("--since", o->since, "First deliver the bars after this time (a warm-up), then live ones");
+  live->callback([&ctx, o] {
+    ctx.command_name = "feed live";
+    ctx.action = [&ctx, o]() -> Expected<void> {
+      nlohmann::json p = {{"symbols", o->symbols}, {"source", o->source}, {"interval", o->interval}, {"poll", o->poll}};
+      if (!o->since.empty()) p["since"] = o->since;
+      AIOTS_TRY_ASSIGN(r, call_daemon(ctx, "feed.live", p));
+      if (ctx.json()) return print_object(ctx, r);
+      if (!ctx.options.quiet) {
+        std::cout << "live feed started: " << r.value("interval", "") << " bars of " << o->symbols.size()
+                  << " symbols from " << o->source << " (aiots feed status, aiots feed stop)\n";
+      }
+      return {};
     };
   });
   cmd->add_subcommand("status", "The running (or last) feed")->callback([&ctx] {

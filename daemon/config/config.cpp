@@ -45,6 +45,8 @@ constexpr ConfigKey k_keys[] = {
     {"brokers.alpaca.secret_env", ConfigType::String, "\"APCA_API_SECRET_KEY\"", "Environment variable holding the Alpaca secret key when key_file is empty"},
     {"brokers.alpaca.requests_per_minute", ConfigType::Float, "190.0", "Request budget per minute for Alpaca (its limit is 200), held across aiots processes"},
     {"brokers.alpaca.backoff_ms", ConfigType::Integer, "500", "Wait before the first retry of a 429 (or of a read on a network error or 5xx), ms; doubles after each"},
+    {"brokers.alpaca.data_url", ConfigType::String, "\"https://data.alpaca.markets\"", "Alpaca's market data API, for aiots feed live --source alpaca"},
+    {"brokers.alpaca.data_feed", ConfigType::String, "\"iex\"", "Alpaca's data feed: iex (free plans) or sip (all US exchanges, a paid plan)"},
     {"brokers.ibkr.mode", ConfigType::String, "\"paper\"", "paper (a paper-trading login) or live (real money; strategy load needs --confirm-live)"},
     {"brokers.ibkr.base_url", ConfigType::String, "\"https://localhost:5000/v1/api\"", "The Client Portal gateway's API root (its self-signed certificate trusted through http.ca_file)"},
     {"brokers.ibkr.account_id", ConfigType::String, "\"\"", "The IBKR account to trade (empty: the first the gateway lists)"},

@@ -14,7 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "adapters/brokers/venue_worker.hpp"
+#include "adapters/bars/bar_source.hpp"
+#include "adapters/brokers/venue.hpp"
+#include "adapters/service_worker.hpp"
 #include "config/config.hpp"
 #include "engine/core/engine.hpp"
 #include "journal/journal.hpp"
@@ -182,6 +184,13 @@ public:
   // Starts a deterministic simulated random-walk feed of `bars` bars.
   Expected<nlohmann::json> start_sim(const std::string& symbol, std::int64_t bars, std::uint64_t seed, double speed,
                                      const std::string& start);
+  // Starts a live feed: the latest bars of `symbols` at `interval`, polled every `poll_seconds`
+  // from `source` (alpaca | alphavantage), each delivered once it closed; `since` (a time) first
+  // delivers the bars after it (a warm-up), else the feed starts with the bar in progress.
+  Expected<nlohmann::json> start_live(const std::vector<std::string>& symbols, const std::string& source,
+                                      const std::string& interval, double poll_seconds, const std::string& since);
+  // Asks the live feed's source for new bars when due (the server's 200 ms tick).
+  void live_tick();
   Expected<nlohmann::json> stop_feed();
   nlohmann::json feed_status() const;
   bool feed_running() const { return m_feed.running; }
@@ -248,6 +257,26 @@ private:
   // Restarts the feed a crash or kill interrupted, after the last bar it journaled (none when it
   // ended, was stopped, or feed.resume is false).
   void resume_feed(const nlohmann::json& params, Timestamp after);
+  // The live feed's source (runtime_live_feed.cpp): polled on a worker thread; results of an
+  // earlier feed (another generation) are ignored.
+  struct LiveFeed {
+    std::unique_ptr<live_data::BarSource> source;  // until the worker takes it
+    std::unique_ptr<ServiceWorker<live_data::BarSource>> worker;
+    std::string source_name;
+    Timeframe timeframe;
+    std::chrono::milliseconds poll{5000};
+    std::chrono::steady_clock::time_point next_poll{};
+    std::vector<Timestamp> after;  // per symbol: the last bar taken
+    std::int64_t generation = 0;
+    std::int64_t polls = 0;
+    std::int64_t errors = 0;
+    std::int64_t late = 0;  // bars that came after later ones had gone out: dropped
+    std::string last_error;
+  };
+  LiveFeed m_live;
+  std::vector<std::unique_ptr<ServiceWorker<live_data::BarSource>>> m_retired_sources;  // finishing a call
+  void on_live_bars(std::int64_t generation, std::vector<Expected<std::vector<Bar>>> results);
+  void end_live();
   bool m_resuming = false;        // start_feed skips the bars at or before m_resume_after
   Timestamp m_resume_after = 0;
 
@@ -311,7 +340,7 @@ private:
   struct VenueLink {  // one account's broker
     std::string kind;
     bool live = false;
-    std::unique_ptr<venue::VenueWorker> worker;
+    std::unique_ptr<ServiceWorker<venue::Venue>> worker;
     std::chrono::steady_clock::time_point next_poll{};
     std::chrono::steady_clock::time_point next_reconcile{};
     bool reconciling = false;

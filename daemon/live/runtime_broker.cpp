@@ -87,7 +87,7 @@ Expected<Runtime::VenueLink*> Runtime::venue_link(const std::string& account) {
   VenueLink& link = m_venues[account];
   link.kind = venue_of(account);
   link.live = adapter->name().ends_with("-live");
-  link.worker = std::make_unique<venue::VenueWorker>(std::move(adapter), post_to_loop);
+  link.worker = std::make_unique<ServiceWorker<venue::Venue>>(std::move(adapter), post_to_loop);
   link.next_reconcile = std::chrono::steady_clock::now();  // at start
   m_logger.info("broker", "routing account to " + link.worker->name(), {{"account", account}});
   return &link;

@@ -73,6 +73,15 @@ std::chrono::nanoseconds Runtime::pump(std::size_t max_groups, std::chrono::nano
         ts = std::min(ts, m_feed.bars[s][m_feed.next[s]].ts);
       }
     }
+    if (ts == std::numeric_limits<Timestamp>::max() && m_feed.kind == "live") {
+      // Everything that has closed went out; the next bars come with the next poll.
+      for (std::size_t s = 0; s < m_feed.bars.size(); ++s) {
+        auto& bars = m_feed.bars[s];
+        bars.erase(bars.begin(), bars.begin() + static_cast<std::ptrdiff_t>(m_feed.next[s]));
+        m_feed.next[s] = 0;
+      }
+      return std::chrono::milliseconds(200);
+    }
     if (ts == std::numeric_limits<Timestamp>::max()) {
       m_feed.running = false;
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_feed.started).count();
@@ -168,6 +177,9 @@ void Runtime::resume_feed(const nlohmann::json& params, Timestamp after) {
   if (kind == "replay") {
     started = start_replay(params.value("symbols", std::vector<std::string>{}), params.value("speed", 0.0),
                            params.value("from", ""), params.value("to", ""), params.value("timeframe", ""));
+  } else if (kind == "live") {
+    started = start_live(params.value("symbols", std::vector<std::string>{}), params.value("source", ""),
+                         params.value("interval", ""), params.value("poll", 5.0), params.value("since", ""));
   } else if (kind == "sim") {
     started = start_sim(params.value("symbol", ""), params.value("bars", std::int64_t{0}),
                         params.value("seed", std::uint64_t{0}), params.value("speed", 0.0), params.value("start", ""));
@@ -283,6 +295,7 @@ Expected<nlohmann::json> Runtime::stop_feed() {
     return data_error("NO_FEED: no feed is running");
   }
   m_feed.running = false;
+  if (m_feed.kind == "live") end_live();
   nlohmann::json stopped = {{"bars", m_feed.events}};
   if (m_feed.last_ts != 0) stopped["ns"] = m_feed.last_ts;
   record(0, "feed.stopped", "", stopped, "feed");
@@ -295,7 +308,7 @@ Expected<nlohmann::json> Runtime::stop_feed() {
 
 nlohmann::json Runtime::feed_status() const {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_feed.started).count();
-  return {{"running", m_feed.running},
+  nlohmann::json out = {{"running", m_feed.running},
           {"kind", m_feed.kind},
           {"symbols", m_feed.symbols},
           {"speed", m_feed.speed > 0 ? format_number(m_feed.speed) + "x" : std::string("max")},
@@ -305,6 +318,15 @@ nlohmann::json Runtime::feed_status() const {
           {"resumed_after", m_feed.resumed_after.empty() ? nlohmann::json(nullptr) : nlohmann::json(m_feed.resumed_after)},
           {"last_time", m_feed.last_ts != 0 ? nlohmann::json(format_time(m_feed.last_ts)) : nlohmann::json(nullptr)},
           {"bars_per_second", secs > 0 && m_feed.events > 0 ? static_cast<double>(m_feed.events) / secs : 0.0}};
+  if (m_feed.kind == "live") {
+    out["source"] = m_live.source_name;
+    out["interval"] = m_live.timeframe.to_string();
+    out["polls"] = m_live.polls;
+    out["poll_errors"] = m_live.errors;
+    out["late_bars_dropped"] = m_live.late;
+    out["last_error"] = m_live.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(m_live.last_error);
+  }
+  return out;
 }
 
 }  // namespace aiots

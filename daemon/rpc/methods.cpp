@@ -155,6 +155,13 @@ const std::vector<MethodDef>& table() {
                                                   c.params.value("seed", std::uint64_t{0}), speed,
                                                   c.params.value("start", "")));
        }},
+      {"feed.live",
+       {{"symbols", "array", true}, {"source", "string", true}, {"interval", "string"}, {"poll", "number"}, {"since", "string"}},
+       true, "Poll live bars (alpaca or alphavantage) at an interval such as 1m, each delivered once closed; since first delivers the bars after a time",
+       [](Call& c) -> Expected<json> {
+         return c.runtime.start_live(c.params.at("symbols").get<std::vector<std::string>>(), c.params.at("source"),
+                                     c.params.value("interval", "1m"), c.params.value("poll", 5.0), c.params.value("since", ""));
+       }},
       {"feed.status", {}, false, "The running (or last) feed",
        [](Call& c) -> Expected<json> { return c.runtime.feed_status(); }},
       {"feed.stop", {}, true, "Stop the running feed", [](Call& c) -> Expected<json> { return c.runtime.stop_feed(); }},

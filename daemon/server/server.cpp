@@ -46,6 +46,8 @@ void Server::tick_deployments() {
       kick_pump();
     }
     m_runtime.broker_tick();
+    m_runtime.live_tick();
+    kick_pump();
     tick_deployments();
   });
 }

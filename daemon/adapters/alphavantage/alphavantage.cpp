@@ -120,6 +120,14 @@ Expected<std::vector<Request>> plan(const Settings& s, const std::string& symbol
   return out;
 }
 
+Request latest_request(const Settings& s, const std::string& symbol, Timeframe timeframe) {
+  const std::string base = s.base_url + (s.base_url.find('?') == std::string::npos ? "?" : "&");
+  const std::string name = std::to_string(timeframe.seconds / 60) + "min";
+  return Request{base + "function=TIME_SERIES_INTRADAY&symbol=" + url_escape(symbol) + "&interval=" + name +
+                     "&outputsize=compact&adjusted=false&extended_hours=false&datatype=csv&apikey=" + url_escape(s.api_key),
+                 symbol + " " + name + " latest", false};
+}
+
 Request options_request(const Settings& s, const std::string& symbol, std::optional<Timestamp> date, Timestamp today) {
   const std::string base = s.base_url + (s.base_url.find('?') == std::string::npos ? "?" : "&");
   std::string url = base + "function=HISTORICAL_OPTIONS&symbol=" + url_escape(symbol);

@@ -57,6 +57,10 @@ Expected<std::vector<Request>> plan(const Settings& s, const std::string& symbol
                                     std::optional<Timestamp> from, std::optional<Timestamp> to, bool adjusted,
                                     Timestamp today);
 
+// The latest bars of `symbol` at intraday `timeframe` (TIME_SERIES_INTRADAY, compact: about the
+// last 100), for a live feed; never cached.
+Request latest_request(const Settings& s, const std::string& symbol, Timeframe timeframe);
+
 // The option chain of `symbol` on `date` (HISTORICAL_OPTIONS; no date: the last session), as
 // CSV. A date before `today` never changes.
 Request options_request(const Settings& s, const std::string& symbol, std::optional<Timestamp> date, Timestamp today);

@@ -2,7 +2,8 @@
 """A local stand-in for Alpaca's trading API v2, faithful to the documented subset aiots uses:
 GET /v2/account, GET /v2/positions, POST /v2/orders (client_order_id unique, 403 insufficient
 buying power, 422 invalid), GET /v2/orders?status=open, GET /v2/orders:by_client_order_id,
-GET /v2/orders/{id}, DELETE /v2/orders/{id} (204; 422 once not cancelable). Quantities and
+GET /v2/orders/{id}, DELETE /v2/orders/{id} (204; 422 once not cancelable); and the market
+data API's GET /v2/stocks/{symbol}/bars (timeframe, start, limit, page_token). Quantities and
 prices are decimal strings, as Alpaca sends them. Requests without the right APCA-API-KEY-ID
 and APCA-API-SECRET-KEY headers get 401.
 
@@ -20,6 +21,8 @@ Test controls (no auth), all POST with a JSON body unless noted:
   GET /_control/state   orders, positions, cash, posts (POST /v2/orders received)
 Every request is logged as a JSON line: method, path (no query), status, and the headers' names.
 """
+import datetime
+import hashlib
 import http.server
 import json
 import ssl
@@ -118,6 +121,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 out = [{"symbol": sym, "qty": str(qty), "side": "long" if qty > 0 else "short",
                         "avg_entry_price": f"{avg:.4f}"} for sym, qty, avg in ledger.open_positions()]
                 return self.reply(200, out)
+        if self.command == "GET" and path.startswith("/v2/stocks/") and path.endswith("/bars"):
+            return self.bars(path.split("/")[3], query)
         if self.command == "POST" and path == "/v2/orders":
             return self.place(self.body())
         if self.command == "GET" and path == "/v2/orders":
@@ -148,6 +153,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     o["status"] = "canceled"
                     return self.reply(204)
         return self.reply(404, {"message": "not found"})
+
+    def bars(self, symbol, query):
+        """Market data API: one bar per period from `start` to now (the last still forming),
+        prices from a hash of symbol and time, `page_size` bars a page (default 1000)."""
+        step = {"1Min": 60, "5Min": 300, "15Min": 900, "30Min": 1800, "1Hour": 3600}.get(query.get("timeframe", [""])[0])
+        start = query.get("start", [""])[0]
+        if step is None or not start:
+            return self.reply(422, {"message": "invalid timeframe or start"})
+        t0 = int(datetime.datetime.fromisoformat(start.replace("Z", "+00:00")).timestamp())
+        t = -(-t0 // step) * step
+        if "page_token" in query:
+            t = int(query["page_token"][0])
+        now = int(time.time())
+        size = min(int(query.get("limit", ["1000"])[0]), int(state["config"].get("page_size", 1000)))
+        out = []
+        while t <= now and len(out) < size:
+            h = int(hashlib.sha256(f"{symbol}{t}".encode()).hexdigest()[:8], 16)
+            o = 100 + (h % 1000) / 100
+            c = o + ((h >> 10) % 200 - 100) / 100
+            out.append({"t": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t)), "o": o, "h": round(max(o, c) + 0.05, 2),
+                        "l": round(min(o, c) - 0.05, 2), "c": round(c, 2), "v": 1000 + h % 5000, "n": 10, "vw": o})
+            t += step
+        with lock:
+            state["bar_requests"] = state.get("bar_requests", 0) + 1
+        return self.reply(200, {"bars": out or None, "symbol": symbol,
+                                "next_page_token": str(t) if t <= now and len(out) == size else None})
 
     def place(self, b):
         if b is None:
@@ -209,7 +240,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 ledger.set_position(b["symbol"], b["qty"])
                 return self.reply(200, {"symbol": b["symbol"], "qty": int(b["qty"])})
             if path == "/_control/state":
-                return self.reply(200, {"cash": ledger.cash, "posts": state["posts"],
+                return self.reply(200, {"cash": ledger.cash, "posts": state["posts"], "bar_requests": state.get("bar_requests", 0),
                                         "orders": [order_json(o) for o in state["orders"].values()],
                                         "positions": {s: p["qty"] for s, p in ledger.positions.items()}})
         return self.reply(404, {"message": "no such control"})

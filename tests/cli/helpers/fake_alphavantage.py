@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A local stand-in for Alpha Vantage's query endpoint, faithful to the documented subset aiots
-uses: TIME_SERIES_DAILY, TIME_SERIES_DAILY_ADJUSTED, TIME_SERIES_INTRADAY (month=YYYY-MM) and
+uses: TIME_SERIES_DAILY, TIME_SERIES_DAILY_ADJUSTED, TIME_SERIES_INTRADAY (month=YYYY-MM, or without it the latest 100 bars) and
 HISTORICAL_OPTIONS (date=YYYY-MM-DD) as CSV, NEWS_SENTIMENT as JSON, newest row first, intraday times naive US/Eastern; JSON bodies with HTTP 200 for a bad key
 ("Information"), an invalid call ("Error Message") and rate limiting ("Note").
 
@@ -21,6 +21,31 @@ port_file, log_file, daily_csv, key = sys.argv[1:5]
 script = sys.argv[5].split(",") if len(sys.argv) > 5 and sys.argv[5] else []
 daily_rows = [line.strip().split(",") for line in open(daily_csv).read().split("\n")[1:] if line.strip()]
 served = 0
+
+
+def bar_row(symbol, t):
+    h = int(hashlib.sha256(f"{symbol}{t}".encode()).hexdigest()[:8], 16)
+    o = 100 + (h % 1000) / 100
+    c = o + ((h >> 10) % 200 - 100) / 100
+    return f"{t:%Y-%m-%d %H:%M:%S},{o:.2f},{max(o, c) + 0.05:.2f},{min(o, c) - 0.05:.2f},{c:.2f},{1000 + h % 5000}"
+
+
+def latest(symbol, interval):
+    """No month (outputsize=compact): the latest 100 bars of the regular sessions up to now (US/Eastern, as a
+    fixed UTC-5 offset is close enough for a fake)."""
+    step = int(interval.replace("min", ""))
+    now = datetime.datetime.utcnow() - datetime.timedelta(hours=5)
+    rows = []
+    day = now.date()
+    while len(rows) < 100 and day > now.date() - datetime.timedelta(days=30):
+        if day.weekday() < 5:
+            t = datetime.datetime(day.year, day.month, day.day, 15, 60 - step) if step < 60 else datetime.datetime(day.year, day.month, day.day, 15, 0)
+            while t.hour * 60 + t.minute >= 9 * 60 + 30 and len(rows) < 100:
+                if t + datetime.timedelta(minutes=step) <= now:
+                    rows.append(bar_row(symbol, t))
+                t -= datetime.timedelta(minutes=step)
+        day -= datetime.timedelta(days=1)
+    return "timestamp,open,high,low,close,volume\n" + "\n".join(rows) + "\n"
 
 
 def intraday(symbol, interval, month):
@@ -141,6 +166,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if fn == "HISTORICAL_OPTIONS":
             return self.answer(200, options_chain(symbol, q.get("date")), "data", q)
         if fn == "TIME_SERIES_INTRADAY":
+            if "month" not in q:
+                return self.answer(200, latest(symbol, q["interval"]), "data", q)
             return self.answer(200, intraday(symbol, q["interval"], q["month"]), "data", q)
         return self.answer(200, daily(fn.endswith("ADJUSTED")), "data", q)
 
