@@ -48,7 +48,7 @@ test-asan: deps-test
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DAIOTS_SANITIZE=ON -DAIOTS_BUILD_BENCH=OFF >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS) --target aiots_unit_tests aiots aiotsd man
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS) -L unit -E '$(ASAN_SKIP)'
-	@cd $(ASAN_BUILD) && ctest --output-on-failure -R 'cli_test_(backtest|daemon|daemon_protocol|daemon_config|daemon_hostile|options|daemon_options|risk|accounts|journal_lifecycle|sweep|deploy|deploy_live|data_fetch|broker_alpaca)$$'
+	@cd $(ASAN_BUILD) && ctest --output-on-failure -R 'cli_test_(backtest|daemon|daemon_protocol|daemon_config|daemon_hostile|options|daemon_options|risk|accounts|journal_lifecycle|sweep|deploy|deploy_live|data_fetch|broker_alpaca|broker_ibkr)$$'
 
 # libFuzzer harnesses (tests/fuzz/) built with clang, ASan and UBSan, each run for
 # FUZZ_SECONDS from its seed corpus; a crash leaves its input in $(FUZZ_BUILD)/findings/.

@@ -69,8 +69,8 @@ _aiots() {
 
   local opts=""
   case $cmd in
-    "") COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal diff sweep deploy logs doctor config backup restore help $global_opts" -- "$cur")); return ;;
-    help) COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal diff sweep deploy logs doctor config backup restore" -- "$cur")); return ;;
+    "") COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal diff sweep deploy reconcile logs doctor config backup restore help $global_opts" -- "$cur")); return ;;
+    help) COMPREPLY=($(compgen -W "data indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume risk metrics journal diff sweep deploy reconcile logs doctor config backup restore" -- "$cur")); return ;;
     daemon) [[ -z $sub ]] && COMPREPLY=($(compgen -W "start stop status restart" -- "$cur")) || COMPREPLY=($(compgen -W "$global_opts" -- "$cur")); return ;;
     journal)
       if [[ -z $sub ]]; then COMPREPLY=($(compgen -W "verify stats compact" -- "$cur"))
@@ -83,7 +83,7 @@ _aiots() {
       if [[ -z $sub ]]; then
         COMPREPLY=($(compgen -W "load list show unload reload pause resume" -- "$cur"))
       elif [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "-s --symbols -p --param --name --account $global_opts" -- "$cur"))
+        COMPREPLY=($(compgen -W "-s --symbols -p --param --name --account --confirm-live $global_opts" -- "$cur"))
       elif [[ $sub == load ]]; then
         COMPREPLY=($(compgen -f -X '!*.lua' -- "$cur") $(compgen -d -- "$cur"))
       else
@@ -92,14 +92,25 @@ _aiots() {
       return ;;
     feed)
       if [[ -z $sub ]]; then
-        COMPREPLY=($(compgen -W "replay sim status stop" -- "$cur"))
+        COMPREPLY=($(compgen -W "replay sim live status stop" -- "$cur"))
+      elif [[ $prev == --source ]]; then
+        COMPREPLY=($(compgen -W "alpaca alphavantage" -- "$cur"))
+      elif [[ $prev == -i || $prev == --interval ]]; then
+        COMPREPLY=($(compgen -W "1m 5m 15m 30m 60m" -- "$cur"))
       elif [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--speed --from --to -t --timeframe --detach --bars --seed --start $global_opts" -- "$cur"))
+        COMPREPLY=($(compgen -W "--speed --from --to -t --timeframe --detach --bars --seed --start --source -i --interval --poll --since $global_opts" -- "$cur"))
       else
         COMPREPLY=($(compgen -W "$(_aiots_symbols)" -- "$cur"))
       fi
       return ;;
     orders) COMPREPLY=($(compgen -W "--open $global_opts" -- "$cur")); return ;;
+    reconcile)
+      if [[ $prev == --account ]]; then
+        COMPREPLY=($(compgen -W "$(aiots --format csv strategy list 2>/dev/null | tail -n +2 | cut -d, -f3 | sort -u)" -- "$cur"))
+      else
+        COMPREPLY=($(compgen -W "--account $global_opts" -- "$cur"))
+      fi
+      return ;;
     signals) COMPREPLY=($(compgen -W "-f --follow $global_opts" -- "$cur")); return ;;
     watch) COMPREPLY=($(compgen -W "--topics $global_opts" -- "$cur")); return ;;
     halt|reduce|resume)

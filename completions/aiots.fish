@@ -181,7 +181,12 @@ complete -c aiots -n '__fish_seen_subcommand_from strategy' -s s -l symbols -x -
 complete -c aiots -n '__fish_seen_subcommand_from strategy' -s p -l param -x -d 'Parameter name=value'
 complete -c aiots -n '__fish_seen_subcommand_from strategy' -l name -x -d 'Instance name'
 complete -c aiots -n '__fish_seen_subcommand_from strategy' -l account -x -d 'Account to trade in (default paper)'
-complete -c aiots -n '__fish_seen_subcommand_from feed' -a 'replay sim status stop'
+complete -c aiots -n '__fish_seen_subcommand_from strategy' -l confirm-live -d 'Required for an account trading real money'
+complete -c aiots -n '__fish_seen_subcommand_from feed' -a 'replay sim live status stop'
+complete -c aiots -n '__fish_seen_subcommand_from feed' -l source -x -a 'alpaca alphavantage' -d 'Live bars from'
+complete -c aiots -n '__fish_seen_subcommand_from feed' -s i -l interval -x -a '1m 5m 15m 30m 60m' -d 'Live bar interval'
+complete -c aiots -n '__fish_seen_subcommand_from feed' -l poll -x -d 'Seconds between polls'
+complete -c aiots -n '__fish_seen_subcommand_from feed' -l since -x -d 'First send the bars after this time'
 complete -c aiots -n '__fish_seen_subcommand_from feed' -l speed -x -a 'max 1x 60x 200x' -d 'Speed'
 complete -c aiots -n '__fish_seen_subcommand_from feed' -l from -x -d 'First bar'
 complete -c aiots -n '__fish_seen_subcommand_from feed' -l to -x -d 'Last bar'
@@ -310,6 +315,10 @@ complete -c aiots -n '__fish_seen_subcommand_from sweep' -l out -x -d 'Plan dire
 complete -c aiots -n '__fish_seen_subcommand_from sweep' -l shard -x -d 'Shard number'
 complete -c aiots -n '__fish_seen_subcommand_from sweep' -l wide -d 'One close column per symbol'
 complete -c aiots -n '__fish_seen_subcommand_from sweep' -l estimate -d 'Estimate the time and run nothing'
+# reconcile
+complete -c aiots -n __fish_use_subcommand -a reconcile -d 'Compare an account with its real broker'
+complete -c aiots -n '__fish_seen_subcommand_from reconcile' -l account -x -d 'The account to reconcile'
+
 # deploy
 complete -c aiots -n __fish_use_subcommand -a deploy -d 'Roll out a strategy version with a playbook'
 complete -c aiots -n '__fish_seen_subcommand_from deploy' -l dry-run -d 'Check mode: gates run, live steps planned'

@@ -35,7 +35,8 @@ for sub in list show compare rerun rm; do
   check_command aiots-runs.1.scd runs "$sub"
 done
 check_command aiots-strategy.1.scd strategy load
-for sub in replay sim status stop; do
+check_command aiots-reconcile.1.scd reconcile
+for sub in replay sim live status stop; do
   check_command aiots-feed.1.scd feed "$sub"
 done
 for cmd in orders positions pnl signals watch status metrics logs doctor; do
@@ -92,7 +93,7 @@ for key in $("$AIOTS" --format csv config show | tail -n +2 | cut -d, -f1); do
 done
 
 # Every command is in the overview page and the completions.
-for cmd in "data import" "data fetch" "data fetch-news" "data list" "data show" "data export" "data rm" "data resample" indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume "risk status" metrics "journal verify" "journal compact" diff deploy sweep "sweep resume" "sweep plan" "sweep run-shard" "sweep merge" logs doctor config help; do
+for cmd in "data import" "data fetch" "data fetch-news" "data list" "data show" "data export" "data rm" "data resample" indicators options backtest stress runs daemon strategy feed status orders positions pnl signals watch halt reduce resume "risk status" metrics "journal verify" "journal compact" diff deploy reconcile sweep "sweep resume" "sweep plan" "sweep run-shard" "sweep merge" logs doctor config help; do
   checks=$((checks + 1))
   grep -qF -- "*$cmd" "$MAN/aiots.1.scd" || fail "aiots(1) lacks $cmd"
 done
