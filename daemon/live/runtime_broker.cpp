@@ -100,6 +100,11 @@ void Runtime::broker_cash(const std::string& account, std::function<void(Expecte
       [](venue::Venue& v) { return v.account(); },
       [done = std::move(done)](Expected<venue::VenueAccount> a) {
         if (!a) return done(tl::unexpected(a.error()));
+        // Money holds up to about 9.2e12; a broker's figure beyond a trillion is a fault.
+        if (!std::isfinite(a->cash) || std::fabs(a->cash) > 1e12) {
+          return done(data_error("BROKER_DATA: the broker reports cash " + format_number(a->cash) +
+                                 ", outside what aiots can hold (at most 1e12)"));
+        }
         done(a->cash);
       });
 }

@@ -215,6 +215,22 @@ expect_eq "no key in the log" "$(grep -c AVKEY123 "$WORK/state/aiots/aiotsd.log"
 kill "$AV_PID" 2>/dev/null || true
 TAIL=""
 
+# --- A hostile or broken broker costs the request, never the daemon.
+fake
+fresh
+control config '{"hostile": "deep"}'
+expect_exit 1 "$AIOTS" strategy load "$STRAT" --symbols MSFT --account live1
+expect_contains "deep JSON" "$ERR" "BROKER_UNREACHABLE: Alpaca account: the response is not JSON"
+control config '{"hostile": "huge"}'
+expect_exit 1 "$AIOTS" strategy load "$STRAT" --symbols MSFT --account live1
+expect_contains "huge body" "$ERR" "is larger than 16 MiB"
+control config '{"hostile": "absurd"}'
+expect_exit 1 "$AIOTS" strategy load "$STRAT" --symbols MSFT --account live1
+expect_contains "absurd cash" "$ERR" "BROKER_DATA: the broker reports cash 1e+300"
+control config '{"hostile": null}'
+expect_exit 0 "$AIOTS" -q strategy load "$STRAT" --symbols MSFT --account live1
+expect_exit 0 "$AIOTS" -q status
+
 # --- 429 answered with backoff; a bad key fails clearly without showing the secret.
 fake
 fresh

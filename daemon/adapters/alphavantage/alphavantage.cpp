@@ -1,5 +1,6 @@
 #include "adapters/alphavantage/alphavantage.hpp"
 
+#include "adapters/http/json_body.hpp"
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -157,7 +158,7 @@ Request news_request(const Settings& s, const std::string& symbol, Timestamp fro
 }
 
 Expected<std::vector<NewsArticle>> parse_news(std::string_view body, const std::string& label, const TimeZone& zone) {
-  const auto j = nlohmann::json::parse(body, nullptr, false);
+  const auto j = http::json_body(body);
   if (j.is_discarded() || !j.is_object() || !j.contains("feed") || !j["feed"].is_array()) {
     return data_error("alphavantage " + label + ": not a news feed");
   }
@@ -254,7 +255,7 @@ std::optional<http::SoftFailure> inspect(std::string_view body, const std::strin
   if (start.starts_with("timestamp,") || start.starts_with("time,") || start.starts_with("contractid,")) return std::nullopt;
   std::string message;
   bool permanent = false;
-  const auto parsed = nlohmann::json::parse(body, nullptr, false);
+  const auto parsed = http::json_body(body);
   if (!parsed.is_discarded() && parsed.is_object() && parsed.contains("feed") && parsed["feed"].is_array()) return std::nullopt;
   if (!parsed.is_discarded() && parsed.is_object()) {
     for (const char* field : {"Error Message", "Information", "Note"}) {

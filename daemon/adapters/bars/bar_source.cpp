@@ -1,5 +1,6 @@
 #include "adapters/bars/bar_source.hpp"
 
+#include "adapters/http/json_body.hpp"
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -46,7 +47,7 @@ public:
       if (response.status != 200) {
         return runtime_error("Alpaca bars " + symbol + ": HTTP " + std::to_string(response.status));
       }
-      const json body = json::parse(response.body, nullptr, false);
+      const json body = http::json_body(response.body);
       if (!body.is_object()) return runtime_error("Alpaca bars " + symbol + ": the response is not a JSON object");
       AIOTS_TRY_ASSIGN(bars, parse_alpaca_bars(body, "Alpaca bars " + symbol));
       out.insert(out.end(), bars.begin(), bars.end());

@@ -1,5 +1,6 @@
 #include "adapters/brokers/alpaca.hpp"
 
+#include "adapters/http/json_body.hpp"
 #include <cmath>
 
 #include "util/format_number.hpp"
@@ -36,14 +37,14 @@ std::string_view alpaca_tif(TimeInForce tif) {
 Expected<double> number_field(const json& object, const char* field, bool required) {
   const auto it = object.find(field);
   if (it == object.end() || it->is_null()) {
-    if (required) return data_error("Alpaca order: field '" + std::string(field) + "' is missing");
+    if (required) return data_error("Alpaca: field '" + std::string(field) + "' is missing");
     return 0.0;
   }
   if (it->is_number()) return it->get<double>();
   if (it->is_string()) {
     if (auto v = parse_double(it->get_ref<const std::string&>()); v && std::isfinite(*v)) return *v;
   }
-  return data_error("Alpaca order: field '" + std::string(field) + "' is not a number: " + it->dump());
+  return data_error("Alpaca: field '" + std::string(field) + "' is not a number: " + it->dump().substr(0, 40));
 }
 
 std::string string_field(const json& object, const char* field) {
@@ -96,6 +97,7 @@ Expected<AlpacaSettings> alpaca_settings(const Config& config) {
   s.retry.cap = std::chrono::milliseconds(10'000);
   s.client.timeout = std::chrono::milliseconds(config.integer("http.timeout_ms"));
   s.client.ca_file = config.string("http.ca_file");
+  s.client.max_body = std::size_t{16} << 20;  // a broker's answers are small: more is an attack or a fault
   return s;
 }
 
@@ -201,7 +203,7 @@ Expected<http::Response> AlpacaVenue::call(std::string_view method, const std::s
 }
 
 Expected<json> AlpacaVenue::json_of(const http::Response& response, std::string_view what) const {
-  json body = json::parse(response.body, nullptr, false);
+  json body = http::json_body(response.body);
   if (response.status < 200 || response.status >= 300) {
     const std::string message = body.is_object() ? string_field(body, "message") : std::string();
     return runtime_error("Alpaca " + std::string(what) + ": HTTP " + std::to_string(response.status) +
@@ -218,7 +220,7 @@ Expected<std::variant<VenueOrder, Refusal>> AlpacaVenue::place(const OrderTicket
   }
   if (response.status == 401) return runtime_error("Alpaca: HTTP 401: the key id or secret is wrong");
   if (response.status >= 400) {
-    const json body = json::parse(response.body, nullptr, false);
+    const json body = http::json_body(response.body);
     const std::string message = body.is_object() ? string_field(body, "message") : std::string();
     return std::variant<VenueOrder, Refusal>(Refusal{alpaca_refusal(response.status, message.substr(0, 200))});
   }

@@ -1,5 +1,6 @@
 #include "adapters/brokers/ibkr.hpp"
 
+#include "adapters/http/json_body.hpp"
 #include <cmath>
 
 #include "util/format_number.hpp"
@@ -85,6 +86,7 @@ Expected<IbkrSettings> ibkr_settings(const Config& config) {
   s.retry.cap = std::chrono::milliseconds(10'000);
   s.client.timeout = std::chrono::milliseconds(config.integer("http.timeout_ms"));
   s.client.ca_file = config.string("http.ca_file");
+  s.client.max_body = std::size_t{16} << 20;  // a broker's answers are small: more is an attack or a fault
   return s;
 }
 
@@ -160,7 +162,7 @@ Expected<http::Response> IbkrVenue::call(std::string_view method, const std::str
 Expected<json> IbkrVenue::json_call(std::string_view method, const std::string& path, std::string_view what,
                                     const std::string& body) {
   AIOTS_TRY_ASSIGN(response, call(method, path, body));
-  json parsed = json::parse(response.body, nullptr, false);
+  json parsed = http::json_body(response.body);
   if (response.status == 401) {
     return runtime_error("IBKR " + std::string(what) + ": HTTP 401: the gateway's session is not logged in");
   }
@@ -234,7 +236,7 @@ Expected<std::variant<VenueOrder, Refusal>> IbkrVenue::place(const OrderTicket& 
     if (response.status >= 500) {
       return runtime_error("IBKR place order: HTTP " + std::to_string(response.status) + " (it may have been placed)");
     }
-    json body = json::parse(response.body, nullptr, false);
+    json body = http::json_body(response.body);
     if (response.status >= 400 || (body.is_object() && body.contains("error"))) {
       const std::string message = body.is_object() ? ib_string(body, "error") : std::string();
       return std::variant<VenueOrder, Refusal>(Refusal{ib_refusal(message.empty() ? "HTTP " + std::to_string(response.status) : message.substr(0, 200))});

@@ -14,7 +14,9 @@ Test controls (no auth), all POST with a JSON body unless noted:
                      "hang_next_post": SECONDS (take the order, answer late),
                      "fail_next_post": true (answer 500 without taking it),
                      "fill_on_cancel": true (a cancel loses the race: the order fills first),
-                     "rate_limit_next": N (the next N requests get 429, Retry-After: 0)}
+                     "rate_limit_next": N (the next N requests get 429, Retry-After: 0),
+                     "hostile": "deep" | "huge" | "absurd" | null (until set to null, requests get
+                     a megabyte of '[', a 20 MiB body, or a cash of 1e300)}
   /_control/fill    {"client_order_id": C, "qty": N, "price": P}   a (partial) fill
   /_control/outside_order {"symbol": S, "qty": N, "side": "buy"}   an order placed elsewhere
   /_control/position {"symbol": S, "qty": N}                       a position changed elsewhere
@@ -82,6 +84,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             f.write(json.dumps({"method": self.command, "path": path, "status": status,
                                 "headers": sorted(self.headers.keys())}) + "\n")
 
+    def reply_raw(self, status, data):
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        try:
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+            pass
+
     def body(self):
         n = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(n) if n else b""
@@ -94,11 +106,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.headers.get("APCA-API-KEY-ID") == key_id and self.headers.get("APCA-API-SECRET-KEY") == secret
 
     def route(self):
+        try:
+            return self.answer()
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+            return None  # the client is gone
+
+    def answer(self):
         url = urllib.parse.urlparse(self.path)
         query = urllib.parse.parse_qs(url.query)
         path = url.path
         if path.startswith("/_control/"):
             return self.control(path, query)
+        with lock:
+            hostile = state["config"].get("hostile")
+        if hostile == "deep":
+            return self.reply_raw(200, b"[" * 1_000_000)
+        if hostile == "huge":
+            return self.reply_raw(200, b'{"cash": "' + b"9" * (20 << 20) + b'"}')
+        if hostile == "absurd":
+            return self.reply(200, {"id": "x", "status": "ACTIVE", "cash": "1e300", "equity": "1e300"})
         with lock:
             limited = state["config"].get("rate_limit_next", 0)
             if limited > 0:
@@ -248,7 +274,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_DELETE = route
 
 
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, ssl.SSLError)):
+            return  # a client that went away (a test killed it, or it refused a huge answer)
+        super().handle_error(request, client_address)
+
+
+server = Server(("127.0.0.1", 0), Handler)
 if cert:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, keyfile)
