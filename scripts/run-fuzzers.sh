@@ -11,7 +11,7 @@ mkdir -p "$build/findings"
 status=0
 passed=0
 failed=0
-for harness in fuzz_csv_import fuzz_rpc fuzz_config fuzz_params fuzz_lua_api fuzz_options; do
+for harness in fuzz_csv_import fuzz_rpc fuzz_config fuzz_params fuzz_lua_api fuzz_options fuzz_broker_json; do
   name=${harness#fuzz_}
   work="$build/fuzz-corpus/$name"
   mkdir -p "$work"

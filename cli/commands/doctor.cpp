@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include "adapters/brokers/venue_factory.hpp"
 #include "commands/commands.hpp"
 #include "rpc_client.hpp"
 #include "store/database.hpp"
@@ -77,6 +78,29 @@ std::vector<Check> run_checks(const Context& ctx) {
     checks.push_back({"disk space", free_mb > 500, std::to_string(static_cast<long>(free_mb)) + " MB free at " + probe.string(),
                       free_mb > 500 ? "" : "free space: the journal needs room to grow"});
   }
+  // Accounts routed to a real broker: its settings, and that it answers with these keys.
+  for (const auto& [key, value] : config->values()) {
+    if (!key.starts_with("broker.account.")) continue;
+    const std::string account = key.substr(15);
+    const std::string kind = std::get<std::string>(value);
+    if (kind == "paper") continue;
+    const std::string name = "broker " + account;
+    auto venue = venue::open_venue(kind, *config);
+    if (!venue) {
+      checks.push_back({name, false, venue.error().message, "set the keys or settings named above (aiots-brokers(7))"});
+      continue;
+    }
+    auto answer = (*venue)->account();
+    if (!answer) {
+      checks.push_back({name, false, (*venue)->name() + ": " + answer.error().message,
+                        kind == "ibkr" ? "start the Client Portal gateway and log in; trust its certificate with http.ca_file"
+                                       : "check the keys, the URL and the network (aiots-brokers(7))"});
+    } else {
+      char cash[64];
+      std::snprintf(cash, sizeof cash, "%.2f", answer->cash);
+      checks.push_back({name, true, (*venue)->name() + " answers; cash " + cash, ""});
+    }
+  }
   const auto now = std::chrono::system_clock::now();
   const auto year = std::chrono::duration_cast<std::chrono::hours>(now.time_since_epoch()).count() / 24 / 365 + 1970;
   checks.push_back({"clock", year >= 2024 && year < 2100, "system clock says year " + std::to_string(year),
@@ -87,7 +111,7 @@ std::vector<Check> run_checks(const Context& ctx) {
 }  // namespace
 
 void setup_doctor(CLI::App& app, Context& ctx) {
-  app.add_subcommand("doctor", "Check config, store and journal, socket permissions, stale files, disk, clock")
+  app.add_subcommand("doctor", "Check config, store and journal, socket permissions, stale files, disk, clock, brokers")
       ->callback([&ctx] {
         ctx.command_name = "doctor";
         ctx.action = [&ctx]() -> Expected<void> {

@@ -56,6 +56,8 @@ expect_exit 0 "$AIOTS" --json reconcile
 expect_eq "reconciled" "$(py 'j["within_tolerance"], j["differences"], j["cash"]["journal"], j["cash"]["broker"]')" "True 0 97000.0 97000.0"
 expect_exit 0 "$AIOTS" status
 expect_contains "status shows the broker" "$OUT" "broker   live1 alpaca-paper 0 open orders; reconciled: in agreement"
+expect_exit 0 "$AIOTS" --format csv doctor
+expect_contains "doctor reaches the broker" "$OUT" "broker live1,ok,alpaca-paper answers; cash 97000.00"
 
 # --- Partial fills, then a cancel that loses the race to a fill, then one that wins.
 fake
@@ -247,6 +249,8 @@ unset_key() { env -u APCA_API_KEY_ID "$@"; }
 unset_key "$AIOTS" -q daemon start
 expect_exit 2 "$AIOTS" strategy load "$STRAT" --symbols MSFT --account live1
 expect_contains "no key" "$ERR" "no Alpaca keys: set \$APCA_API_KEY_ID and \$APCA_API_SECRET_KEY"
+APCA_API_SECRET_KEY=wrongsecret expect_exit 1 "$AIOTS" --format csv doctor
+expect_contains "doctor: bad key" "$OUT" "broker live1,FAIL,alpaca-paper: Alpaca account: HTTP 401"
 "$AIOTS" -q daemon stop
 for f in "$WORK/state/aiots/aiotsd.log" "$JOURNAL"; do
   expect_eq "no secret in $(basename "$f")" "$(grep -c -e "$APCA_API_SECRET_KEY" -e wrongsecret "$f")" "0"
