@@ -332,11 +332,8 @@ Expected<std::unique_ptr<options::ChainSource>> make_chain_source(const Context&
 // What a run did with options: contracts traded, how they ended, and the net Greeks at the end.
 nlohmann::json options_json(const Engine& e, std::size_t contracts) {
   std::map<std::string, std::int64_t> settlements;
-  for (std::size_t id = 1; id <= e.broker().order_count(); ++id) {
-    const Order& o = e.broker().order(static_cast<OrderId>(id));
-    for (const char* tag : {"exercise", "cash_settlement", "expired_worthless", "exercise_delivery", "assignment"}) {
-      if (o.request.tag == tag && o.status == OrderStatus::Filled) ++settlements[tag];
-    }
+  for (const char* tag : {"exercise", "cash_settlement", "expired_worthless", "exercise_delivery", "assignment"}) {
+    if (const auto it = e.broker().settlements().find(tag); it != e.broker().settlements().end()) settlements[tag] = it->second;
   }
   const PortfolioGreeks g = e.greeks();
   return {{"contracts", contracts},
@@ -687,6 +684,9 @@ Expected<BacktestOutcome> run_backtest(const Context& ctx, const BacktestSpec& s
   }
   config.keep_equity_curve = options.keep_equity_curve;
   config.keep_order_log = options.keep_order_log;
+  // ctx:order sees the last 10,000 closed orders (and every open one): a backtest's memory
+  // does not grow with the orders it placed.
+  config.order_history = k_backtest_order_history;
   config.equity_recent = recent_points(spec);
   const lua::Limits limits{spec.instructions, spec.memory_mb << 20};
   AIOTS_TRY_ASSIGN(plan, plan_strategies(spec));

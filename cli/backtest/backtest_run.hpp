@@ -88,6 +88,10 @@ struct BacktestMember {
   std::unique_ptr<Engine> engine;
 };
 
+// Closed orders a backtest keeps at hand for ctx:order (every open one too); older ones are
+// forgotten, so memory does not grow with the orders a long run places (aiots-lua(7)).
+inline constexpr std::size_t k_backtest_order_history = 10'000;
+
 // What a caller needs kept beyond the result: by default a run holds neither its bars nor every
 // equity point (memory bounded by days, not bars), only summaries of both.
 struct RunOptions {

@@ -213,3 +213,35 @@ TEST_CASE("Commission models", "[engine][broker]") {
   CHECK_FALSE(SlippageModel::parse("bps=-1"));
   CHECK(SlippageModel::parse("range=0.5")->apply(100, Side::Buy, Bar{0, 100, 104, 98, 101, 1}, 0.01) == 103);
 }
+
+TEST_CASE("A history limit forgets old closed orders, never open ones, and changes no fill", "[engine][broker]") {
+  Fixture limited;
+  Fixture unlimited;
+  limited.broker.set_history_limit(10);
+  OrderRequest resting = req(Side::Buy, 5, OrderType::Limit);
+  resting.limit = 1;  // never fills
+  const OrderId old_open = limited.submit(resting);
+  (void)unlimited.submit(resting);
+  for (int day = 1; day <= 40; ++day) {
+    for (Fixture* f : {&limited, &unlimited}) {
+      (void)f->submit(req(day % 2 == 0 ? Side::Sell : Side::Buy, 1), day - 1);
+      f->broker.on_bar(0, bar(day, 100 + day, 102 + day, 99 + day, 101 + day));
+      f->broker.forget_closed();
+    }
+  }
+  CHECK(limited.broker.order_count() == 41);
+  CHECK_FALSE(limited.broker.holds(2));         // closed long ago: forgotten
+  CHECK(limited.broker.holds(41));              // recent
+  REQUIRE(limited.broker.holds(old_open));      // open: always kept
+  CHECK(limited.broker.order(old_open).is_open());
+  CHECK(limited.broker.open_orders() == std::vector<OrderId>{old_open});
+  REQUIRE(limited.rec.fills.size() == unlimited.rec.fills.size());
+  for (std::size_t i = 0; i < limited.rec.fills.size(); ++i) {
+    CHECK(limited.rec.fills[i].price == unlimited.rec.fills[i].price);
+    CHECK(limited.rec.fills[i].order_id == unlimited.rec.fills[i].order_id);
+  }
+  // The old open order still fills, and is still found, once the market reaches it.
+  limited.broker.on_bar(0, bar(41, 0.9, 1.2, 0.5, 1));
+  CHECK(limited.broker.order(old_open).status == OrderStatus::Filled);
+  CHECK(unlimited.broker.holds(2));
+}

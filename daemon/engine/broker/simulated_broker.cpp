@@ -125,8 +125,21 @@ OrderId SimulatedBroker::settle(SymbolId symbol, Side side, std::int64_t quantit
     return o.id;
   }
   emit(o, OrderEventKind::Filled, ts, {}, quantity, price);
+  ++m_settlements[o.request.tag];
   m_listener.on_fill(f, o);
   return o.id;
+}
+
+void SimulatedBroker::forget_closed() {
+  if (m_history_limit == 0 || m_orders.size() <= m_history_limit + m_history_limit / 2) return;
+  // The oldest orders leave the deque: open ones join the carried (ids stay sorted: each is
+  // newer than every carried one), closed ones are forgotten; closed carried ones too.
+  std::erase_if(m_carried, [](const Order& o) { return !o.is_open(); });
+  while (m_orders.size() > m_history_limit) {
+    if (m_orders.front().is_open()) m_carried.push_back(std::move(m_orders.front()));
+    m_orders.pop_front();
+    ++m_base;
+  }
 }
 
 void SimulatedBroker::restore_open(std::vector<Order> open, std::size_t orders_before, std::int64_t next_oco,

@@ -20,6 +20,8 @@
 #pragma once
 
 #include <deque>
+#include <map>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -120,6 +122,15 @@ public:
   // rejects with when no veto comes first).
   std::string validate(const OrderRequest& r) const;
   std::size_t rejected_count() const { return m_rejected; }
+  // Keeps at most about `limit` closed orders in memory (0: every one): forget_closed() lets
+  // older closed orders go (holds() no longer holds them); open orders always stay. A long
+  // backtest's memory then does not grow with the orders it placed.
+  void set_history_limit(std::size_t limit) { m_history_limit = limit; }
+  // Call between events only: no reference to an order may be held across it.
+  void forget_closed();
+  // Settlement orders filled (exercise, assignment, ...), by tag: counted, since old orders
+  // may be forgotten.
+  const std::map<std::string, std::int64_t>& settlements() const { return m_settlements; }
   const BrokerConfig& config() const { return m_config; }
 
 private:
@@ -152,6 +163,8 @@ private:
   std::vector<BarState> m_bar_state;
   std::int64_t m_next_oco = 1LL << 40;  // bracket groups, far from strategy-chosen ones
   std::size_t m_rejected = 0;
+  std::size_t m_history_limit = 0;
+  std::map<std::string, std::int64_t> m_settlements;
   std::vector<OrderId> m_outbound;         // external: accepted here, not yet sent
   std::vector<OrderId> m_cancel_requests;  // external: cancels not yet sent
   // The open order `id` for a venue event, or an error naming it.

@@ -20,6 +20,7 @@ Engine::Engine(EngineConfig config, Strategy& strategy)
   if (m_config.exchange_zone) {
     m_risk.set_exchange_zone(*m_config.exchange_zone);
   }
+  m_broker.set_history_limit(m_config.order_history);
   m_history.reserve(m_config.instruments.size());
   for (std::size_t s = 0; s < m_config.instruments.size(); ++s) {
     m_history.emplace_back(k_history);
@@ -173,6 +174,7 @@ void Engine::process(std::span<const SymbolBar> bars) {
     apply_risk_event(std::move(*e));
   }
   m_current_bars = {};
+  m_broker.forget_closed();  // between events: no order reference is held here
 }
 
 risk::RuleContext Engine::rule_context() const {

@@ -32,6 +32,9 @@ struct EngineConfig {
   std::size_t equity_recent = 1024;
   // Every order event in order_log() (an --orders export); a long run need not hold them.
   bool keep_order_log = true;
+  // Closed orders kept at hand for ctx:order (0: all); older ones are forgotten (open ones
+  // never), so a long run's memory does not grow with its orders.
+  std::size_t order_history = 0;
 };
 
 // One bar of one symbol, as the driver feeds them.
