@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <set>
 
 #include "adapters/brokers/venue_factory.hpp"
 #include "engine/risk/risk_codes.hpp"
@@ -344,8 +345,23 @@ bool Runtime::broker_tick() {
         using Lookups = std::vector<std::pair<std::string, Expected<std::optional<venue::VenueOrder>>>>;
         l.worker->run<Lookups>(
             [clients](venue::Venue& v) {
+              // One request for every order still open there (partial fills included); a
+              // lookup each only for those no longer open (filled, cancelled: few per poll)
+              // and for any the list does not show. Hundreds of resting orders then cost one
+              // request a poll, not hundreds, and placements do not queue behind polls.
               Lookups out;
-              for (const std::string& c : clients) out.emplace_back(c, v.resolve(c));
+              std::set<std::string> listed;
+              if (auto open = v.open_orders(); open) {
+                const std::set<std::string> wanted(clients.begin(), clients.end());
+                for (venue::VenueOrder& o : *open) {
+                  if (wanted.count(o.client_id) == 0 || !listed.insert(o.client_id).second) continue;
+                  std::string client = o.client_id;
+                  out.emplace_back(std::move(client), std::optional<venue::VenueOrder>(std::move(o)));
+                }
+              }
+              for (const std::string& c : clients) {
+                if (listed.count(c) == 0) out.emplace_back(c, v.resolve(c));
+              }
               return out;
             },
             [this](Lookups results) {

@@ -66,6 +66,12 @@ control config '{"fill": "manual", "price": 100.0}'
 "$AIOTS" -q strategy load "$STRAT" --symbols MSFT --account live1 -p plan="2:buy:100;3:buy:50:limit=40;4:buy:20:limit=30"
 replay 0 5
 until_order 3 accepted || fail "orders never accepted"
+# Resting orders cost one list request a poll, not a lookup each.
+count() { grep -c "\"path\": \"$1\"" "$WORK/fake.log" || true; }
+LOOKUPS=$(count "/v2/orders:by_client_order_id")
+LISTS=$(count "/v2/orders")
+sleep 1
+expect_eq "polls list, no lookups" "$(count "/v2/orders:by_client_order_id") $(( $(count "/v2/orders") - LISTS >= 5 ))" "$LOOKUPS 1"
 CLIENT1=$(order_field 1 client_order_id)
 control fill "{\"client_order_id\": \"$CLIENT1\", \"qty\": 30, \"price\": 100}"
 until_order 1 partially_filled || fail "partial fill not seen"
