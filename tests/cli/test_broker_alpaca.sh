@@ -118,6 +118,19 @@ expect_eq "booked at the broker's price" "$(order_field 1 avg_fill_price)" "60.0
 expect_exit 0 "$AIOTS" journal verify
 expect_exit 0 "$AIOTS" reconcile
 
+# --- A send that timed out after the broker took it: looked up, booked, not sent again.
+fake
+TAIL="[http]
+timeout_ms = 1000"
+fresh
+control config '{"price": 70.0, "hang_next_post": 2}'
+"$AIOTS" -q strategy load "$STRAT" --symbols MSFT --account live1 -p plan="2:buy:10"
+replay 0 3
+until_order 1 filled || fail "timed-out send not resolved"
+expect_eq "taken once" "$(fake_state 'j["posts"], len(j["orders"])')" "1 1"
+expect_contains "logged as unsure" "$(cat "$WORK/state/aiots/aiotsd.log")" "order placement unsure, looking it up"
+TAIL=""
+
 # --- A send that failed (500, not taken): looked up, rejected, not sent again.
 fake
 fresh

@@ -1,6 +1,7 @@
 #include "adapters/brokers/alpaca.hpp"
 
 #include "adapters/http/json_body.hpp"
+#include <algorithm>
 #include <cmath>
 
 #include "util/format_number.hpp"
@@ -92,10 +93,12 @@ Expected<AlpacaSettings> alpaca_settings(const Config& config) {
   }
   s.requests_per_minute = config.number("brokers.alpaca.requests_per_minute");
   s.limiter_file = http::limiter_file_for(s.live ? "alpaca-live" : "alpaca-paper");
-  s.retry.max_attempts = 4;
+  s.retry.max_attempts = 3;
   s.retry.base = std::chrono::milliseconds(config.integer("brokers.alpaca.backoff_ms"));
   s.retry.cap = std::chrono::milliseconds(10'000);
-  s.client.timeout = std::chrono::milliseconds(config.integer("http.timeout_ms"));
+  // A broker that takes longer than 10 s is treated as unreachable (an order then resolved by
+  // lookup): every call waits in one queue, so a hung request must not hold orders for long.
+  s.client.timeout = std::min(std::chrono::milliseconds(config.integer("http.timeout_ms")), std::chrono::milliseconds(10'000));
   s.client.ca_file = config.string("http.ca_file");
   s.client.max_body = std::size_t{16} << 20;  // a broker's answers are small: more is an attack or a fault
   return s;
