@@ -52,6 +52,10 @@ void StrategySlot::on_order_event(const OrderEvent& event, const Order& order) {
     watch->decisions.push_back(format_time(event.ts) + " " + names()[static_cast<std::size_t>(order.request.symbol)] + " " +
                                std::string(to_string(order.request.side)) + " order");
   }
+  if (event.kind == OrderEventKind::Filled || event.kind == OrderEventKind::Cancelled ||
+      event.kind == OrderEventKind::Expired || event.kind == OrderEventKind::Rejected) {
+    runtime->count_order_end(event.kind);
+  }
   auto data = encode_order_event(event, order, names());
   runtime->record(event.ts, "order", name, std::move(data), "orders");
 }
@@ -368,6 +372,9 @@ EngineConfig Runtime::engine_config(const std::string& name, const std::string& 
   cfg.keep_equity_curve = false;
   cfg.equity_recent = k_max_risk_lookback + 1;
   cfg.keep_order_log = false;  // orders are in the journal
+  // Closed orders beyond each strategy's last 10,000 are in the journal only: memory does not
+  // grow with a daemon's uptime (aiots orders shows the open ones and the recent closed ones).
+  cfg.order_history = 10'000;
   auto commission = CommissionModel::parse(m_config.string("broker.commission"));
   auto slippage = SlippageModel::parse(m_config.string("broker.slippage"));
   if (!commission || !slippage) {

@@ -223,6 +223,9 @@ public:
   void record(Timestamp ts, std::string_view kind, const std::string& strategy, nlohmann::json data,
               std::string_view topic);
   void count_latency(double seconds);
+  // An order reached a final state (filled, cancelled, expired, rejected): counted for metrics,
+  // since the engines forget closed orders beyond their last 10,000.
+  void count_order_end(OrderEventKind kind) { ++m_orders_ended[std::string(to_string(kind))]; }
   // Bar-to-order latencies seen so far, seconds (the newest, bounded).
   const std::vector<double>& bar_to_order_latencies() const { return m_latencies; }
   const Config& config() const { return m_config; }
@@ -423,6 +426,7 @@ private:
   std::int64_t m_bar_events = 0;
   std::int64_t m_plugin_errors = 0;
   std::vector<double> m_latencies;  // bar-to-order, seconds (bounded)
+  std::map<std::string, std::int64_t> m_orders_ended;  // since start, by final state
   std::unique_ptr<notify::Webhook> m_webhook;
 };
 

@@ -489,14 +489,20 @@ std::string Runtime::metrics_text() const {
   counter("aiots_plugin_errors_total", "Strategy callbacks that failed.", static_cast<double>(m_plugin_errors));
   counter("aiots_rpc_requests_total", "JSON-RPC requests handled.", static_cast<double>(rpc_requests));
   counter("aiots_rpc_errors_total", "JSON-RPC requests answered with an error.", static_cast<double>(rpc_errors));
-  std::map<std::string, std::int64_t> by_state;
+  std::map<std::string, std::int64_t> open_by_state;
   const double equity = total_equity();
   for (const auto& [name, s] : m_slots) {
-    s->engine->broker().for_each_order([&](const Order& o) { ++by_state[std::string(to_string(o.status))]; });
+    for (OrderId id : s->engine->broker().open_orders()) ++open_by_state[std::string(to_string(s->engine->broker().order(id).status))];
   }
-  os << "# HELP aiots_orders Orders by state.\n# TYPE aiots_orders gauge\n";
-  for (const char* st : {"accepted", "partially_filled", "filled", "cancelled", "expired", "rejected"}) {
-    os << "aiots_orders{state=\"" << st << "\"} " << by_state[st] << "\n";
+  os << "# HELP aiots_orders Open orders by state.\n# TYPE aiots_orders gauge\n";
+  for (const char* st : {"submitted", "accepted", "partially_filled"}) {
+    os << "aiots_orders{state=\"" << st << "\"} " << open_by_state[st] << "\n";
+  }
+  os << "# HELP aiots_orders_ended_total Orders that reached a final state since aiotsd started.\n"
+        "# TYPE aiots_orders_ended_total counter\n";
+  for (const char* st : {"filled", "cancelled", "expired", "rejected"}) {
+    const auto it = m_orders_ended.find(st);
+    os << "aiots_orders_ended_total{state=\"" << st << "\"} " << (it == m_orders_ended.end() ? 0 : it->second) << "\n";
   }
   gauge("aiots_equity", "Equity of all accounts at the last prices.", equity);
   gauge("aiots_strategies", "Loaded strategies.", static_cast<double>(m_slots.size()));

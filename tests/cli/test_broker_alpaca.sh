@@ -56,6 +56,9 @@ expect_exit 0 "$AIOTS" --json reconcile
 expect_eq "reconciled" "$(py 'j["within_tolerance"], j["differences"], j["cash"]["journal"], j["cash"]["broker"]')" "True 0 97000.0 97000.0"
 expect_exit 0 "$AIOTS" status
 expect_contains "status shows the broker" "$OUT" "broker   live1 alpaca-paper 0 open orders; reconciled: in agreement"
+expect_exit 0 "$AIOTS" metrics
+expect_contains "orders ended, counted" "$OUT" 'aiots_orders_ended_total{state="filled"} 2'
+expect_contains "open orders, gauged" "$OUT" 'aiots_orders{state="accepted"} 0'
 expect_exit 0 "$AIOTS" --format csv doctor
 expect_contains "doctor reaches the broker" "$OUT" "broker live1,ok,alpaca-paper answers; cash 97000.00"
 

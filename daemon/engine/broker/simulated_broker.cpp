@@ -196,7 +196,7 @@ OrderId SimulatedBroker::submit(const OrderRequest& request, Timestamp now, cons
 
 Expected<void> SimulatedBroker::cancel(OrderId id, Timestamp now, std::string reason) {
   if (id >= 1 && id < next_id() && !holds(id)) {
-    return data_error("ORDER_NOT_OPEN: order " + std::to_string(id) + " closed before the last journal checkpoint");
+    return data_error("ORDER_NOT_OPEN: order " + std::to_string(id) + " closed long ago (no longer held)");
   }
   if (id < 1 || !holds(id)) {
     return data_error("ORDER_NOT_FOUND: no order " + std::to_string(id));
