@@ -197,12 +197,13 @@ const ConfigKey* find_key(std::string_view name) {
 
 Expected<void> read_table(const toml::table& table, const std::string& prefix, const std::string& path, Config& out,
                           std::map<std::string, ConfigValue, std::less<>>& values,
-                          std::map<std::string, std::string, std::less<>>& origins) {
+                          std::map<std::string, std::string, std::less<>>& origins,
+                          std::map<std::string, std::string, std::less<>>& places) {
   for (auto&& [k, node] : table) {
     const std::string name = prefix + std::string(k.str());
     const std::string where = path + ":" + std::to_string(node.source().begin.line);
     if (const toml::table* sub = node.as_table(); sub != nullptr && find_key(name) == nullptr) {
-      AIOTS_TRY(read_table(*sub, name + ".", path, out, values, origins));
+      AIOTS_TRY(read_table(*sub, name + ".", path, out, values, origins, places));
       continue;
     }
     const ConfigKey* key = find_key(name);
@@ -220,6 +221,7 @@ Expected<void> read_table(const toml::table& table, const std::string& prefix, c
     }
     values[name] = *v;
     origins[name] = path;
+    places[name] = where;
   }
   return {};
 }
@@ -264,33 +266,39 @@ Expected<Config> Config::parse(std::string_view text, const std::string& path) {
   } catch (const toml::parse_error& e) {
     return usage_error(path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
   }
-  AIOTS_TRY(read_table(table, "", path, c, c.m_values, c.m_origins));
+  // Where each key was set ("path:line"), so that a bad value is named where it stands.
+  std::map<std::string, std::string, std::less<>> places;
+  AIOTS_TRY(read_table(table, "", path, c, c.m_values, c.m_origins, places));
+  const auto at = [&](std::string_view key) {
+    const auto it = places.find(key);
+    return it == places.end() ? path : it->second;
+  };
   const std::string level = c.string("log_level");
   if (level != "trace" && level != "debug" && level != "info" && level != "warn" && level != "error") {
-    return usage_error(path + ": key 'log_level' must be trace, debug, info, warn or error, not " + quote_value(level));
+    return usage_error(at("log_level") + ": key 'log_level' must be trace, debug, info, warn or error, not " + quote_value(level));
   }
   if (const std::string chains = c.string("options.chains"); chains != "store" && chains != "none") {
-    return usage_error(path + ": key 'options.chains' must be store or none, not " + quote_value(chains));
+    return usage_error(at("options.chains") + ": key 'options.chains' must be store or none, not " + quote_value(chains));
   }
   if (const std::string s = c.string("options.settlement"); s != "physical" && s != "cash") {
-    return usage_error(path + ": key 'options.settlement' must be physical or cash, not " + quote_value(s));
+    return usage_error(at("options.settlement") + ": key 'options.settlement' must be physical or cash, not " + quote_value(s));
   }
   if (const std::string a = c.string("broker.reconcile_action"); a != "report" && a != "reduce" && a != "halt") {
-    return usage_error(path + ": key 'broker.reconcile_action' must be report, reduce or halt, not " + quote_value(a));
+    return usage_error(at("broker.reconcile_action") + ": key 'broker.reconcile_action' must be report, reduce or halt, not " + quote_value(a));
   }
   for (const char* key : {"brokers.alpaca.mode", "brokers.ibkr.mode"}) {
     if (const std::string m = c.string(key); m != "paper" && m != "live") {
-      return usage_error(path + ": key '" + std::string(key) + "' must be paper or live, not " + quote_value(m));
+      return usage_error(at(key) + ": key '" + std::string(key) + "' must be paper or live, not " + quote_value(m));
     }
   }
   for (const auto& [name, value] : c.m_values) {
     if (!name.starts_with("broker.account.")) continue;
     if (const std::string& v = std::get<std::string>(value); v != "paper" && v != "alpaca" && v != "ibkr") {
-      return usage_error(path + ": key '" + name + "' must be paper, alpaca or ibkr, not " + quote_value(v));
+      return usage_error(at(name) + ": key '" + name + "' must be paper, alpaca or ibkr, not " + quote_value(v));
     }
   }
   if (const std::int64_t every = c.integer("journal_checkpoint_every"); every < 1) {
-    return usage_error(path + ": key 'journal_checkpoint_every' must be at least 1, not " + std::to_string(every));
+    return usage_error(at("journal_checkpoint_every") + ": key 'journal_checkpoint_every' must be at least 1, not " + std::to_string(every));
   }
   // Every account's and strategy's limits must make sense now, not when a strategy loads.
   for (const auto& [name, value] : c.m_values) {

@@ -3,6 +3,7 @@
 // RPC handlers call it; it never touches sockets. Everything runs on one thread.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -225,7 +226,7 @@ public:
   void count_latency(double seconds);
   // An order reached a final state (filled, cancelled, expired, rejected): counted for metrics,
   // since the engines forget closed orders beyond their last 10,000.
-  void count_order_end(OrderEventKind kind) { ++m_orders_ended[std::string(to_string(kind))]; }
+  void count_order_end(OrderEventKind kind) { ++m_orders_ended[static_cast<std::size_t>(kind)]; }
   // Bar-to-order latencies seen so far, seconds (the newest, bounded).
   const std::vector<double>& bar_to_order_latencies() const { return m_latencies; }
   const Config& config() const { return m_config; }
@@ -341,7 +342,6 @@ private:
     bool cancel_wanted = false;  // a cancel waits for the placement's answer
   };
   struct VenueLink {  // one account's broker
-    std::string kind;
     bool live = false;
     std::unique_ptr<ServiceWorker<venue::Venue>> worker;
     std::chrono::steady_clock::time_point next_poll{};
@@ -426,7 +426,7 @@ private:
   std::int64_t m_bar_events = 0;
   std::int64_t m_plugin_errors = 0;
   std::vector<double> m_latencies;  // bar-to-order, seconds (bounded)
-  std::map<std::string, std::int64_t> m_orders_ended;  // since start, by final state
+  std::array<std::int64_t, 7> m_orders_ended{};  // since start, by OrderEventKind
   std::unique_ptr<notify::Webhook> m_webhook;
 };
 

@@ -86,7 +86,6 @@ Expected<Runtime::VenueLink*> Runtime::venue_link(const std::string& account) {
   if (!post_to_loop) return runtime_error("BROKER_UNAVAILABLE: the daemon's event loop is not running yet");
   AIOTS_TRY_ASSIGN(adapter, venue::open_venue(venue_of(account), m_config));
   VenueLink& link = m_venues[account];
-  link.kind = venue_of(account);
   link.live = adapter->name().ends_with("-live");
   link.worker = std::make_unique<ServiceWorker<venue::Venue>>(std::move(adapter), post_to_loop);
   link.next_reconcile = std::chrono::steady_clock::now();  // at start

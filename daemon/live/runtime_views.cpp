@@ -500,9 +500,8 @@ std::string Runtime::metrics_text() const {
   }
   os << "# HELP aiots_orders_ended_total Orders that reached a final state since aiotsd started.\n"
         "# TYPE aiots_orders_ended_total counter\n";
-  for (const char* st : {"filled", "cancelled", "expired", "rejected"}) {
-    const auto it = m_orders_ended.find(st);
-    os << "aiots_orders_ended_total{state=\"" << st << "\"} " << (it == m_orders_ended.end() ? 0 : it->second) << "\n";
+  for (const OrderEventKind kind : {OrderEventKind::Filled, OrderEventKind::Cancelled, OrderEventKind::Expired, OrderEventKind::Rejected}) {
+    os << "aiots_orders_ended_total{state=\"" << to_string(kind) << "\"} " << m_orders_ended[static_cast<std::size_t>(kind)] << "\n";
   }
   gauge("aiots_equity", "Equity of all accounts at the last prices.", equity);
   gauge("aiots_strategies", "Loaded strategies.", static_cast<double>(m_slots.size()));

@@ -21,7 +21,10 @@ expect_exit 2 "$AIOTS" config check
 expect_eq "negative limit" "$ERR" "aiots: config check: $CONF:2: key 'lua.deadline_ms' must not be negative (0 turns the limit off where allowed)"
 printf 'log_level = "loud"\n' > "$CONF"
 expect_exit 2 "$AIOTS" config check
-expect_contains "bad level" "$ERR" "log_level' must be trace, debug, info, warn or error"
+expect_contains "bad level" "$ERR" "$CONF:1: key 'log_level' must be trace, debug, info, warn or error"
+printf '[broker]\npoll_ms = 5\n\n[broker.account]\nmain = "robinhood"\n' > "$CONF"
+expect_exit 2 "$AIOTS" config check
+expect_eq "bad broker" "$ERR" "aiots: config check: $CONF:5: key 'broker.account.main' must be paper, alpaca or ibkr, not 'robinhood'"
 printf 'socket = \n' > "$CONF"
 expect_exit 2 "$AIOTS" config check
 expect_contains "syntax error has a line" "$ERR" "$CONF:1:"

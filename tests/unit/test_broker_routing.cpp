@@ -154,7 +154,7 @@ TEST_CASE("Alpaca orders are read from its JSON, statuses and partial fills incl
   CHECK_FALSE(venue::parse_alpaca_order(nlohmann::json::parse(R"({"id":"b","symbol":"X","side":"buy","qty":"1e13","status":"new"})")));
 }
 
-TEST_CASE("Alpaca order bodies and refusals", "[broker][alpaca]") {
+TEST_CASE("Alpaca order bodies and the refusal codes every broker maps to", "[broker][alpaca]") {
   venue::OrderTicket t;
   t.client_id = "aiots-x-1";
   t.symbol = "MSFT";
@@ -172,10 +172,15 @@ TEST_CASE("Alpaca order bodies and refusals", "[broker][alpaca]") {
   CHECK(body["limit_price"] == "49.5");
   CHECK(body["stop_price"] == "50");
   CHECK(body["client_order_id"] == "aiots-x-1");
-  CHECK(venue::alpaca_refusal(403, "insufficient buying power").starts_with("INSUFFICIENT_BUYING_POWER: "));
-  CHECK(venue::alpaca_refusal(422, "asset ZZZZ not found").starts_with("UNKNOWN_SYMBOL: "));
-  CHECK(venue::alpaca_refusal(422, "qty must be > 0").starts_with("BROKER_REJECTED: "));
-  CHECK(venue::alpaca_refusal(403, "").starts_with("BROKER_UNAUTHORIZED: "));
+  CHECK(venue::refusal_reason("Alpaca", 403, "insufficient buying power").starts_with("INSUFFICIENT_BUYING_POWER: "));
+  CHECK(venue::refusal_reason("Alpaca", 422, "asset ZZZZ not found").starts_with("UNKNOWN_SYMBOL: "));
+  CHECK(venue::refusal_reason("Alpaca", 422, "qty must be > 0").starts_with("BROKER_REJECTED: "));
+  CHECK(venue::refusal_reason("Alpaca", 403, "").starts_with("BROKER_UNAUTHORIZED: "));
+  CHECK(venue::refusal_reason("IBKR", 200, "Order rejected: margin requirement") ==
+        "INSUFFICIENT_BUYING_POWER: IBKR: Order rejected: margin requirement");
+  CHECK(venue::whole_shares(1.5, "q").error().message == "q is 1.5, not a whole number of shares aiots can hold");
+  CHECK(venue::json_number(nlohmann::json::parse(R"({"a":"2.5","b":"x","c":null})"), "a") == 2.5);
+  CHECK_FALSE(venue::json_number(nlohmann::json::parse(R"({"a":"2.5","b":"x","c":null})"), "b"));
 }
 
 TEST_CASE("IBKR live orders and order bodies", "[broker][ibkr]") {

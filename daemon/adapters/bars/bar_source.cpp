@@ -29,7 +29,7 @@ class AlpacaBars final : public BarSource {
 public:
   AlpacaBars(venue::AlpacaSettings settings, std::string data_url, std::string feed, http::RateLimiter limiter)
       : m_settings(std::move(settings)), m_data_url(std::move(data_url)), m_feed(std::move(feed)),
-        m_limiter(std::move(limiter)), m_client(m_settings.client) {}
+        m_limiter(std::move(limiter)), m_client(m_settings.http.client) {}
   std::string name() const override { return "alpaca"; }
   Expected<std::vector<Bar>> bars_after(const std::string& symbol, Timeframe tf, Timestamp after) override {
     std::vector<Bar> out;
@@ -43,7 +43,7 @@ public:
                                format_time(start) + "&limit=1000&adjustment=raw&feed=" + m_feed +
                                (page.empty() ? std::string() : "&page_token=" + page);
       AIOTS_TRY_ASSIGN(response, http::request_with_retries(m_client, m_limiter, "GET", m_data_url + path, headers, {},
-                                                            m_settings.retry, m_rng, "Alpaca bars " + symbol));
+                                                            m_settings.http.retry, m_rng, "Alpaca bars " + symbol));
       if (response.status != 200) {
         return runtime_error("Alpaca bars " + symbol + ": HTTP " + std::to_string(response.status));
       }
@@ -109,9 +109,8 @@ Expected<Timeframe> live_interval(const std::string& source, const std::string& 
 Expected<std::unique_ptr<BarSource>> open_bar_source(const std::string& source, const Config& config) {
   if (source == "alpaca") {
     AIOTS_TRY_ASSIGN(settings, venue::alpaca_settings(config));
-    std::string url = config.string("brokers.alpaca.data_url");
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    AIOTS_TRY_ASSIGN(limiter, http::RateLimiter::open(settings.limiter_file, settings.requests_per_minute));
+    std::string url = venue::without_trailing_slash(config.string("brokers.alpaca.data_url"));
+    AIOTS_TRY_ASSIGN(limiter, http::RateLimiter::open(settings.http.limiter_file, settings.http.requests_per_minute));
     return std::unique_ptr<BarSource>(std::make_unique<AlpacaBars>(std::move(settings), std::move(url),
                                                                    config.string("brokers.alpaca.data_feed"),
                                                                    std::move(limiter)));

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "adapters/brokers/broker_common.hpp"
 #include "adapters/brokers/venue.hpp"
 #include "adapters/http/http_client.hpp"
 #include "adapters/http/rate_limiter.hpp"
@@ -20,10 +21,7 @@ struct AlpacaSettings {
   std::string base_url;  // paper_url or live_url, without a trailing slash
   std::string key_id;
   std::string secret;
-  double requests_per_minute = 190;
-  std::string limiter_file;
-  http::RetryPolicy retry;
-  http::ClientSettings client;
+  BrokerHttp http;
 };
 
 // Reads brokers.alpaca.* (and http.*); a missing key or secret is a usage error naming where
@@ -34,8 +32,6 @@ Expected<AlpacaSettings> alpaca_settings(const Config& config);
 Expected<VenueOrder> parse_alpaca_order(const nlohmann::json& order);
 // The body POST /v2/orders takes for `ticket`.
 nlohmann::json alpaca_order_body(const OrderTicket& ticket);
-// A refusal's reason code from Alpaca's status and message ("INSUFFICIENT_BUYING_POWER: ...").
-std::string alpaca_refusal(long status, const std::string& message);
 
 class AlpacaVenue final : public Venue {
 public:
@@ -50,7 +46,7 @@ public:
 
 private:
   AlpacaVenue(AlpacaSettings settings, http::RateLimiter limiter)
-      : m_settings(std::move(settings)), m_limiter(std::move(limiter)), m_client(m_settings.client) {}
+      : m_settings(std::move(settings)), m_limiter(std::move(limiter)), m_client(m_settings.http.client) {}
   // One request, retried on 429 (and, for reads, on transport errors and 5xx) with backoff.
   Expected<http::Response> call(std::string_view method, const std::string& path, const std::string& body = {});
   // The response's JSON, or an error naming the request and Alpaca's message.

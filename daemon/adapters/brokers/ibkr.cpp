@@ -5,37 +5,11 @@
 #include <cmath>
 
 #include "util/format_number.hpp"
-#include "util/parse_number.hpp"
 
 namespace aiots::venue {
 namespace {
 
 using json = nlohmann::json;
-
-// The gateway sends numbers as numbers or as strings ("150.25", "100.0").
-std::optional<double> ib_number(const json& object, const char* field) {
-  const auto it = object.find(field);
-  if (it == object.end() || it->is_null()) return std::nullopt;
-  if (it->is_number()) return it->get<double>();
-  if (it->is_string()) {
-    if (auto v = parse_double(it->get_ref<const std::string&>()); v && std::isfinite(*v)) return *v;
-  }
-  return std::nullopt;
-}
-
-std::string ib_string(const json& object, const char* field) {
-  const auto it = object.find(field);
-  if (it == object.end() || it->is_null()) return {};
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
-
-Expected<std::int64_t> ib_whole(std::optional<double> value, const std::string& what) {
-  if (!value || !(std::fabs(*value) <= 1e12) || *value != std::floor(*value)) {
-    return data_error("IBKR: " + what + " is " + (value ? format_number(*value) : std::string("missing")) +
-                      ", not a whole number of shares aiots can hold");
-  }
-  return static_cast<std::int64_t>(*value);
-}
 
 std::string_view ib_type(OrderType type) {
   switch (type) {
@@ -58,17 +32,6 @@ std::string_view ib_tif(TimeInForce tif) {
   return "GTC";
 }
 
-// What the gateway says when it refuses an order, as a stable code.
-std::string ib_refusal(const std::string& message) {
-  std::string lower = message;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower.find("buying power") != std::string::npos || lower.find("insufficient") != std::string::npos ||
-      lower.find("margin") != std::string::npos) {
-    return "INSUFFICIENT_BUYING_POWER: IBKR: " + message;
-  }
-  return "BROKER_REJECTED: IBKR: " + message;
-}
-
 }  // namespace
 
 Expected<IbkrSettings> ibkr_settings(const Config& config) {
@@ -76,36 +39,26 @@ Expected<IbkrSettings> ibkr_settings(const Config& config) {
   const std::string mode = config.string("brokers.ibkr.mode");
   if (mode != "paper" && mode != "live") return usage_error("brokers.ibkr.mode must be paper or live, not '" + mode + "'");
   s.live = mode == "live";
-  s.base_url = config.string("brokers.ibkr.base_url");
-  while (!s.base_url.empty() && s.base_url.back() == '/') s.base_url.pop_back();
+  s.base_url = without_trailing_slash(config.string("brokers.ibkr.base_url"));
   s.account_id = config.string("brokers.ibkr.account_id");
   s.auto_confirm = config.boolean("brokers.ibkr.auto_confirm");
-  s.requests_per_minute = config.number("brokers.ibkr.requests_per_minute");
-  s.limiter_file = http::limiter_file_for(s.live ? "ibkr-live" : "ibkr-paper");
-  s.retry.max_attempts = 3;
-  s.retry.base = std::chrono::milliseconds(config.integer("brokers.ibkr.backoff_ms"));
-  s.retry.cap = std::chrono::milliseconds(10'000);
-  // A broker that takes longer than 10 s is treated as unreachable (an order then resolved by
-  // lookup): every call waits in one queue, so a hung request must not hold orders for long.
-  s.client.timeout = std::min(std::chrono::milliseconds(config.integer("http.timeout_ms")), std::chrono::milliseconds(10'000));
-  s.client.ca_file = config.string("http.ca_file");
-  s.client.max_body = std::size_t{16} << 20;  // a broker's answers are small: more is an attack or a fault
+  s.http = broker_http(config, "ibkr", s.live);
   return s;
 }
 
 Expected<VenueOrder> parse_ibkr_order(const json& o) {
   if (!o.is_object()) return data_error("IBKR order: not a JSON object");
   VenueOrder v;
-  v.venue_id = ib_string(o, "orderId");
-  v.client_id = ib_string(o, "order_ref");
-  v.symbol = ib_string(o, "ticker");
+  v.venue_id = json_text(o, "orderId");
+  v.client_id = json_text(o, "order_ref");
+  v.symbol = json_text(o, "ticker");
   if (v.venue_id.empty() || v.symbol.empty()) return data_error("IBKR order: field 'orderId' or 'ticker' is missing");
-  const std::string side = ib_string(o, "side");
+  const std::string side = json_text(o, "side");
   if (side != "BUY" && side != "SELL") return data_error("IBKR order " + v.venue_id + ": side '" + side + "'");
   v.side = side == "BUY" ? Side::Buy : Side::Sell;
-  AIOTS_TRY_ASSIGN(total, ib_whole(ib_number(o, "totalSize"), "order " + v.venue_id + " totalSize"));
-  AIOTS_TRY_ASSIGN(filled, ib_whole(ib_number(o, "filledQuantity").value_or(0), "order " + v.venue_id + " filledQuantity"));
-  const double price = ib_number(o, "avgPrice").value_or(0);
+  AIOTS_TRY_ASSIGN(total, whole_shares(json_number(o, "totalSize"), "IBKR order " + v.venue_id + ": totalSize"));
+  AIOTS_TRY_ASSIGN(filled, whole_shares(json_number(o, "filledQuantity").value_or(0), "IBKR order " + v.venue_id + ": filledQuantity"));
+  const double price = json_number(o, "avgPrice").value_or(0);
   if (total <= 0 || filled < 0 || filled > total || (filled > 0 && !(price > 0))) {
     return data_error("IBKR order " + v.venue_id + ": filledQuantity " + std::to_string(filled) + " of totalSize " +
                       std::to_string(total) + " at " + format_number(price) + " does not fit");
@@ -114,7 +67,7 @@ Expected<VenueOrder> parse_ibkr_order(const json& o) {
   v.filled = filled;
   v.average_price = price;
   // The gateway's order statuses (Client Portal: live orders).
-  const std::string status = ib_string(o, "status");
+  const std::string status = json_text(o, "status");
   if (status == "PendingSubmit" || status == "ApiPending") {
     v.status = VenueStatus::Pending;
   } else if (status == "PreSubmitted" || status == "Submitted" || status == "PendingCancel") {
@@ -151,14 +104,14 @@ json ibkr_order_body(const OrderTicket& t, std::int64_t conid) {
 }
 
 Expected<std::unique_ptr<IbkrVenue>> IbkrVenue::open(IbkrSettings settings) {
-  AIOTS_TRY_ASSIGN(limiter, http::RateLimiter::open(settings.limiter_file, settings.requests_per_minute));
+  AIOTS_TRY_ASSIGN(limiter, http::RateLimiter::open(settings.http.limiter_file, settings.http.requests_per_minute));
   return std::unique_ptr<IbkrVenue>(new IbkrVenue(std::move(settings), std::move(limiter)));
 }
 
 Expected<http::Response> IbkrVenue::call(std::string_view method, const std::string& path, const std::string& body) {
   const std::vector<std::string> headers = {"Content-Type: application/json", "Accept: application/json"};
   return http::request_with_retries(m_client, m_limiter, method, m_settings.base_url + path, headers, body,
-                                    m_settings.retry, m_rng,
+                                    m_settings.http.retry, m_rng,
                                     "IBKR " + std::string(method) + " " + path.substr(0, path.find('?')));
 }
 
@@ -170,7 +123,7 @@ Expected<json> IbkrVenue::json_call(std::string_view method, const std::string& 
     return runtime_error("IBKR " + std::string(what) + ": HTTP 401: the gateway's session is not logged in");
   }
   if (response.status < 200 || response.status >= 300) {
-    const std::string message = parsed.is_object() ? ib_string(parsed, "error") : std::string();
+    const std::string message = parsed.is_object() ? json_text(parsed, "error") : std::string();
     return runtime_error("IBKR " + std::string(what) + ": HTTP " + std::to_string(response.status) +
                          (message.empty() ? std::string() : ": " + message.substr(0, 200)));
   }
@@ -217,7 +170,7 @@ Expected<std::int64_t> IbkrVenue::conid(const std::string& symbol) {
   for (const json& entry : entries) {
     for (const json& contract : entry.value("contracts", json::array())) {
       if (contract.value("isUS", false) && contract.contains("conid")) {
-        const auto id = ib_number(contract, "conid");
+        const auto id = json_number(contract, "conid");
         if (id && *id > 0) return m_conids[symbol] = static_cast<std::int64_t>(*id);
       }
     }
@@ -241,8 +194,8 @@ Expected<std::variant<VenueOrder, Refusal>> IbkrVenue::place(const OrderTicket& 
     }
     json body = http::json_body(response.body);
     if (response.status >= 400 || (body.is_object() && body.contains("error"))) {
-      const std::string message = body.is_object() ? ib_string(body, "error") : std::string();
-      return std::variant<VenueOrder, Refusal>(Refusal{ib_refusal(message.empty() ? "HTTP " + std::to_string(response.status) : message.substr(0, 200))});
+      const std::string message = body.is_object() ? json_text(body, "error") : std::string();
+      return std::variant<VenueOrder, Refusal>(Refusal{refusal_reason("IBKR", response.status, message)});
     }
     if (!body.is_array() || body.empty() || !body.front().is_object()) {
       return runtime_error("IBKR place order: an answer that is neither an order nor a question (it may have been placed)");
@@ -250,12 +203,12 @@ Expected<std::variant<VenueOrder, Refusal>> IbkrVenue::place(const OrderTicket& 
     const json& first = body.front();
     if (first.contains("order_id")) {
       VenueOrder v;
-      v.venue_id = ib_string(first, "order_id");
+      v.venue_id = json_text(first, "order_id");
       v.client_id = ticket.client_id;
       v.symbol = ticket.symbol;
       v.side = ticket.side;
       v.quantity = ticket.quantity;
-      const std::string status = ib_string(first, "order_status");
+      const std::string status = json_text(first, "order_status");
       v.status = VenueStatus::Accepted;  // fills come from the lookups that follow
       if (status == "Inactive" || status == "Cancelled") {
         return std::variant<VenueOrder, Refusal>(Refusal{"BROKER_REJECTED: IBKR says " + status});
@@ -269,7 +222,7 @@ Expected<std::variant<VenueOrder, Refusal>> IbkrVenue::place(const OrderTicket& 
       return std::variant<VenueOrder, Refusal>(Refusal{"BROKER_QUESTION: IBKR asks: " + question.substr(0, 300) +
                                                        " (brokers.ibkr.auto_confirm = false)"});
     }
-    AIOTS_TRY_ASSIGN(next, call("POST", "/iserver/reply/" + ib_string(first, "id"), R"({"confirmed":true})"));
+    AIOTS_TRY_ASSIGN(next, call("POST", "/iserver/reply/" + json_text(first, "id"), R"({"confirmed":true})"));
     response = std::move(next);
   }
   return runtime_error("IBKR place order: more than 8 questions to confirm (it may have been placed)");
@@ -286,7 +239,7 @@ Expected<std::vector<VenueOrder>> IbkrVenue::live_orders() {
   const json list = body.is_object() ? body.value("orders", json::array()) : json::array();
   std::vector<VenueOrder> out;
   for (const json& o : list) {
-    if (!m_account.empty() && o.contains("acct") && ib_string(o, "acct") != m_account) continue;
+    if (!m_account.empty() && o.contains("acct") && json_text(o, "acct") != m_account) continue;
     AIOTS_TRY_ASSIGN(order, parse_ibkr_order(o));
     out.push_back(std::move(order));
   }
@@ -324,11 +277,11 @@ Expected<std::vector<VenuePosition>> IbkrVenue::positions() {
     if (!body.is_array()) return runtime_error("IBKR positions: not a JSON array");
     for (const json& p : body) {
       VenuePosition v;
-      v.symbol = ib_string(p, "ticker");
-      if (v.symbol.empty()) v.symbol = ib_string(p, "contractDesc");
-      AIOTS_TRY_ASSIGN(q, ib_whole(ib_number(p, "position"), v.symbol + " position"));
+      v.symbol = json_text(p, "ticker");
+      if (v.symbol.empty()) v.symbol = json_text(p, "contractDesc");
+      AIOTS_TRY_ASSIGN(q, whole_shares(json_number(p, "position"), "IBKR position " + v.symbol));
       v.quantity = q;
-      v.average_price = ib_number(p, "avgPrice").value_or(0);
+      v.average_price = json_number(p, "avgPrice").value_or(0);
       if (q != 0) out.push_back(std::move(v));
     }
     if (body.size() < 100) break;
@@ -342,7 +295,7 @@ Expected<VenueAccount> IbkrVenue::account() {
   const auto amount = [&](const char* field) -> std::optional<double> {
     const auto it = body.find(field);
     if (it == body.end() || !it->is_object()) return std::nullopt;
-    return ib_number(*it, "amount");
+    return json_number(*it, "amount");
   };
   VenueAccount a;
   const auto cash = amount("totalcashvalue");

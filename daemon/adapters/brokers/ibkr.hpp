@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "adapters/brokers/broker_common.hpp"
 #include "adapters/brokers/venue.hpp"
 #include "adapters/http/http_client.hpp"
 #include "adapters/http/rate_limiter.hpp"
@@ -24,10 +25,7 @@ struct IbkrSettings {
   std::string base_url;    // the gateway's API root, ".../v1/api"
   std::string account_id;  // empty: the first account the gateway lists
   bool auto_confirm = true;  // answer the gateway's order questions "confirmed"
-  double requests_per_minute = 300;
-  std::string limiter_file;
-  http::RetryPolicy retry;
-  http::ClientSettings client;
+  BrokerHttp http;
 };
 
 Expected<IbkrSettings> ibkr_settings(const Config& config);
@@ -50,7 +48,7 @@ public:
 
 private:
   IbkrVenue(IbkrSettings settings, http::RateLimiter limiter)
-      : m_settings(std::move(settings)), m_limiter(std::move(limiter)), m_client(m_settings.client) {}
+      : m_settings(std::move(settings)), m_limiter(std::move(limiter)), m_client(m_settings.http.client) {}
   Expected<http::Response> call(std::string_view method, const std::string& path, const std::string& body = {});
   Expected<nlohmann::json> json_call(std::string_view method, const std::string& path, std::string_view what,
                                      const std::string& body = {});

@@ -25,18 +25,15 @@ Every request is logged as a JSON line: method, path (no query), status, and the
 """
 import datetime
 import hashlib
-import http.server
 import json
-import ssl
 import sys
-import threading
 import time
 import urllib.parse
 import os
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fake_ledger import Ledger  # noqa: E402
+from fake_broker import GONE, JsonHandler, Ledger, serve  # noqa: E402
 
 port_file, log_file, key_id, secret = sys.argv[1:5]
 cert, keyfile = (sys.argv[5], sys.argv[6]) if len(sys.argv) > 6 else (None, None)
@@ -60,47 +57,8 @@ def book_fill(o, qty, price):
     o["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def reply(self, status, body=None, headers=None):
-        data = b"" if body is None else json.dumps(body).encode()
-        self.send_response(status)
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        if body is not None:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        try:
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
-            return  # the client is gone (a test killed it mid-request)
-        path = urllib.parse.urlparse(self.path).path
-        with open(log_file, "a") as f:
-            f.write(json.dumps({"method": self.command, "path": path, "status": status,
-                                "headers": sorted(self.headers.keys())}) + "\n")
-
-    def reply_raw(self, status, data):
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        try:
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
-            pass
-
-    def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(n) if n else b""
-        try:
-            return json.loads(raw or b"{}")
-        except ValueError:
-            return None
+class Handler(JsonHandler):
+    log_file = log_file
 
     def authorized(self):
         return self.headers.get("APCA-API-KEY-ID") == key_id and self.headers.get("APCA-API-SECRET-KEY") == secret
@@ -108,7 +66,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def route(self):
         try:
             return self.answer()
-        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+        except GONE:
             return None  # the client is gone
 
     def answer(self):
@@ -274,21 +232,4 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_DELETE = route
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, ssl.SSLError)):
-            return  # a client that went away (a test killed it, or it refused a huge answer)
-        super().handle_error(request, client_address)
-
-
-server = Server(("127.0.0.1", 0), Handler)
-if cert:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, keyfile)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(server.server_address[1]))
-os.rename(port_file + ".tmp", port_file)
-server.serve_forever()
+serve(Handler, port_file, cert, keyfile)

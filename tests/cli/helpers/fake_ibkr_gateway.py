@@ -16,17 +16,15 @@ Test controls (POST, JSON): /_control/config {"fill", "price", "cash", "authenti
 "price"}; /_control/outside_order {"symbol", "qty"}; /_control/position {"symbol", "qty"};
 GET /_control/state.
 """
-import http.server
 import json
 import os
-import ssl
 import sys
 import time
 import urllib.parse
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fake_ledger import Ledger  # noqa: E402
+from fake_broker import JsonHandler, Ledger, serve  # noqa: E402
 
 port_file, log_file, cert, keyfile = sys.argv[1:5]
 ACCOUNT = "DU1234567"
@@ -52,31 +50,8 @@ def book_fill(o, qty, price):
     o["status"] = "Filled" if done else "Submitted"
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def reply(self, status, body):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        try:
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
-            return
-        with open(log_file, "a") as f:
-            f.write(json.dumps({"method": self.command, "path": urllib.parse.urlparse(self.path).path, "status": status}) + "\n")
-
-    def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        try:
-            return json.loads(self.rfile.read(n) or b"{}") if n else {}
-        except ValueError:
-            return None
+class Handler(JsonHandler):
+    log_file = log_file
 
     def route(self):
         url = urllib.parse.urlparse(self.path)
@@ -215,20 +190,4 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_DELETE = route
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, ssl.SSLError)):
-            return  # a client that went away (a test killed it, or it refused a huge answer)
-        super().handle_error(request, client_address)
-
-
-server = Server(("127.0.0.1", 0), Handler)
-context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-context.load_cert_chain(cert, keyfile)
-server.socket = context.wrap_socket(server.socket, server_side=True)
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(server.server_address[1]))
-os.rename(port_file + ".tmp", port_file)
-server.serve_forever()
+serve(Handler, port_file, cert, keyfile)
